@@ -1,0 +1,3 @@
+from longplay.agent.main import main
+
+main()

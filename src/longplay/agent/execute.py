@@ -1,0 +1,51 @@
+"""Run one module invocation and always come back with a result dict.
+
+Shared by the agent (synchronous tasks) and the job runner (async jobs), so a
+module behaves the same whichever runs it. A module never brings the agent
+down: argument errors, ``ModuleFailed`` and unexpected exceptions all become
+failed results with a message.
+
+Standard library only, Python >= 3.8.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, Dict
+
+from longplay.agent.context import ModuleContext
+from longplay.agent.registry import ModuleFailed, load_all, validate
+
+
+def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
+    modules = load_all()
+    spec = modules.get(name)
+    if spec is None:
+        return {"failed": True, "msg": "The module %s was not found on the target." % name}
+    args, problems = validate(spec, raw_args)
+    if problems:
+        return {"failed": True, "msg": "; ".join(problems), "changed": False}
+    if ctx.check_mode and not spec.check_mode:
+        return {
+            "skipped": True,
+            "changed": False,
+            "msg": "remote module (%s) does not support check mode" % name,
+        }
+    try:
+        result = spec.func(args, ctx)
+    except ModuleFailed as failure:
+        result = dict(failure.result)
+        result["failed"] = True
+        result["msg"] = failure.msg
+        result.setdefault("changed", False)
+        return result
+    except Exception as exc:  # a module bug must not take the agent down
+        return {
+            "failed": True,
+            "changed": False,
+            "msg": "MODULE FAILURE: %s: %s" % (type(exc).__name__, exc),
+            "exception": traceback.format_exc(),
+        }
+    result = dict(result or {})
+    result.setdefault("changed", False)
+    return result

@@ -1,0 +1,137 @@
+"""command and shell: run a program on the target.
+
+``command`` runs argv directly (no shell features); ``shell`` hands the
+string to ``/bin/sh -c`` (or ``executable``). Result keys follow Ansible's:
+cmd, rc, stdout, stderr, start, end, delta, msg, changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import glob
+import os
+import shlex
+from typing import Any, Dict, List, Optional, Union
+
+from longplay.agent.registry import ModuleFailed, Option, module
+
+COMMAND_OPTIONS = {
+    "_raw_params": Option(),
+    "_uses_shell": Option(type="bool", default=False),
+    "cmd": Option(),
+    "argv": Option(type="list", elements="str"),
+    "chdir": Option(type="path"),
+    "creates": Option(type="path"),
+    "removes": Option(type="path"),
+    "executable": Option(),
+    "stdin": Option(),
+    "stdin_add_newline": Option(type="bool", default=True),
+    "strip_empty_ends": Option(type="bool", default=True),
+    "expand_argument_vars": Option(type="bool", default=True),
+}
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now()
+
+
+def _strip(text: str, enabled: bool) -> str:
+    return text.rstrip("\r\n") if enabled else text
+
+
+def _build_command(args: Dict[str, Any], shell: bool) -> Union[str, List[str]]:
+    text = args["cmd"] if args["cmd"] is not None else args["_raw_params"]
+    if args["argv"]:
+        if text:
+            raise ModuleFailed("only command or argv can be given, not both")
+        if shell:
+            return " ".join(shlex.quote(part) for part in args["argv"])
+        return list(args["argv"])
+    if not text or not str(text).strip():
+        raise ModuleFailed("no command given", rc=256)
+    if shell:
+        return str(text)
+    argv = shlex.split(str(text))
+    if args["expand_argument_vars"]:
+        argv = [os.path.expanduser(os.path.expandvars(part)) for part in argv]
+    return argv
+
+
+def _guard(args: Dict[str, Any], cmd: Union[str, List[str]]) -> Optional[Dict[str, Any]]:
+    """Honour creates/removes: a result saying why nothing ran, or None to run."""
+    chdir = args["chdir"]
+
+    def resolve(path: str) -> str:
+        return os.path.join(chdir, path) if chdir and not os.path.isabs(path) else path
+
+    creates, removes = args["creates"], args["removes"]
+    if creates and glob.glob(resolve(creates)):
+        return _not_run(cmd, "Did not run command since '%s' exists" % creates,
+                        "skipped, since %s exists" % creates)
+    if removes and not glob.glob(resolve(removes)):
+        return _not_run(cmd, "Did not run command since '%s' does not exist" % removes,
+                        "skipped, since %s does not exist" % removes)
+    return None
+
+
+def _not_run(cmd: Union[str, List[str]], msg: str, stdout: str) -> Dict[str, Any]:
+    return {
+        "changed": False, "cmd": cmd, "rc": 0, "msg": msg, "stdout": stdout, "stderr": "",
+        "start": None, "end": None, "delta": None,
+    }
+
+
+def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str, Any]:
+    cmd = _build_command(args, shell)
+    skipped = _guard(args, cmd)
+    if skipped is not None:
+        return skipped
+    if ctx.check_mode:
+        return {"changed": False, "skipped": True, "cmd": cmd,
+                "msg": "Command would have run if not in check mode"}
+    chdir = args["chdir"]
+    if chdir and not os.path.isdir(chdir):
+        raise ModuleFailed("Unable to change directory before execution: %s" % chdir, cmd=cmd, rc=None)
+    stdin = args["stdin"]
+    data = None
+    if stdin is not None:
+        data = (stdin + ("\n" if args["stdin_add_newline"] else "")).encode("utf-8")
+    executable = args["executable"] if shell else None
+    if shell and executable is None:
+        executable = "/bin/sh"
+    started = _now()
+    try:
+        rc, out, err = ctx.run_command(cmd, shell=shell, cwd=chdir, stdin=data, executable=executable)
+    except OSError as exc:
+        raise ModuleFailed("Error executing command.", cmd=cmd, rc=exc.errno or 2,
+                           stdout="", stderr="", detail=str(exc))
+    ended = _now()
+    result = {
+        "changed": True,
+        "cmd": cmd,
+        "rc": rc,
+        "stdout": _strip(out, args["strip_empty_ends"]),
+        "stderr": _strip(err, args["strip_empty_ends"]),
+        "start": started.strftime(TIME_FORMAT),
+        "end": ended.strftime(TIME_FORMAT),
+        "delta": str(ended - started),
+        "msg": "",
+    }
+    if rc != 0:
+        result["failed"] = True
+        result["msg"] = "non-zero return code"
+    return result
+
+
+@module("command", options=COMMAND_OPTIONS, free_form="_raw_params")
+def command(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
+    """Run a program with arguments, without a shell."""
+    return run_command_module(args, ctx, shell=bool(args["_uses_shell"]))
+
+
+@module("shell", options=COMMAND_OPTIONS, free_form="_raw_params")
+def shell(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
+    """Run a command line through a shell (pipes, redirections, variables)."""
+    return run_command_module(args, ctx, shell=True)

@@ -1,0 +1,71 @@
+"""The one interface every transport implements.
+
+A transport moves bytes between the controller and one host; it knows
+nothing about modules, tasks or results. It can do exactly two things: start
+a long-lived process whose stdin/stdout the controller talks to (the agent),
+and run a plain command without Python (the ``raw`` module, and bootstrap).
+Everything else is the agent's business, reached through
+:class:`longplay.transport.client.AgentClient`.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Unreachable(Exception):
+    """The host could not be reached; ``reason`` ends up in the recap."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ByteStream(Protocol):
+    """A bidirectional byte pipe to a running process (the agent)."""
+
+    async def readline(self) -> bytes: ...
+
+    async def readexactly(self, size: int) -> bytes: ...
+
+    def write(self, data: bytes) -> None: ...
+
+    async def drain(self) -> None: ...
+
+    def stderr_tail(self) -> str: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class RawResult:
+    rc: int
+    stdout: bytes
+    stderr: bytes
+
+
+class Transport(abc.ABC):
+    """How the controller reaches one host."""
+
+    #: shown in messages, for example ``local`` or ``ssh root@web1:22``
+    description: str = ""
+
+    @abc.abstractmethod
+    async def connect(self) -> None:
+        """Establish the connection; raise :class:`Unreachable` on failure."""
+
+    @abc.abstractmethod
+    async def spawn(self, argv: list[str], env: dict[str, str] | None = None) -> ByteStream:
+        """Start ``argv`` on the host and return a pipe to its stdin/stdout."""
+
+    @abc.abstractmethod
+    async def exec_raw(
+        self, command: str, stdin: bytes | None = None, timeout: float | None = None
+    ) -> RawResult:
+        """Run a shell command to completion, without the agent."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Release the connection; processes started with ``spawn`` end."""
