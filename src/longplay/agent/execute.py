@@ -21,7 +21,7 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
     modules = load_all()
     spec = modules.get(name)
     if spec is None:
-        return {"failed": True, "msg": "The module %s was not found on the target." % name}
+        return {"failed": True, "msg": f"The module {name} was not found on the target."}
     args, problems = validate(spec, raw_args)
     if problems:
         return {"failed": True, "msg": "; ".join(problems), "changed": False}
@@ -29,7 +29,7 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
         return {
             "skipped": True,
             "changed": False,
-            "msg": "remote module (%s) does not support check mode" % name,
+            "msg": f"remote module ({name}) does not support check mode",
         }
     try:
         result = spec.func(args, ctx)
@@ -43,7 +43,7 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
         return {
             "failed": True,
             "changed": False,
-            "msg": "MODULE FAILURE: %s: %s" % (type(exc).__name__, exc),
+            "msg": f"MODULE FAILURE: {type(exc).__name__}: {exc}",
             "exception": traceback.format_exc(),
         }
     result = dict(result or {})

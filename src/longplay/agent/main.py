@@ -85,7 +85,9 @@ def handle(channel: Channel, request: Dict[str, Any]) -> None:
 
     handler = OPS.get(str(request.get("op")))
     if handler is None:
-        channel.send({"id": request_id, "ok": False, "error": "unknown op %r" % request.get("op")})
+        channel.send(
+            {"id": request_id, "ok": False, "error": "unknown op {!r}".format(request.get("op"))}
+        )
         return
     try:
         result = handler(request, emit)
@@ -94,7 +96,7 @@ def handle(channel: Channel, request: Dict[str, Any]) -> None:
             {
                 "id": request_id,
                 "ok": False,
-                "error": "%s: %s" % (type(exc).__name__, exc),
+                "error": f"{type(exc).__name__}: {exc}",
                 "detail": traceback.format_exc(),
             }
         )
@@ -130,7 +132,7 @@ def main() -> None:
         try:
             request = protocol.decode(line)
         except ValueError as exc:
-            channel.send({"id": None, "ok": False, "error": "bad frame: %s" % exc})
+            channel.send({"id": None, "ok": False, "error": f"bad frame: {exc}"})
             continue
         if request.get("op") == "shutdown":
             break

@@ -51,5 +51,5 @@ def decode(line: bytes) -> Message:
     """Parse one line into a message; raises ValueError on garbage."""
     message = json.loads(line.decode("utf-8"))
     if not isinstance(message, dict):
-        raise ValueError("protocol message is not an object: %r" % (line[:200],))
+        raise ValueError(f"protocol message is not an object: {line[:200]!r}")
     return message

@@ -33,7 +33,7 @@ class ModuleFailed(Exception):
 class Option:
     """One module option: its type, default, choices and aliases."""
 
-    __slots__ = ("type", "required", "default", "choices", "aliases", "elements", "no_log")
+    __slots__ = ("aliases", "choices", "default", "elements", "no_log", "required", "type")
 
     def __init__(
         self,
@@ -151,7 +151,7 @@ def to_bool(value: Any) -> bool:
         return True
     if text in BOOLEANS_FALSE:
         return False
-    raise ValueError("%r is not a valid boolean" % (value,))
+    raise ValueError(f"{value!r} is not a valid boolean")
 
 
 def _to_list(value: Any) -> List[Any]:
@@ -176,7 +176,7 @@ def _to_dict(value: Any) -> Dict[str, Any]:
         if text.startswith("{"):
             return json.loads(text)
         return dict(parse_kv(text))
-    raise ValueError("%r cannot be converted to a dict" % (value,))
+    raise ValueError(f"{value!r} cannot be converted to a dict")
 
 
 def _to_int(value: Any) -> int:
@@ -228,8 +228,9 @@ def validate(spec: ModuleSpec, raw: Dict[str, Any]) -> Tuple[Dict[str, Any], Lis
     unknown = sorted(key for key in raw if key not in names and not key.startswith("_ansible"))
     if unknown:
         problems.append(
-            "Unsupported parameters for (%s) module: %s. Supported parameters include: %s."
-            % (spec.name, ", ".join(unknown), ", ".join(sorted(names)))
+            "Unsupported parameters for ({}) module: {}. Supported parameters include: {}.".format(
+                spec.name, ", ".join(unknown), ", ".join(sorted(names))
+            )
         )
     for key, value in raw.items():
         if key in names:
@@ -239,30 +240,30 @@ def validate(spec: ModuleSpec, raw: Dict[str, Any]) -> Tuple[Dict[str, Any], Lis
         value = args.get(name)
         if value is None:
             if option.required:
-                problems.append("missing required arguments: %s" % name)
+                problems.append(f"missing required arguments: {name}")
             args[name] = option.default
             continue
         try:
             value = convert(value, option.type, option.elements)
         except (ValueError, TypeError) as exc:
             problems.append(
-                "argument '%s' is of type %s and we were unable to convert to %s: %s"
-                % (name, type(value).__name__, option.type, exc)
+                f"argument '{name}' is of type {type(value).__name__} and we were unable to convert to {option.type}: {exc}"
             )
             continue
         if option.choices is not None and value not in option.choices:
             problems.append(
-                "value of %s must be one of: %s, got: %s"
-                % (name, ", ".join(str(c) for c in option.choices), value)
+                "value of {} must be one of: {}, got: {}".format(
+                    name, ", ".join(str(c) for c in option.choices), value
+                )
             )
         args[name] = value
     for group in spec.mutually_exclusive:
         present = [name for name in group if name in given]
         if len(present) > 1:
-            problems.append("parameters are mutually exclusive: %s" % "|".join(group))
+            problems.append("parameters are mutually exclusive: {}".format("|".join(group)))
     for group in spec.required_one_of:
         if not any(name in given for name in group):
-            problems.append("one of the following is required: %s" % ", ".join(group))
+            problems.append("one of the following is required: {}".format(", ".join(group)))
     return args, problems
 
 

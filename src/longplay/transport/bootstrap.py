@@ -61,4 +61,3 @@ def bootstrap_command(python: str) -> list[str]:
 
     digest, _ = agent_bundle()
     return [python, "-c", _BOOTSTRAP % {"digest": digest, "marker": SEND_BUNDLE_MARKER}]
-

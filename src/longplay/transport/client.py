@@ -41,7 +41,10 @@ class AgentClient:
 
     @classmethod
     async def start(
-        cls, transport: Transport, python: str, env: dict[str, str] | None = None,
+        cls,
+        transport: Transport,
+        python: str,
+        env: dict[str, str] | None = None,
         wrapper: list[str] | None = None,
     ) -> AgentClient:
         """Start the agent with ``python`` (optionally under ``wrapper``, e.g. sudo)."""
@@ -56,13 +59,15 @@ class AgentClient:
         if not line:
             await stream.close()
             raise Unreachable(
-                "the agent did not start with %s: %s" % (python, stream.stderr_tail() or "no output")
+                "the agent did not start with {}: {}".format(
+                    python, stream.stderr_tail() or "no output"
+                )
             )
         try:
             hello = protocol.decode(line)["hello"]
         except (ValueError, KeyError):
             await stream.close()
-            raise Unreachable("unexpected output starting the agent: %r" % line[:200])
+            raise Unreachable(f"unexpected output starting the agent: {line[:200]!r}")
         return cls(stream, hello)
 
     async def _read_loop(self) -> None:
@@ -82,9 +87,11 @@ class AgentClient:
                 if future is not None and not future.done():
                     future.set_result(message)
         except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
-            self._closed = "agent pipe broken: %s" % exc
+            self._closed = f"agent pipe broken: {exc}"
         finally:
-            self._closed = self._closed or "agent exited: %s" % (self.stream.stderr_tail() or "no message")
+            self._closed = self._closed or "agent exited: %s" % (
+                self.stream.stderr_tail() or "no message"
+            )
             for future in self._pending.values():
                 if not future.done():
                     future.set_exception(AgentLost(self._closed))
@@ -94,7 +101,9 @@ class AgentClient:
     def alive(self) -> bool:
         return self._closed is None
 
-    async def request(self, op: str, on_event: EventHandler | None = None, **fields: Any) -> dict[str, Any]:
+    async def request(
+        self, op: str, on_event: EventHandler | None = None, **fields: Any
+    ) -> dict[str, Any]:
         """Send one request and wait for its reply's result."""
         if self._closed is not None:
             raise AgentLost(self._closed)

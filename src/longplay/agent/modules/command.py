@@ -68,18 +68,29 @@ def _guard(args: Dict[str, Any], cmd: Union[str, List[str]]) -> Optional[Dict[st
 
     creates, removes = args["creates"], args["removes"]
     if creates and glob.glob(resolve(creates)):
-        return _not_run(cmd, "Did not run command since '%s' exists" % creates,
-                        "skipped, since %s exists" % creates)
+        return _not_run(
+            cmd, f"Did not run command since '{creates}' exists", f"skipped, since {creates} exists"
+        )
     if removes and not glob.glob(resolve(removes)):
-        return _not_run(cmd, "Did not run command since '%s' does not exist" % removes,
-                        "skipped, since %s does not exist" % removes)
+        return _not_run(
+            cmd,
+            f"Did not run command since '{removes}' does not exist",
+            f"skipped, since {removes} does not exist",
+        )
     return None
 
 
 def _not_run(cmd: Union[str, List[str]], msg: str, stdout: str) -> Dict[str, Any]:
     return {
-        "changed": False, "cmd": cmd, "rc": 0, "msg": msg, "stdout": stdout, "stderr": "",
-        "start": None, "end": None, "delta": None,
+        "changed": False,
+        "cmd": cmd,
+        "rc": 0,
+        "msg": msg,
+        "stdout": stdout,
+        "stderr": "",
+        "start": None,
+        "end": None,
+        "delta": None,
     }
 
 
@@ -89,11 +100,17 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
     if skipped is not None:
         return skipped
     if ctx.check_mode:
-        return {"changed": False, "skipped": True, "cmd": cmd,
-                "msg": "Command would have run if not in check mode"}
+        return {
+            "changed": False,
+            "skipped": True,
+            "cmd": cmd,
+            "msg": "Command would have run if not in check mode",
+        }
     chdir = args["chdir"]
     if chdir and not os.path.isdir(chdir):
-        raise ModuleFailed("Unable to change directory before execution: %s" % chdir, cmd=cmd, rc=None)
+        raise ModuleFailed(
+            f"Unable to change directory before execution: {chdir}", cmd=cmd, rc=None
+        )
     stdin = args["stdin"]
     data = None
     if stdin is not None:
@@ -103,10 +120,18 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
         executable = "/bin/sh"
     started = _now()
     try:
-        rc, out, err = ctx.run_command(cmd, shell=shell, cwd=chdir, stdin=data, executable=executable)
+        rc, out, err = ctx.run_command(
+            cmd, shell=shell, cwd=chdir, stdin=data, executable=executable
+        )
     except OSError as exc:
-        raise ModuleFailed("Error executing command.", cmd=cmd, rc=exc.errno or 2,
-                           stdout="", stderr="", detail=str(exc))
+        raise ModuleFailed(
+            "Error executing command.",
+            cmd=cmd,
+            rc=exc.errno or 2,
+            stdout="",
+            stderr="",
+            detail=str(exc),
+        )
     ended = _now()
     result = {
         "changed": True,

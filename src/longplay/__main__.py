@@ -1,0 +1,3 @@
+from longplay.cli.main import main
+
+main()

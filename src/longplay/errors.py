@@ -1,0 +1,101 @@
+"""Errors the user sees, each knowing where it came from and its exit code.
+
+Every error that reaches the user names the file and line (an
+:class:`Origin`), the host, or the job it is about. Exit codes follow
+ansible-playbook's.
+"""
+
+from __future__ import annotations
+
+import linecache
+from dataclasses import dataclass
+
+
+class ExitCode:
+    OK = 0
+    ERROR = 1
+    HOST_FAILED = 2
+    UNREACHABLE = 4
+    PARSE_ERROR = 4
+    BAD_OPTIONS = 5
+    INTERRUPTED = 99
+    UNEXPECTED = 250
+
+
+@dataclass(frozen=True)
+class Origin:
+    """A position in a source file (1-based line and column)."""
+
+    path: str
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+    def snippet(self, context: int = 2) -> str:
+        """The offending line with a couple before it and a caret under the column."""
+        first = max(1, self.line - context)
+        numbers = range(first, self.line + 1)
+        width = len(str(self.line))
+        lines = []
+        for number in numbers:
+            text = linecache.getline(self.path, number).rstrip("\n")
+            lines.append(f"{number:>{width}} {text}")
+        if not linecache.getline(self.path, self.line):
+            return ""
+        lines.append(" " * (width + self.column) + f"^ column {self.column}")
+        return "\n".join(lines)
+
+
+class LongplayError(Exception):
+    """Base of every error longplay reports to the user."""
+
+    exit_code = ExitCode.ERROR
+
+    def __init__(self, message: str, origin: Origin | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.origin = origin
+        self.hint = hint
+
+    def render(self) -> str:
+        parts = [self.message]
+        if self.hint:
+            parts[0] += f" {self.hint}"
+        if self.origin is not None:
+            parts.append(f"Origin: {self.origin}")
+            snippet = self.origin.snippet()
+            if snippet:
+                parts.append("")
+                parts.append(snippet)
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        if self.origin is not None:
+            return f"{self.message} ({self.origin})"
+        return self.message
+
+
+class ParseError(LongplayError):
+    """The playbook, inventory or a vars file is invalid; nothing has run."""
+
+    exit_code = ExitCode.PARSE_ERROR
+
+
+class OptionsError(LongplayError):
+    """Bad command-line options."""
+
+    exit_code = ExitCode.BAD_OPTIONS
+
+
+class TemplateError(LongplayError):
+    """A template could not be rendered (syntax error, failing filter...)."""
+
+
+class UndefinedError(TemplateError):
+    """A template used a variable or attribute that does not exist."""
+
+
+class TaskError(LongplayError):
+    """A task cannot run as written (a bad keyword value found at run time)."""

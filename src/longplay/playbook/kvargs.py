@@ -1,0 +1,85 @@
+"""Free-form task arguments: ``debug: msg="hi {{ x }}" verbosity=1``.
+
+Words are split on whitespace outside quotes and outside Jinja2 blocks
+(``{{ a | b }}`` stays one word), then ``key=value`` words become
+arguments. For modules that take a command line (command, shell, raw,
+script) only their known option names are pulled out; everything else stays
+in the command line, so ``echo a=b`` still echoes ``a=b``.
+"""
+
+from __future__ import annotations
+
+_OPENERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+def split_args(text: str) -> list[tuple[int, int]]:
+    """Spans of the words of ``text``: whitespace splits, except inside quotes or Jinja2."""
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    quote: str | None = None
+    closers: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        pair = text[i : i + 2]
+        if char.isspace() and quote is None and not closers:
+            if start is not None:
+                spans.append((start, i))
+                start = None
+            i += 1
+            continue
+        if start is None:
+            start = i
+        if quote is None and pair in _OPENERS:
+            closers.append(_OPENERS[pair])
+            i += 2
+            continue
+        if closers and pair == closers[-1]:
+            closers.pop()
+            i += 2
+            continue
+        if char in "\"'" and not closers:
+            if quote is None:
+                quote = char
+            elif quote == char and text[i - 1] != "\\":
+                quote = None
+        i += 1
+    if start is not None:
+        spans.append((start, len(text)))
+    return spans
+
+
+def unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
+
+
+def _key_of(word: str) -> str | None:
+    key, sep, _ = word.partition("=")
+    return key if sep and key.isidentifier() else None
+
+
+def parse_kv(text: str, raw_options: frozenset[str] | None = None) -> dict[str, str]:
+    """Turn free-form text into arguments.
+
+    With ``raw_options`` (a command-line module), only those keys are taken
+    as options and the rest of the text, unchanged, becomes ``_raw_params``.
+    Without it, every ``key=value`` word is an argument and any other words
+    are kept as ``_raw_params`` (the module then rejects them if it must).
+    """
+    args: dict[str, str] = {}
+    kept: list[str] = []
+    cursor = 0
+    for start, end in split_args(text):
+        word = text[start:end]
+        key = _key_of(word)
+        if key is not None and (raw_options is None or key in raw_options):
+            args[key] = unquote(word[len(key) + 1 :])
+            kept.append(text[cursor:start])
+            cursor = end
+    kept.append(text[cursor:])
+    raw = "".join(kept).strip()
+    if raw:
+        args["_raw_params"] = raw if raw_options is not None else " ".join(raw.split())
+    return args

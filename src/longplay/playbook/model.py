@@ -1,0 +1,169 @@
+"""The parsed playbook: plays, blocks and tasks, validated and ready to run.
+
+Nodes keep their keywords as written (templates stay unrendered until a host
+runs them) plus a link to their parent, so inherited keywords (``become``,
+``environment``, ``ignore_errors``...) resolve in one place:
+:meth:`Node.get`. ``when`` and ``tags`` accumulate instead of overriding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from longplay.errors import Origin
+from longplay.playbook.keywords import KEYWORDS
+
+
+@dataclass(eq=False)
+class Role:
+    """A role as applied by a play or include_role (see ``playbook.roles``)."""
+
+    name: str
+    path: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    handlers: list[Task] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Node:
+    keywords: dict[str, Any]
+    origin: Origin | None
+    parent: Node | None = None
+    role: Role | None = None
+    #: which file relative paths (files/, templates/, include_tasks) resolve from
+    basedir: str = "."
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A keyword's value here, or inherited from the enclosing block/play."""
+        if name in self.keywords:
+            return self.keywords[name]
+        keyword = KEYWORDS.get(name)
+        if keyword is not None and keyword.inherited and self.parent is not None:
+            return self.parent.get(name, default)
+        return default
+
+    def chain(self) -> list[Node]:
+        """This node and its ancestors, outermost first."""
+        nodes: list[Node] = []
+        node: Node | None = self
+        while node is not None:
+            nodes.append(node)
+            node = node.parent
+        return nodes[::-1]
+
+    def conditions(self) -> list[Any]:
+        """Every ``when`` from the play down to this node, in order."""
+        found: list[Any] = []
+        for node in self.chain():
+            found.extend(node.keywords.get("when", []))
+        return found
+
+    def tags(self) -> set[str]:
+        found: set[str] = set()
+        for node in self.chain():
+            found.update(str(tag) for tag in node.keywords.get("tags", []))
+        return found
+
+    def scoped_vars(self) -> dict[str, Any]:
+        """Block and task ``vars`` from the outside in (play vars are separate)."""
+        merged: dict[str, Any] = {}
+        for node in self.chain():
+            if not isinstance(node, Play):
+                merged.update(node.keywords.get("vars") or {})
+        return merged
+
+    @property
+    def play(self) -> Play:
+        node: Node = self
+        while node.parent is not None:
+            node = node.parent
+        assert isinstance(node, Play)
+        return node
+
+
+@dataclass(eq=False)
+class Task(Node):
+    action: str = ""
+    args: dict[str, Any] = field(default_factory=dict)
+    #: the action key as written (``ansible.builtin.command``), for messages
+    action_as_written: str = ""
+    is_handler: bool = False
+
+    @property
+    def name(self) -> str:
+        return str(self.keywords.get("name") or self.action)
+
+    def display_name(self) -> str:
+        name = self.keywords.get("name")
+        if self.role is not None:
+            return f"{self.role.name} : {name or self.action}"
+        return str(name or self.action)
+
+    @property
+    def loop_keyword(self) -> str | None:
+        for key in self.keywords:
+            if key == "loop" or key.startswith("with_"):
+                return key
+        return None
+
+
+@dataclass(eq=False)
+class Block(Node):
+    block: list[Node] = field(default_factory=list)
+    rescue: list[Node] = field(default_factory=list)
+    always: list[Node] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class Play(Node):
+    pre_tasks: list[Node] = field(default_factory=list)
+    tasks: list[Node] = field(default_factory=list)
+    post_tasks: list[Node] = field(default_factory=list)
+    handlers: list[Task] = field(default_factory=list)
+    #: roles' task blocks run between pre_tasks and tasks
+    role_tasks: list[Node] = field(default_factory=list)
+    vars_files: list[Any] = field(default_factory=list)
+    #: set for plays pulled in by import_playbook, for messages
+    source_path: str = ""
+
+    @property
+    def name(self) -> str:
+        name = self.keywords.get("name")
+        if name:
+            return str(name)
+        hosts = self.keywords.get("hosts", [])
+        return ",".join(str(h) for h in hosts) if isinstance(hosts, list) else str(hosts)
+
+    def sections(self) -> list[tuple[str, list[Node]]]:
+        """Task lists in run order; handlers flush after each."""
+        return [
+            ("pre_tasks", self.pre_tasks),
+            ("tasks", self.role_tasks + self.tasks),
+            ("post_tasks", self.post_tasks),
+        ]
+
+
+@dataclass(eq=False)
+class Playbook:
+    path: str
+    plays: list[Play] = field(default_factory=list)
+
+    @property
+    def basedir(self) -> str:
+        import os
+
+        return os.path.dirname(os.path.abspath(self.path))
+
+
+def walk_tasks(nodes: list[Node]) -> list[Task]:
+    """Every task in a node list, depth first (for --list-tasks and validation)."""
+    found: list[Task] = []
+    for node in nodes:
+        if isinstance(node, Task):
+            found.append(node)
+        elif isinstance(node, Block):
+            found.extend(walk_tasks(node.block + node.rescue + node.always))
+    return found

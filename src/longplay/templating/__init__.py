@@ -1,0 +1,1 @@
+"""Templating: Jinja2 with Ansible's semantics (see ``templar``)."""

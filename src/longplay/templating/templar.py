@@ -1,0 +1,287 @@
+"""Jinja2 with Ansible's semantics.
+
+* A string that is exactly one ``{{ expression }}`` evaluates to the
+  expression's native value (a list stays a list, an int an int); anything
+  else renders to a string.
+* Conditions (``when``, ``until``, ``failed_when``, ``changed_when``,
+  assert's ``that``) are bare expressions.
+* Variables are resolved lazily: a variable whose value is itself a template
+  is rendered when (and only if) something reads it, so variables may refer
+  to each other in any order.
+* A missing variable or attribute is an :class:`UndefinedError` naming it;
+  ``is defined`` and ``| default`` still work on it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+import jinja2.nativetypes
+import jinja2.nodes
+import jinja2.parser
+from jinja2.runtime import Context
+
+from longplay.errors import TemplateError, UndefinedError
+from longplay.playbook.source import UnsafeText
+
+_TEMPLATE_MARKERS = ("{{", "{%", "{#")
+_SINGLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>.*)\}\}$", re.DOTALL)
+
+#: The value of ``omit``: an argument that templates to this is dropped.
+OMIT = "__omit_place_holder__longplay"
+
+
+class StrictUndefined(jinja2.ChainableUndefined, jinja2.StrictUndefined):
+    """Undefined that allows ``is defined``, ``default`` and chained lookups
+    (``a.b.c | default(1)``), and fails loudly, naming the variable, on any
+    other use."""
+
+    __slots__ = ()
+
+    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> Any:
+        raise UndefinedError(self.describe())
+
+    def describe(self) -> str:
+        if self._undefined_hint:
+            return str(self._undefined_hint)
+        if self._undefined_obj is jinja2.utils.missing:
+            return f"'{self._undefined_name}' is undefined"
+        return (
+            f"object of type '{type(self._undefined_obj).__name__}' has no attribute "
+            f"'{self._undefined_name}'"
+        )
+
+
+def _concat(values: Iterator[Any]) -> Any:
+    """One output node keeps its native value; several render to a string."""
+    head = list(values)
+    if not head:
+        return ""
+    if len(head) == 1:
+        return head[0]
+    return "".join(str(v) for v in head)
+
+
+class LongplayEnvironment(jinja2.nativetypes.NativeEnvironment):
+    concat = staticmethod(_concat)  # type: ignore[assignment]
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        # Ansible lets ``result.key`` read dict keys before attributes, so
+        # ``result.items`` is the registered "items" key, not dict.items.
+        if isinstance(obj, Mapping):
+            try:
+                return obj[attribute]
+            except (KeyError, TypeError):
+                pass
+        return super().getattr(obj, attribute)
+
+
+def _make_environment() -> LongplayEnvironment:
+    from longplay.templating import filters, lookups, tests
+
+    env = LongplayEnvironment(
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+    )
+    env.filters.update(filters.FILTERS)
+    env.tests.update(tests.TESTS)
+    env.globals.update(lookups.GLOBALS)
+    env.globals["omit"] = OMIT
+    return env
+
+
+@lru_cache(maxsize=1)
+def environment() -> LongplayEnvironment:
+    return _make_environment()
+
+
+_RESULT = "__longplay_result"
+
+
+@lru_cache(maxsize=4096)
+def _compile(source: str) -> tuple[jinja2.Template, bool]:
+    """Compile a template; a lone ``{{ expr }}`` becomes an assignment so its
+    value comes back native (output nodes would fold constants to text).
+    Returns (template, is_expression)."""
+    env = environment()
+    try:
+        match = _SINGLE_EXPRESSION.match(source)
+        if match and not any(m in match.group("expr") for m in ("{{", "}}", "{%", "%}")):
+            parser = jinja2.parser.Parser(env, match.group("expr"), state="variable")
+            expression = parser.parse_expression()
+            if not parser.stream.eos:
+                raise jinja2.TemplateSyntaxError(
+                    f"unexpected '{parser.stream.current.value}'", parser.stream.current.lineno
+                )
+            body = [jinja2.nodes.Assign(jinja2.nodes.Name(_RESULT, "store"), expression, lineno=1)]
+            return env.from_string(jinja2.nodes.Template(body, lineno=1)), True
+        return env.from_string(source), False
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            f"template error while templating string: {exc.message}. String: {source}"
+        )
+
+
+def is_template(value: Any) -> bool:
+    return (
+        isinstance(value, str)
+        and not isinstance(value, UnsafeText)
+        and any(marker in value for marker in _TEMPLATE_MARKERS)
+    )
+
+
+class Variables(Mapping[str, Any]):
+    """A lazy view of a host's variables for one template evaluation.
+
+    ``raw`` holds values as written; names in ``literal`` hold data (registered
+    results, facts) that must never be templated again.
+    """
+
+    def __init__(
+        self, raw: Mapping[str, Any], literal: frozenset[str] | set[str] = frozenset()
+    ) -> None:
+        self.raw = raw
+        self.literal = literal
+        self._resolved: dict[str, Any] = {}
+        self._resolving: set[str] = set()
+        self.templar = Templar(self)
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self._resolved:
+            return self._resolved[name]
+        try:
+            value = self.raw[name]
+        except KeyError:
+            globals_ = environment().globals
+            if name in globals_:
+                return globals_[name]
+            raise
+        if name not in self.literal:
+            if name in self._resolving:
+                raise TemplateError(f"recursive loop detected in template for variable '{name}'")
+            self._resolving.add(name)
+            try:
+                value = self.templar.template(value)
+            finally:
+                self._resolving.discard(name)
+        self._resolved[name] = value
+        return value
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.raw or name in environment().globals
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def child(self, extra: Mapping[str, Any]) -> Variables:
+        """A view with ``extra`` (already-resolved values, e.g. loop items) on top."""
+        merged = dict(self.raw)
+        merged.update(extra)
+        return Variables(merged, frozenset(self.literal) | frozenset(extra))
+
+
+class Templar:
+    """Renders values against a :class:`Variables` view."""
+
+    def __init__(self, variables: Variables) -> None:
+        self.variables = variables
+
+    def template(self, value: Any) -> Any:
+        """Render ``value`` (recursing into lists and dicts) to native values."""
+        if isinstance(value, str):
+            return self._template_string(value) if is_template(value) else value
+        if isinstance(value, Mapping):
+            return {self.template(k): self.template(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.template(item) for item in value]
+        return value
+
+    def _render(self, source: str) -> Any:
+        template, is_expression = _compile(source)
+        context: Context = template.new_context(self.variables, shared=True)  # type: ignore[arg-type]
+        try:
+            if is_expression:
+                for _ in template.root_render_func(context):
+                    pass
+                result = context.vars[_RESULT]
+            else:
+                result = environment().concat(template.root_render_func(context))
+        except UndefinedError:
+            raise
+        except jinja2.UndefinedError as exc:
+            raise UndefinedError(str(exc.message))
+        except TemplateError:
+            raise
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"{type(exc).__name__}: {exc}")
+        except (
+            TypeError,
+            ValueError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            ZeroDivisionError,
+            OverflowError,
+        ) as exc:
+            raise TemplateError(f"Unexpected templating type error occurred on ({source}): {exc}")
+        if isinstance(result, jinja2.Undefined):
+            if isinstance(result, StrictUndefined):
+                raise UndefinedError(result.describe())
+            raise UndefinedError("undefined value")
+        return result
+
+    def _template_string(self, source: str) -> Any:
+        return self._render(source)
+
+    def evaluate(self, expression: str) -> Any:
+        """The native value of a bare expression (no braces)."""
+        return self._render("{{ " + expression + " }}")
+
+    def condition(self, condition: Any) -> bool:
+        """Evaluate one conditional the way Ansible does."""
+        if isinstance(condition, bool):
+            return condition
+        if condition is None:
+            return False
+        if isinstance(condition, (int, float)):
+            return bool(condition)
+        text = str(condition).strip()
+        if not text:
+            return True
+        if is_template(text):
+            value = self._render(text)
+            if isinstance(value, str):
+                lowered = value.strip().lower()
+                if lowered in ("", "false", "no", "off", "0", "none"):
+                    return False
+                if lowered in ("true", "yes", "on", "1"):
+                    return True
+                value = self.evaluate(value)
+        else:
+            value = self.evaluate(text)
+        return _truthy(value)
+
+    def all_conditions(self, conditions: list[Any]) -> bool:
+        return all(self.condition(c) for c in conditions)
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() not in ("", "false", "no", "off", "0", "none")
+    return bool(value)
+
+
+def template_value(
+    value: Any, variables: Mapping[str, Any], literal: frozenset[str] = frozenset()
+) -> Any:
+    """Convenience: template ``value`` against a plain mapping of variables."""
+    return Variables(variables, literal).templar.template(value)
