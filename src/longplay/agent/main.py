@@ -20,7 +20,7 @@ import traceback
 from typing import Any, BinaryIO, Callable, Dict
 
 from longplay import __version__
-from longplay.agent import protocol
+from longplay.agent import jobs, protocol
 from longplay.agent.context import ModuleContext
 from longplay.agent.execute import execute_module
 
@@ -74,7 +74,15 @@ def op_get(request: Dict[str, Any], emit: Callable[[Dict[str, Any]], None]) -> D
     return {"data": base64.b64encode(data).decode("ascii"), "eof": len(data) < size}
 
 
-OPS: Dict[str, Handler] = {"run": op_run, "put": op_put, "get": op_get}
+OPS: Dict[str, Handler] = {
+    "run": op_run,
+    "put": op_put,
+    "get": op_get,
+    # async jobs (see longplay.agent.jobs)
+    "job_start": jobs.op_job_start,
+    "job_watch": jobs.op_job_watch,
+    "job_list": jobs.op_job_list,
+}
 
 
 def handle(channel: Channel, request: Dict[str, Any]) -> None:
