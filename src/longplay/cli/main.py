@@ -1,7 +1,169 @@
-"""Entry point (filled in by the executor work)."""
+"""``longplay``: the command line.
+
+``longplay run`` behaves like ansible-playbook (same flags, same exit codes:
+0 ok, 1 error, 2 a host failed, 4 unreachable or unparsable, 5 bad options,
+99 interrupted, 250 unexpected) and ``longplay adhoc`` like ansible. Heavy
+imports happen inside the commands so ``longplay --version`` stays instant.
+"""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from longplay import __version__
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _common_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "-i",
+            "--inventory",
+            "inventory",
+            multiple=True,
+            metavar="INVENTORY",
+            help="Inventory file, directory or comma-separated host list (repeatable).",
+        ),
+        click.option(
+            "-l", "--limit", metavar="SUBSET", help="Further limit hosts to this pattern."
+        ),
+        click.option(
+            "-e",
+            "--extra-vars",
+            "extra_vars",
+            multiple=True,
+            metavar="VARS",
+            help="key=value pairs, YAML/JSON, or @file (repeatable; highest precedence).",
+        ),
+        click.option(
+            "-f",
+            "--forks",
+            type=int,
+            default=50,
+            show_default=True,
+            help="Hosts worked on at the same time.",
+        ),
+        click.option(
+            "-C", "--check", is_flag=True, help="Don't change anything; predict what would change."
+        ),
+        click.option("-D", "--diff", is_flag=True, help="Show differences in changed files."),
+        click.option(
+            "-b", "--become", is_flag=True, help="Run operations with become (sudo by default)."
+        ),
+        click.option(
+            "--become-user", metavar="USER", help="Run operations as this user (default root)."
+        ),
+        click.option("--become-method", metavar="METHOD", help="sudo or su."),
+        click.option("-K", "--ask-become-pass", is_flag=True, help="Ask for the become password."),
+        click.option(
+            "--become-password-file",
+            type=click.Path(dir_okay=False),
+            help="Read the become password from this file.",
+        ),
+        click.option("-k", "--ask-pass", is_flag=True, help="Ask for the connection password."),
+        click.option(
+            "-v",
+            "--verbose",
+            "verbosity",
+            count=True,
+            help="More output (-vvv shows what is sent to hosts).",
+        ),
+        click.option(
+            "--json", "json_output", is_flag=True, help="Write one JSON object per event to stdout."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(
+    __version__, "--version", prog_name="longplay", message="%(prog)s %(version)s"
+)
+def cli() -> None:
+    """Run Ansible-style playbooks fast, with long-running work as first-class jobs."""
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("playbooks", nargs=-1, required=True, type=click.Path())
+@_common_options
+@click.option(
+    "-t",
+    "--tags",
+    multiple=True,
+    help="Only run tasks with these tags (comma-separated, repeatable).",
+)
+@click.option("--skip-tags", multiple=True, help="Skip tasks with these tags.")
+@click.option("--list-tasks", is_flag=True, help="List the tasks that would run, then exit.")
+@click.option(
+    "--list-hosts", is_flag=True, help="List the hosts each play would run on, then exit."
+)
+@click.option("--list-tags", is_flag=True, help="List all tags, then exit.")
+@click.option("--syntax-check", is_flag=True, help="Parse and validate the playbooks, then exit.")
+@click.option("--start-at-task", metavar="NAME", help="Start at the task with this name.")
+@click.option("--force-handlers", is_flag=True, help="Run handlers even if a task fails.")
+def run(playbooks: tuple[str, ...], **options: Any) -> None:
+    """Run PLAYBOOKS (like ansible-playbook)."""
+    from longplay.cli.commands import run_playbooks
+
+    sys.exit(run_playbooks(list(playbooks), options))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("pattern")
+@_common_options
+@click.option(
+    "-m", "--module-name", "module", default="command", show_default=True, help="Module to run."
+)
+@click.option(
+    "-a", "--args", "module_args", default="", help="Module arguments (k=v or free form)."
+)
+@click.option(
+    "-B",
+    "--background",
+    "background",
+    type=int,
+    default=0,
+    help="Run asynchronously, failing after N seconds.",
+)
+@click.option(
+    "-P",
+    "--poll",
+    "poll",
+    type=int,
+    default=15,
+    show_default=True,
+    help="Poll interval with -B (0: don't wait).",
+)
+@click.option("-o", "--one-line", is_flag=True, help="Condense output.")
+@click.option("--list-hosts", is_flag=True, help="List matching hosts, then exit.")
+def adhoc(pattern: str, **options: Any) -> None:
+    """Run one module on the hosts matching PATTERN (like ansible)."""
+    from longplay.cli.commands import run_adhoc
+
+    sys.exit(run_adhoc(pattern, options))
+
 
 def main() -> None:
-    raise SystemExit("longplay: not implemented yet")
+    try:
+        cli.main(prog_name="longplay", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(0)
+    except click.UsageError as exc:
+        click.echo(f"longplay: error: {exc.format_message()}", err=True)
+        if exc.ctx is not None:
+            click.echo(exc.ctx.get_usage(), err=True)
+        sys.exit(5)
+    except click.Abort:
+        click.echo("[ERROR]: User interrupted execution", err=True)
+        sys.exit(99)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(5)

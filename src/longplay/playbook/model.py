@@ -35,6 +35,8 @@ class Node:
     role: Role | None = None
     #: which file relative paths (files/, templates/, include_tasks) resolve from
     basedir: str = "."
+    #: place in the play (section, index, sub-index...): orders hosts in lockstep
+    position: tuple[int, ...] = ()
 
     def get(self, name: str, default: Any = None) -> Any:
         """A keyword's value here, or inherited from the enclosing block/play."""
@@ -91,6 +93,8 @@ class Task(Node):
     #: the action key as written (``ansible.builtin.command``), for messages
     action_as_written: str = ""
     is_handler: bool = False
+    #: where custom modules for this task are found
+    library_dirs: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:

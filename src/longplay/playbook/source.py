@@ -27,14 +27,19 @@ class SourceDict(dict):
 
     origin: Origin | None = None
     value_origins: dict[Any, Origin]
+    key_origins: dict[Any, Origin]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.value_origins = {}
+        self.key_origins = {}
 
     def origin_of(self, key: Any) -> Origin | None:
         """Position of ``key``'s value, else of the mapping itself."""
         return self.value_origins.get(key, self.origin)
+
+    def origin_of_key(self, key: Any) -> Origin | None:
+        return self.key_origins.get(key, self.origin)
 
 
 class SourceList(list):
@@ -73,6 +78,7 @@ class _Loader(_BaseLoader):
                 pass
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.value_origins[key] = self._origin(value_node)
+            mapping.key_origins[key] = self._origin(key_node)
         return mapping
 
     def construct_source_sequence(self, node: yaml.SequenceNode) -> SourceList:

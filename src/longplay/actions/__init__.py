@@ -1,0 +1,1 @@
+"""Controller-side actions, one per file, registered by name (see ``base``)."""

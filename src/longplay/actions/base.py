@@ -1,0 +1,84 @@
+"""Controller-side actions: what runs in the controller for a task.
+
+Most tasks are "remote" (the generic action sends the module to the host's
+agent). Some work needs the controller: printing (debug), changing variables
+(set_fact), reading controller files (copy's src, template), or deciding the
+flow (meta, fail, assert, pause). Those are actions, registered by name with
+:func:`action`, each one file under ``longplay/actions/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from longplay.agent.registry import ModuleSpec, Option, validate
+
+if TYPE_CHECKING:
+    from longplay.executor.context import ActionContext
+
+ActionHandler = Callable[["ActionContext"], Awaitable[dict[str, Any]]]
+
+
+@dataclass
+class ActionSpec:
+    name: str
+    handler: ActionHandler
+    #: None means "any arguments" (the action checks them itself)
+    options: dict[str, Option] | None
+    free_form: str | None = None
+    #: may run with ``async`` (actions that wrap a remote module)
+    async_ok: bool = False
+    #: runs once per task, not per host (e.g. add_host-like actions)
+    doc: str = ""
+    aliases: tuple[str, ...] = field(default_factory=tuple)
+
+    def validate(self, args: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """Apply the declared argument spec (types, defaults, unknown names)."""
+        if self.options is None:
+            return dict(args), []
+        spec = ModuleSpec(
+            self.name, lambda a, c: {}, self.options, self.free_form, True, (), (), ""
+        )
+        return validate(spec, args)
+
+
+ACTIONS: dict[str, ActionSpec] = {}
+
+
+def action(
+    name: str,
+    options: dict[str, Option] | None = None,
+    free_form: str | None = None,
+    async_ok: bool = False,
+    aliases: tuple[str, ...] = (),
+) -> Callable[[ActionHandler], ActionHandler]:
+    """Register a controller-side action under ``name`` (and ``aliases``)."""
+
+    def register(handler: ActionHandler) -> ActionHandler:
+        spec = ActionSpec(
+            name, handler, options, free_form, async_ok, (handler.__doc__ or "").strip(), aliases
+        )
+        for key in (name, *aliases):
+            ACTIONS[key] = spec
+        return handler
+
+    return register
+
+
+_loaded = False
+
+
+def load_all() -> dict[str, ActionSpec]:
+    global _loaded
+    if not _loaded:
+        from longplay import actions as package
+
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name != "base" and not info.name.startswith("_"):
+                importlib.import_module(f"longplay.actions.{info.name}")
+        _loaded = True
+    return ACTIONS

@@ -1,0 +1,48 @@
+"""debug: print a message or a variable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from longplay.actions.base import action
+from longplay.agent.registry import Option
+from longplay.errors import LongplayError
+from longplay.executor.context import ActionContext
+
+NOT_DEFINED = "VARIABLE IS NOT DEFINED!"
+
+
+@action(
+    "debug",
+    options={
+        "msg": Option(type="raw"),
+        "var": Option(type="raw"),
+        "verbosity": Option(type="int", default=0),
+    },
+)
+async def debug(ctx: ActionContext) -> dict[str, Any]:
+    """``msg`` (default "Hello world!") or ``var`` (a variable name or expression)."""
+    args = ctx.args
+    if args["msg"] is not None and args["var"] is not None:
+        return {"failed": True, "msg": "'msg' and 'var' are incompatible options"}
+    if ctx.verbosity < args["verbosity"]:
+        return {"skipped": True, "changed": False, "skip_reason": "Verbosity threshold not met."}
+    if args["var"] is not None:
+        name = args["var"]
+        return {
+            name if isinstance(name, str) else str(name): _show_var(ctx, name),
+            "changed": False,
+            "failed": False,
+        }
+    message = args["msg"] if args["msg"] is not None else "Hello world!"
+    return {"msg": message, "changed": False, "failed": False}
+
+
+def _show_var(ctx: ActionContext, name: Any) -> Any:
+    if not isinstance(name, str):
+        return name
+    try:
+        value = ctx.templar.evaluate(name)
+    except LongplayError:
+        return NOT_DEFINED
+    return value

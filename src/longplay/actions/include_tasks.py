@@ -1,0 +1,117 @@
+"""include_tasks and include_role: load more tasks when the task runs.
+
+The included tasks are parsed now (errors name their file and line) and
+handed to the executor, which runs them for this host right after the
+include, inheriting the include task's keywords (and its loop item).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from longplay.actions.base import action
+from longplay.agent.registry import Option
+from longplay.executor.context import ActionContext
+from longplay.playbook.model import Block, Node
+
+
+def _wrapper(ctx: ActionContext) -> Block:
+    """A block carrying the include's loop variable (and ``apply`` keywords)."""
+    task = ctx.task
+    control = task.keywords.get("loop_control") or {}
+    loop_var = str(control.get("loop_var") or "item")
+    scoped: dict[str, Any] = {}
+    if task.loop_keyword and loop_var in ctx.variables.raw:
+        scoped[loop_var] = ctx.variables.raw[loop_var]
+        index_var = control.get("index_var")
+        if index_var and index_var in ctx.variables.raw:
+            scoped[str(index_var)] = ctx.variables.raw[str(index_var)]
+    keywords: dict[str, Any] = {"vars": scoped}
+    apply = ctx.args.get("apply") or {}
+    if isinstance(apply, dict):
+        from longplay.playbook.parser import coerce_keyword
+
+        keywords.update(
+            {k: coerce_keyword(k, v, task.origin) for k, v in apply.items() if k != "vars"}
+        )
+        keywords["vars"].update(apply.get("vars") or {})
+    block = Block(
+        keywords=keywords, origin=task.origin, parent=task, role=task.role, basedir=task.basedir
+    )
+    block.position = (*task.position, int(ctx.variables.raw.get("_longplay_item_index", 0)))
+    return block
+
+
+def _context(ctx: ActionContext) -> Any:
+    from longplay.playbook.parser import ParseContext
+
+    return ParseContext(
+        basedir=ctx.task.basedir, role=ctx.task.role, library_dirs=ctx.task.library_dirs
+    )
+
+
+@action(
+    "include_tasks",
+    options={"file": Option(), "_raw_params": Option(), "apply": Option(type="dict")},
+    free_form="_raw_params",
+    aliases=("include",),
+)
+async def include_tasks(ctx: ActionContext) -> dict[str, Any]:
+    """Parse the task file and return its tasks for the executor to run."""
+    from longplay.playbook.parser import load_task_file, resolve_tasks_path
+
+    target = ctx.args.get("file") or ctx.args.get("_raw_params")
+    if not target:
+        return {"failed": True, "msg": "No file specified for include_tasks"}
+    parse_ctx = _context(ctx)
+    path = resolve_tasks_path(str(target), parse_ctx)
+    if not os.path.isfile(path):
+        return {
+            "failed": True,
+            "msg": f"Could not find or access '{target}' (looked in {os.path.dirname(path)})",
+        }
+    block = _wrapper(ctx)
+    block.block = load_task_file(path, block, parse_ctx, (*block.position, 0), ctx.task.origin)
+    nodes: list[Node] = [block]
+    return {"changed": False, "include": path, "_longplay_include": nodes}
+
+
+@action(
+    "include_role",
+    options={
+        "name": Option(required=True),
+        "tasks_from": Option(default="main"),
+        "vars_from": Option(default="main"),
+        "defaults_from": Option(default="main"),
+        "handlers_from": Option(default="main"),
+        "apply": Option(type="dict"),
+        "public": Option(type="bool", default=False),
+        "allow_duplicates": Option(type="bool", default=True),
+        "rolespec_validate": Option(type="bool", default=True),
+    },
+)
+async def include_role(ctx: ActionContext) -> dict[str, Any]:
+    """Load the role now and return its tasks for the executor to run."""
+    from longplay.playbook.roles import expand_role
+
+    block = _wrapper(ctx)
+    blocks = expand_role(
+        str(ctx.args["name"]),
+        {},
+        {},
+        block,
+        _context(ctx),
+        (*block.position, 0),
+        ctx.task.origin,
+        set(),
+        tasks_from=str(ctx.args["tasks_from"]),
+        vars_from=str(ctx.args["vars_from"]),
+        defaults_from=str(ctx.args["defaults_from"]),
+    )
+    block.block = list(blocks)
+    play = ctx.task.play
+    for role_block in blocks:
+        if role_block.role is not None:
+            play.handlers.extend(h for h in role_block.role.handlers if h not in play.handlers)
+    return {"changed": False, "include": ctx.args["name"], "_longplay_include": [block]}

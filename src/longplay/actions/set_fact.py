@@ -1,0 +1,26 @@
+"""set_fact: set host variables that last for the rest of the run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from longplay.actions.base import action
+from longplay.executor.context import ActionContext
+
+
+@action("set_fact")
+async def set_fact(ctx: ActionContext) -> dict[str, Any]:
+    """Every argument (except ``cacheable``) becomes a variable of the host."""
+    values = {k: v for k, v in ctx.args.items() if k not in ("cacheable", "_raw_params")}
+    if not values:
+        return {
+            "failed": True,
+            "msg": "No key/value pairs provided, at least one is required for this action to succeed",
+        }
+    for name in values:
+        if not isinstance(name, str) or not name.isidentifier():
+            return {
+                "failed": True,
+                "msg": f"The variable name '{name}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.",
+            }
+    return {"ansible_facts": values, "changed": False, "_longplay_set_vars": values}

@@ -1,0 +1,109 @@
+"""``longplay adhoc``: one module on many hosts, printed like ``ansible`` prints it."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from longplay import catalog
+from longplay.errors import OptionsError
+from longplay.executor import results as res
+from longplay.output.human import HumanOutput, clean
+from longplay.playbook.kvargs import parse_kv
+from longplay.playbook.model import Play, Playbook, Task
+
+if TYPE_CHECKING:
+    from longplay.executor.state import Stats
+
+_COMMAND_MODULES = ("command", "shell", "raw", "script")
+
+
+def adhoc_playbook(pattern: str, options: dict[str, Any]) -> Playbook:
+    """A one-play, one-task playbook equivalent to the ad-hoc command."""
+    module = str(options.get("module") or "command")
+    info = catalog.resolve(module)
+    if info is None:
+        raise OptionsError(f"couldn't resolve module/action '{module}'")
+    raw = str(options.get("module_args") or "")
+    args = parse_kv(raw, info.raw_options) if info.free_form else parse_kv(raw)
+    if info.name in _COMMAND_MODULES and not args.get("_raw_params") and not args.get("cmd"):
+        raise OptionsError(f"No argument passed to {info.name} module")
+    play = Play(
+        keywords={"name": "Ansible Ad-Hoc", "hosts": pattern, "gather_facts": False}, origin=None
+    )
+    keywords: dict[str, Any] = {"name": f"{info.name}"}
+    if options.get("background"):
+        keywords["async"] = int(options["background"])
+        keywords["poll"] = int(options.get("poll", 15))
+    task = Task(
+        keywords=keywords,
+        origin=None,
+        parent=play,
+        action=info.name,
+        args=args,
+        action_as_written=module,
+    )
+    task.position = (2, 0)
+    play.tasks = [task]
+    return Playbook(path="<adhoc>", plays=[play])
+
+
+class AdhocOutput(HumanOutput):
+    """``host | CHANGED | rc=0 >>`` and ``host | SUCCESS => {...}`` lines, no banners or recap."""
+
+    def __init__(
+        self, verbosity: int = 0, force_color: bool | None = None, one_line: bool = False
+    ) -> None:
+        super().__init__(verbosity=verbosity, force_color=force_color)
+        self.one_line = one_line
+
+    def play_start(self, play: Play, hosts: list[str]) -> None:
+        return None
+
+    def no_hosts_matched(self, play: Play) -> None:
+        self.warning("No hosts matched, nothing to do")
+
+    def task_start(self, task: Task, hosts: list[str]) -> None:
+        return None
+
+    def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:
+        status = res.status_of(result)
+        caption = {
+            res.OK: "SUCCESS",
+            res.CHANGED: "CHANGED",
+            res.FAILED: "FAILED",
+            res.SKIPPED: "SKIPPED",
+            res.UNREACHABLE: "UNREACHABLE",
+        }[status]
+        style = {"SUCCESS": "green", "CHANGED": "yellow", "SKIPPED": "cyan"}.get(caption, "red")
+        shown = clean(task, result, self.verbosity)
+        if task.action in _COMMAND_MODULES and "rc" in result and "ansible_job_id" not in result:
+            self._line(self._command_text(host, caption, result), style)
+            return
+        if status == res.FAILED:
+            caption = "FAILED!"
+        elif status == res.UNREACHABLE:
+            caption = "UNREACHABLE!"
+        if self.one_line:
+            self._line(
+                f"{host} | {caption} => {json.dumps(shown, sort_keys=True, default=str)}", style
+            )
+        else:
+            self._line(
+                f"{host} | {caption} => {json.dumps(shown, sort_keys=True, indent=4, default=str)}",
+                style,
+            )
+
+    def _command_text(self, host: str, caption: str, result: dict[str, Any]) -> str:
+        stdout = str(result.get("stdout") or "")
+        stderr = str(result.get("stderr") or "")
+        rc = result.get("rc")
+        if self.one_line:
+            return f"{host} | {caption} | rc={rc} | (stdout) {stdout}" + (
+                f" (stderr) {stderr}" if stderr else ""
+            )
+        body = "\n".join(part for part in (stdout, stderr) if part) or str(result.get("msg") or "")
+        return f"{host} | {caption} | rc={rc} >>\n{body}"
+
+    def recap(self, stats: Stats) -> None:
+        return None

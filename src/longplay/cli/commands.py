@@ -1,0 +1,197 @@
+"""What ``longplay run`` and ``longplay adhoc`` do once their options are parsed.
+
+Everything is loaded and validated (extra vars, inventory, every playbook)
+before any host is contacted: a parse error stops the run with exit code 4
+and nothing has executed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from longplay.errors import ExitCode, LongplayError, OptionsError, ParseError
+from longplay.executor.state import RunOptions
+from longplay.output.base import Output
+
+
+def parse_extra_vars(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """``-e`` values: key=value words, inline YAML/JSON, or @file, merged in order."""
+    from longplay.playbook.kvargs import parse_kv
+    from longplay.playbook.source import load_yaml, load_yaml_text
+
+    merged: dict[str, Any] = {}
+    for value in values:
+        text = value.strip()
+        if not text:
+            continue
+        if text.startswith("@"):
+            path = os.path.expanduser(text[1:])
+            if not os.path.isfile(path):
+                raise OptionsError(f"the extra vars file {path} does not exist")
+            data = load_yaml(path)
+        elif text[0] in "{[":
+            try:
+                data = load_yaml_text(text, "<extra vars>")
+            except ParseError as exc:
+                raise OptionsError(f"invalid extra vars {text!r}: {exc.message}")
+        else:
+            data = parse_kv(text)
+            if "_raw_params" in data:
+                raise OptionsError(
+                    f"invalid extra vars {text!r}: expected key=value pairs, YAML/JSON, or @file"
+                )
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            raise OptionsError(f"extra vars must be a mapping, got {type(data).__name__}: {text!r}")
+        merged.update(data)
+    return merged
+
+
+def make_output(options: dict[str, Any], adhoc: bool = False) -> Output:
+    if options.get("json_output"):
+        from longplay.output.jsonl import JsonOutput
+
+        return JsonOutput()
+    force = os.environ.get("LONGPLAY_FORCE_COLOR") or os.environ.get("ANSIBLE_FORCE_COLOR")
+    if adhoc:
+        from longplay.cli.adhoc import AdhocOutput
+
+        return AdhocOutput(
+            verbosity=options.get("verbosity", 0),
+            force_color=True if force else None,
+            one_line=bool(options.get("one_line")),
+        )
+    from longplay.output.human import HumanOutput
+
+    return HumanOutput(verbosity=options.get("verbosity", 0), force_color=True if force else None)
+
+
+def _split_tags(values: tuple[str, ...]) -> list[str]:
+    return [tag.strip() for value in values for tag in value.split(",") if tag.strip()]
+
+
+def _read_password(path: str | None, ask: bool, prompt: str) -> str | None:
+    if path:
+        try:
+            with open(os.path.expanduser(path), encoding="utf-8") as handle:
+                return handle.read().rstrip("\n")
+        except OSError as exc:
+            raise OptionsError(f"could not read password file {path}: {exc.strerror}")
+    if ask:
+        if not sys.stdin.isatty():
+            raise OptionsError(f"{prompt} needs a terminal; use a password file instead")
+        return getpass.getpass(f"{prompt}: ")
+    return None
+
+
+def run_options(options: dict[str, Any]) -> RunOptions:
+    if options.get("forks", 1) < 1:
+        raise OptionsError("forks must be at least 1")
+    return RunOptions(
+        check=bool(options.get("check")),
+        diff=bool(options.get("diff")),
+        forks=int(options.get("forks") or 50),
+        verbosity=int(options.get("verbosity") or 0),
+        tags=_split_tags(options.get("tags") or ()),
+        skip_tags=_split_tags(options.get("skip_tags") or ()),
+        limit=options.get("limit"),
+        start_at_task=options.get("start_at_task"),
+        force_handlers=bool(options.get("force_handlers")),
+        become=bool(options.get("become")),
+        become_user=options.get("become_user"),
+        become_method=options.get("become_method"),
+        become_password=_read_password(
+            options.get("become_password_file"),
+            bool(options.get("ask_become_pass")),
+            "BECOME password",
+        ),
+        connection_password=_read_password(None, bool(options.get("ask_pass")), "SSH password"),
+    )
+
+
+def guarded(output_factory: Callable[[], Output], body: Callable[[Output], int]) -> int:
+    """Run ``body`` and turn every way it can end into ansible-playbook's exit code."""
+    output = output_factory()
+    try:
+        return body(output)
+    except LongplayError as exc:
+        output.error(exc.render())
+        if not isinstance(output, _human_type()):
+            print(f"ERROR: {exc.render()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        output.error("User interrupted execution")
+        return ExitCode.INTERRUPTED
+    except Exception:
+        traceback.print_exc()
+        output.error("Unexpected exception: please report it with the traceback above.")
+        return ExitCode.UNEXPECTED
+    finally:
+        output.close()
+
+
+def _human_type() -> type:
+    from longplay.output.human import HumanOutput
+
+    return HumanOutput
+
+
+def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
+    def body(output: Output) -> int:
+        from longplay.executor.runner import PlaybookRunner
+        from longplay.inventory import load_inventory
+        from longplay.playbook.parser import load_playbook
+
+        run = run_options(options)
+        extra_vars = parse_extra_vars(options.get("extra_vars") or ())
+        for path in paths:
+            if not os.path.isfile(path):
+                raise OptionsError(f"the playbook: {path} could not be found")
+        inventory = load_inventory(list(options.get("inventory") or ()))
+        playbooks = [load_playbook(path) for path in paths]
+        if options.get("syntax_check"):
+            for playbook in playbooks:
+                print(f"\nplaybook: {playbook.path}")
+            return ExitCode.OK
+        if options.get("list_tasks") or options.get("list_hosts") or options.get("list_tags"):
+            from longplay.cli.listing import list_playbooks
+
+            return list_playbooks(playbooks, inventory, extra_vars, run, options)
+        runner = PlaybookRunner(playbooks, inventory, extra_vars, run, output)
+        return asyncio.run(runner.run())
+
+    return guarded(lambda: make_output(options), body)
+
+
+def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
+    def body(output: Output) -> int:
+        from longplay.cli.adhoc import adhoc_playbook
+        from longplay.executor.runner import PlaybookRunner
+        from longplay.inventory import load_inventory
+
+        run = run_options(options)
+        extra_vars = parse_extra_vars(options.get("extra_vars") or ())
+        inventory = load_inventory(list(options.get("inventory") or ()))
+        if options.get("list_hosts"):
+            hosts = inventory.select(pattern)
+            print(f"  hosts ({len(hosts)}):")
+            for host in hosts:
+                print(f"    {host.name}")
+            return ExitCode.OK
+        playbook = adhoc_playbook(pattern, options)
+        runner = PlaybookRunner([playbook], inventory, extra_vars, run, output)
+        return asyncio.run(runner.run())
+
+    return guarded(lambda: make_output(options, adhoc=True), body)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, indent=4, sort_keys=True, default=str)

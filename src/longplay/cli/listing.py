@@ -1,0 +1,70 @@
+"""--list-tasks, --list-hosts and --list-tags, in ansible-playbook's layout."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from longplay.executor.play_runner import tags_selected
+from longplay.playbook.model import Play, Playbook, Task, walk_tasks
+from longplay.templating.templar import template_value
+
+if TYPE_CHECKING:
+    from longplay.executor.state import RunOptions
+    from longplay.inventory import Inventory
+
+
+def _tags(tags: set[str]) -> str:
+    return "[" + ", ".join(sorted(tags)) + "]"
+
+
+def _play_line(index: int, play: Play) -> str:
+    hosts = play.keywords.get("hosts")
+    pattern = ",".join(map(str, hosts)) if isinstance(hosts, list) else str(hosts)
+    return f"  play #{index} ({pattern}): {play.name}\tTAGS: {_tags(play.tags())}"
+
+
+def _tasks(play: Play) -> list[Task]:
+    nodes = play.pre_tasks + play.role_tasks + play.tasks + play.post_tasks
+    return walk_tasks(nodes)
+
+
+def list_playbooks(
+    playbooks: list[Playbook],
+    inventory: Inventory,
+    extra_vars: dict[str, Any],
+    run: RunOptions,
+    options: dict[str, Any],
+) -> int:
+    for playbook in playbooks:
+        print(f"\nplaybook: {playbook.path}")
+        for index, play in enumerate(playbook.plays, start=1):
+            print()
+            print(_play_line(index, play))
+            if options.get("list_hosts"):
+                _print_hosts(play, inventory, extra_vars, run)
+            if options.get("list_tasks"):
+                print("    tasks:")
+                for task in _tasks(play):
+                    if tags_selected(task.tags(), run.tags, run.skip_tags):
+                        print(f"      {task.display_name()}\tTAGS: {_tags(task.tags())}")
+            if options.get("list_tags"):
+                found: set[str] = set()
+                for task in _tasks(play):
+                    found |= task.tags()
+                print(f"      TASK TAGS: {_tags(found)}")
+    return 0
+
+
+def _print_hosts(
+    play: Play, inventory: Inventory, extra_vars: dict[str, Any], run: RunOptions
+) -> None:
+    pattern = template_value(play.keywords["hosts"], extra_vars)
+    hosts = inventory.select(pattern)
+    if run.limit:
+        allowed = {h.name for h in inventory.select(run.limit)}
+        hosts = [h for h in hosts if h.name in allowed]
+    shown = pattern if isinstance(pattern, list) else [pattern]
+    print(f"    pattern: {shown!r}")
+    print(f"    hosts ({len(hosts)}):")
+    for host in hosts:
+        print(f"      {host.name}")

@@ -1,0 +1,75 @@
+"""``async`` and ``poll`` on the controller side.
+
+The job itself is started and supervised by the job runner on the target
+(``longplay.agent.jobrunner``); here we only launch it and, for ``poll > 0``,
+ask the agent to watch it. The agent answers within 100 ms of the job
+ending whatever ``poll`` says (``poll`` only paces the progress lines), and a
+lost connection is re-established and the same job watched again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from longplay import catalog
+from longplay.executor import results as res
+from longplay.executor.context import ActionContext
+
+if TYPE_CHECKING:
+    from longplay.executor.task_executor import TaskExecutor
+
+
+def timeout_message(seconds: int) -> str:
+    return f"async task did not complete within the requested time - {seconds}s"
+
+
+async def run_async(
+    executor: TaskExecutor, ctx: ActionContext, info: catalog.ModuleInfo
+) -> dict[str, Any]:
+    if info.kind == "action" or not info.async_ok:
+        return res.failed_result(f"The '{info.name}' action does not support async.")
+    if ctx.check_mode:
+        return res.skipped_result("check mode and async cannot be used on same task.")
+    launch = await ctx.request(
+        "job_start",
+        module=info.name,
+        args=ctx.args,
+        environment=ctx.environment,
+        check=False,
+        diff=ctx.diff,
+        extra=ctx.extra,
+        async_dir=ctx.extra.get("async_dir"),
+        **{"async": ctx.async_seconds},
+    )
+    if launch.get("failed") or ctx.poll <= 0:
+        return launch
+    jid = launch["ansible_job_id"]
+    output = executor.output
+
+    def progress(event: dict[str, Any]) -> None:
+        output.async_progress(executor.host.name, executor.task, event)
+
+    final = await ctx.connection.request(
+        "job_watch",
+        become=ctx.become,
+        on_event=progress,
+        jid=jid,
+        async_dir=ctx.extra.get("async_dir"),
+        environment=ctx.environment,
+        interval=ctx.poll,
+        tail_lines=1,
+    )
+    if not final.get("finished"):
+        final = dict(final)
+        final.update(failed=True, msg=timeout_message(ctx.async_seconds))
+        return final
+    await ctx.connection.request(
+        "run",
+        become=ctx.become,
+        module="async_status",
+        args={"jid": jid, "mode": "cleanup"},
+        environment=ctx.environment,
+        extra=ctx.extra,
+    )
+    final.setdefault("ansible_job_id", jid)
+    return final

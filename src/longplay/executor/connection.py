@@ -1,0 +1,166 @@
+"""One connection and one long-lived agent per host, shared by every task.
+
+The executor never talks to a transport directly: it asks the
+:class:`ConnectionPool` for a host's :class:`HostConnection`, which opens the
+transport once, starts the agent on first use (and a second agent for a
+``become`` user on the same connection), and sends module requests to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from longplay.transport.base import RawResult, Transport, Unreachable
+from longplay.transport.become import BecomeSpec, become_wrapper
+from longplay.transport.client import AgentClient, AgentLost, EventHandler
+from longplay.transport.local import LocalTransport
+
+
+def connection_type(host_name: str, variables: Mapping[str, Any]) -> str:
+    """``ansible_connection`` or Ansible's default, ssh (the implicit localhost sets local)."""
+    return str(variables.get("ansible_connection") or "ssh")
+
+
+def make_transport(host_name: str, variables: Mapping[str, Any]) -> Transport:
+    kind = connection_type(host_name, variables)
+    if kind == "local":
+        return LocalTransport()
+    if kind in ("ssh", "paramiko", "smart"):
+        from longplay.transport.ssh import SSHTransport
+
+        return SSHTransport.from_host_vars(host_name, dict(variables))
+    raise Unreachable(
+        f"connection type '{kind}' is not supported by longplay (use 'local' or 'ssh')"
+    )
+
+
+class HostConnection:
+    """A host's transport plus its agents, started lazily and kept for the run."""
+
+    def __init__(
+        self, name: str, variables: Mapping[str, Any], log: Callable[[str], None] | None = None
+    ) -> None:
+        self.name = name
+        self.variables = dict(variables)
+        self.kind = connection_type(name, variables)
+        self._transport: Transport | None = None
+        self._agents: dict[str, AgentClient] = {}
+        self._lock = asyncio.Lock()
+        self._log = log
+        self.python: str | None = None
+        self.reconnects = 0
+
+    async def transport(self) -> Transport:
+        if self._transport is None:
+            transport = make_transport(self.name, self.variables)
+            await transport.connect()
+            self._transport = transport
+        return self._transport
+
+    async def _python(self, transport: Transport) -> str:
+        if self.python is None:
+            configured = self.variables.get("ansible_python_interpreter")
+            if configured:
+                self.python = str(configured)
+            elif self.kind == "local":
+                self.python = sys.executable
+            else:
+                from longplay.transport.discovery import discover_python
+
+                self.python = await discover_python(transport)
+        return self.python
+
+    async def agent(self, become: BecomeSpec | None = None) -> AgentClient:
+        key = become.user if become is not None else ""
+        async with self._lock:
+            client = self._agents.get(key)
+            if client is not None and client.alive:
+                return client
+            transport = await self.transport()
+            python = await self._python(transport)
+            wrapper = self._become_wrapper(become)
+            client = await AgentClient.start(transport, python, wrapper=wrapper)
+            if self._log is not None:
+                self._log(f"<{self.name}> agent started: {client.hello}")
+            self._agents[key] = client
+            return client
+
+    @staticmethod
+    def _become_wrapper(become: BecomeSpec | None) -> list[str] | None:
+        return become_wrapper(become) if become is not None else None
+
+    async def request(
+        self,
+        op: str,
+        become: BecomeSpec | None = None,
+        on_event: EventHandler | None = None,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        """Send one request to the (become) agent; reconnect once if the agent was lost."""
+        try:
+            client = await self.agent(become)
+            return await client.request(op, on_event=on_event, **fields)
+        except AgentLost as lost:
+            if self.kind == "local" or self.reconnects >= 1:
+                raise Unreachable(f"lost the agent on {self.name}: {lost}")
+            self.reconnects += 1
+            await self._reset()
+            client = await self.agent(become)
+            return await client.request(op, on_event=on_event, **fields)
+
+    async def _reset(self) -> None:
+        for client in self._agents.values():
+            await _quietly(client.close())
+        self._agents.clear()
+        if self._transport is not None:
+            await _quietly(self._transport.close())
+        self._transport = None
+
+    async def raw(self, command: str, timeout: float | None = None) -> RawResult:
+        transport = await self.transport()
+        return await transport.exec_raw(command, timeout=timeout)
+
+    async def close(self) -> None:
+        await self._reset()
+
+
+async def _quietly(awaitable: Any) -> None:
+    try:
+        await awaitable
+    except Exception:  # closing must never mask the real outcome
+        pass
+
+
+class ConnectionPool:
+    """All hosts' connections for one run."""
+
+    def __init__(self, log: Callable[[str], None] | None = None) -> None:
+        self._connections: dict[str, HostConnection] = {}
+        self._log = log
+
+    def get(self, name: str, variables: Mapping[str, Any]) -> HostConnection:
+        connection = self._connections.get(name)
+        if connection is None:
+            connection = self._connections[name] = HostConnection(name, variables, self._log)
+        return connection
+
+    def forget(self, name: str) -> None:
+        self._connections.pop(name, None)
+
+    async def close(self) -> None:
+        await asyncio.gather(
+            *(c.close() for c in self._connections.values()), return_exceptions=True
+        )
+        self._connections.clear()
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return str(os.getuid())

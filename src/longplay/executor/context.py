@@ -1,0 +1,92 @@
+"""What an action receives: its task, host, arguments, and ways to reach the host."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from longplay.executor.connection import HostConnection
+from longplay.transport.become import BecomeSpec
+from longplay.templating.templar import Templar, Variables
+from longplay.transport.client import EventHandler
+
+if TYPE_CHECKING:
+    from longplay.executor.state import RunContext
+    from longplay.inventory import Host
+    from longplay.playbook.model import Task
+
+
+@dataclass
+class ActionContext:
+    task: Task
+    host: Host
+    args: dict[str, Any]
+    variables: Variables
+    run: RunContext
+    connection: HostConnection
+    check_mode: bool = False
+    diff: bool = False
+    environment: dict[str, str] = field(default_factory=dict)
+    become: BecomeSpec | None = None
+    #: ``async`` seconds (0: run in the foreground) and ``poll`` for the task
+    async_seconds: int = 0
+    poll: int = 15
+    on_event: EventHandler | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def templar(self) -> Templar:
+        return self.variables.templar
+
+    @property
+    def verbosity(self) -> int:
+        return self.run.options.verbosity
+
+    async def request(self, op: str, **fields: Any) -> dict[str, Any]:
+        return await self.connection.request(
+            op, become=self.become, on_event=self.on_event, **fields
+        )
+
+    async def run_module(
+        self, name: str, args: dict[str, Any], check_mode: bool | None = None
+    ) -> dict[str, Any]:
+        """Run a target module through the host's agent and return its result."""
+        return await self.request(
+            "run",
+            module=name,
+            args=args,
+            check=self.check_mode if check_mode is None else check_mode,
+            diff=self.diff,
+            environment=self.environment,
+            extra=self.extra,
+        )
+
+    def search_paths(self, kind: str) -> list[str]:
+        """Where a relative controller-side file of ``kind`` (files, templates, vars) is looked for."""
+        dirs: list[str] = []
+        if self.task.role is not None:
+            dirs += [os.path.join(self.task.role.path, kind), self.task.role.path]
+        base = self.task.basedir
+        dirs += [os.path.join(base, kind), base]
+        playbook_dir = str(self.variables.raw.get("playbook_dir", base))
+        dirs += [os.path.join(playbook_dir, kind), playbook_dir]
+        seen: list[str] = []
+        for directory in dirs:
+            if directory not in seen:
+                seen.append(directory)
+        return seen
+
+    def find_file(self, kind: str, path: str) -> str | None:
+        """Resolve a controller-side path the way Ansible does (role, then playbook)."""
+        path = os.path.expanduser(path)
+        if os.path.isabs(path):
+            return path if os.path.exists(path) else None
+        for directory in self.search_paths(kind):
+            candidate = os.path.join(directory, path)
+            if os.path.exists(candidate):
+                return candidate
+        return None
+
+    def warn(self, message: str) -> None:
+        self.run.output.warning(message)

@@ -1,0 +1,218 @@
+"""One host walking a play's task tree: blocks, rescue, always, includes, handlers.
+
+Failure handling is plain Python control flow: a failed task raises
+:class:`TaskFailed`, which a block with ``rescue`` catches; ``always`` runs
+in a ``finally``. An unreachable host, ``meta: end_host`` and
+``meta: end_play`` unwind past ``always`` as they do in Ansible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from longplay.executor import results as res
+from longplay.executor.scheduler import Strategy
+from longplay.executor.task_executor import TaskExecutor
+from longplay.playbook.model import Block, Node, Task
+
+if TYPE_CHECKING:
+    from longplay.executor.play_runner import PlayState
+    from longplay.inventory import Host
+
+
+class TaskFailed(Exception):
+    def __init__(self, task: Task, result: dict[str, Any]) -> None:
+        super().__init__(task.name)
+        self.task = task
+        self.result = result
+
+
+class HostUnreachable(Exception):
+    pass
+
+
+class EndHost(Exception):
+    pass
+
+
+class EndPlay(Exception):
+    pass
+
+
+class EndBatch(Exception):
+    """The play was aborted for every host (any_errors_fatal, max_fail_percentage)."""
+
+
+@dataclass
+class HostStatus:
+    failed: bool = False
+    unreachable: bool = False
+    ended: bool = False
+    notified: list[str] = field(default_factory=list)
+
+
+class HostRunner:
+    """Runs task lists for one host of a play."""
+
+    def __init__(self, play: PlayState, host: Host, strategy: Strategy) -> None:
+        self.play = play
+        self.run = play.ctx
+        self.host = host
+        self.strategy = strategy
+        self.status = play.host_status(host.name)
+
+    # --- walking -------------------------------------------------------------
+
+    async def run_nodes(self, nodes: list[Node]) -> None:
+        for node in nodes:
+            if isinstance(node, Block):
+                await self.run_block(node)
+            elif isinstance(node, Task) and self.play.selected(node):
+                await self.run_task(node)
+
+    async def run_block(self, block: Block) -> None:
+        unwinding = False
+        try:
+            await self.run_nodes(block.block)
+        except TaskFailed as failure:
+            if not block.rescue:
+                raise
+            self.run.stats.rescued(self.host.name)
+            self.status.failed = False
+            self.run.variables.set_runtime(
+                self.host.name,
+                {
+                    "ansible_failed_task": _task_info(failure.task),
+                    "ansible_failed_result": res.public(failure.result),
+                },
+            )
+            try:
+                await self.run_nodes(block.rescue)
+            except (HostUnreachable, EndHost, EndPlay, EndBatch):
+                unwinding = True
+                raise
+        except (HostUnreachable, EndHost, EndPlay, EndBatch):
+            unwinding = True
+            raise
+        finally:
+            if not unwinding and block.always:
+                await self._run_always(block)
+
+    async def _run_always(self, block: Block) -> None:
+        # A failure being propagated must survive a successful always section.
+        was_failed = self.status.failed
+        self.status.failed = False
+        try:
+            await self.run_nodes(block.always)
+        finally:
+            self.status.failed = self.status.failed or was_failed
+
+    async def run_task(self, task: Task) -> None:
+        if self.play.aborted:
+            raise EndBatch()
+        await self.strategy.turn(self.host.name, task)
+        if self.play.aborted:
+            raise EndBatch()
+        result = await self._execute(task)
+        await self._after(task, result)
+
+    async def _execute(self, task: Task) -> dict[str, Any]:
+        run_once = self.play.run_once_result(task)
+        if run_once is not None:
+            return await run_once
+        if task.get("run_once") is True or task.get("run_once") == "true":
+            future = self.play.claim_run_once(task)
+            result = await self._execute_here(task)
+            future.set_result(result)
+            return result
+        return await self._execute_here(task)
+
+    async def _execute_here(self, task: Task) -> dict[str, Any]:
+        throttle = task.get("throttle")
+        semaphore = (
+            self.run.semaphore() if not throttle else self.play.throttle(task, int(throttle))
+        )
+        async with semaphore:
+            return await TaskExecutor(self.run, self.host, task).execute()
+
+    # --- after a task ----------------------------------------------------------
+
+    async def _after(self, task: Task, result: dict[str, Any]) -> None:
+        """Record, show and act on a task's result."""
+        await self._apply_instructions(task, result)
+        public = res.public(result)
+        if task.get("no_log"):
+            shown = res.censor(public)
+        else:
+            shown = public
+        ignored = self._ignored(task, result)
+        register = task.keywords.get("register")
+        if register:
+            self.run.variables.set_runtime(self.host.name, {str(register): public})
+        if "ansible_facts" in result and not _facts_are_variables(result):
+            self.run.variables.set_facts(self.host.name, result["ansible_facts"])
+        self.run.stats.record(self.host.name, result, ignored)
+        self.run.output.host_result(self.host.name, task, shown, ignored)
+        if result.get("unreachable") and not ignored:
+            self.status.unreachable = True
+            raise HostUnreachable()
+        if result.get("failed") and not ignored:
+            self.status.failed = True
+            if task.get("any_errors_fatal") is True:
+                self.play.abort()
+            raise TaskFailed(task, public)
+        if result.get("changed") and task.keywords.get("notify") and not result.get("failed"):
+            self._notify(task, result)
+        meta = result.get("_longplay_meta")
+        if meta:
+            await self._meta(meta)
+        include = result.get("_longplay_include")
+        if include:
+            await self.run_nodes(include)
+
+    def _ignored(self, task: Task, result: dict[str, Any]) -> bool:
+        if result.get("unreachable"):
+            return bool(task.get("ignore_unreachable"))
+        return bool(result.get("failed")) and task.get("ignore_errors") in (True, "true", "yes")
+
+    async def _apply_instructions(self, task: Task, result: dict[str, Any]) -> None:
+        set_vars = result.get("_longplay_set_vars")
+        if set_vars:
+            self.run.variables.set_runtime(self.host.name, set_vars)
+        included_vars = result.get("_longplay_include_vars")
+        if included_vars:
+            self.run.variables.include_vars(self.host.name, included_vars)
+
+    def _notify(self, task: Task, result: dict[str, Any]) -> None:
+        variables = self.run.variables.for_host(self.host, task)
+        for name in task.keywords.get("notify", []):
+            rendered = str(variables.templar.template(name))
+            if rendered not in self.status.notified:
+                self.status.notified.append(rendered)
+
+    async def _meta(self, action: str) -> None:
+        if action == "end_host":
+            self.status.ended = True
+            raise EndHost()
+        if action == "end_play":
+            self.play.end_play()
+            raise EndPlay()
+        if action == "flush_handlers":
+            await self.play.flush_handlers_for(self)
+        if action == "clear_host_errors":
+            self.status.failed = False
+
+
+def _facts_are_variables(result: dict[str, Any]) -> bool:
+    """set_fact and include_vars show their values as ansible_facts, but they are variables."""
+    return "_longplay_set_vars" in result or "_longplay_include_vars" in result
+
+
+def _task_info(task: Task) -> dict[str, Any]:
+    return {
+        "name": task.keywords.get("name", ""),
+        "action": task.action,
+        "args": task.args,
+        "origin": str(task.origin) if task.origin else "",
+    }

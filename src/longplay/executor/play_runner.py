@@ -1,0 +1,351 @@
+"""Run one play: pick its hosts, split them into serial batches, gather facts,
+run pre_tasks, roles, tasks and post_tasks with handlers flushed after each."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+from typing import TYPE_CHECKING, Any
+
+from longplay.errors import LongplayError, ParseError
+from longplay.executor.host_runner import (
+    EndBatch,
+    EndHost,
+    EndPlay,
+    HostRunner,
+    HostStatus,
+    HostUnreachable,
+    TaskFailed,
+)
+from longplay.executor.scheduler import Strategy, make_strategy
+from longplay.playbook.model import Node, Play, Task
+from longplay.playbook.source import load_yaml
+from longplay.templating.templar import template_value
+
+if TYPE_CHECKING:
+    from longplay.executor.state import RunContext
+    from longplay.inventory import Host
+
+
+class PlayState:
+    """Shared state of the hosts running one play (one serial batch at a time)."""
+
+    def __init__(self, run: RunContext, play: Play) -> None:
+        self.ctx = run
+        self.play = play
+        self.statuses: dict[str, HostStatus] = {}
+        self.aborted = False
+        self.batch: list[Host] = []
+        self._run_once: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._throttles: dict[int, asyncio.Semaphore] = {}
+        self._ended = False
+
+    def host_status(self, name: str) -> HostStatus:
+        status = self.statuses.get(name)
+        if status is None:
+            status = self.statuses[name] = HostStatus()
+        return status
+
+    def selected(self, task: Task) -> bool:
+        return tags_selected(task.tags(), self.ctx.options.tags, self.ctx.options.skip_tags)
+
+    def run_once_result(self, task: Task) -> asyncio.Future[dict[str, Any]] | None:
+        return self._run_once.get(id(task))
+
+    def claim_run_once(self, task: Task) -> asyncio.Future[dict[str, Any]]:
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._run_once[id(task)] = future
+        return future
+
+    def throttle(self, task: Task, limit: int) -> asyncio.Semaphore:
+        semaphore = self._throttles.get(id(task))
+        if semaphore is None:
+            semaphore = self._throttles[id(task)] = asyncio.Semaphore(max(1, limit))
+        return semaphore
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def end_play(self) -> None:
+        self.aborted = True
+        self._ended = True
+
+    def check_fail_percentage(self) -> None:
+        limit = self.play.keywords.get("max_fail_percentage")
+        if limit is None or not self.batch:
+            return
+        failed = sum(
+            1
+            for h in self.batch
+            if self.host_status(h.name).failed or self.host_status(h.name).unreachable
+        )
+        if failed * 100.0 / len(self.batch) > float(limit):
+            self.abort()
+
+    def active(self, hosts: list[Host]) -> list[Host]:
+        return [h for h in hosts if not self._done(self.host_status(h.name))]
+
+    @staticmethod
+    def _done(status: HostStatus) -> bool:
+        return status.failed or status.unreachable or status.ended
+
+    async def flush_handlers_for(self, runner: HostRunner) -> None:
+        """``meta: flush_handlers`` reached by one host: run its notified handlers now."""
+        await run_handlers(self, runner)
+
+
+def tags_selected(task_tags: set[str], only: list[str], skip: list[str]) -> bool:
+    """Ansible's tag rules, including ``always``, ``never``, ``tagged`` and ``untagged``."""
+    if skip and (
+        task_tags & set(skip)
+        or ("tagged" in skip and task_tags)
+        or ("untagged" in skip and not task_tags)
+    ):
+        return False
+    if "always" in task_tags and "always" not in skip:
+        return True
+    if "never" in task_tags and not (task_tags - {"never"}) & set(only):
+        return False
+    if not only or "all" in only:
+        return True
+    if "tagged" in only and task_tags:
+        return True
+    if "untagged" in only and not task_tags:
+        return True
+    return bool(task_tags & set(only))
+
+
+async def run_handlers(play_state: PlayState, runner: HostRunner) -> None:
+    """Run, in definition order, the handlers this host was notified of."""
+    status = runner.status
+    for handler in play_state.play.handlers:
+        if not status.notified or (status.failed and not play_state.ctx.options.force_handlers):
+            return
+        names = {
+            str(handler.keywords.get("name", "")),
+            *map(str, handler.keywords.get("listen", [])),
+        }
+        if not names & set(status.notified):
+            continue
+        status.notified = [n for n in status.notified if n not in names]
+        if play_state.selected(handler):
+            await runner.run_task(handler)
+
+
+class PlayRunner:
+    def __init__(self, run: RunContext, play: Play) -> None:
+        self.ctx = run
+        self.play = play
+        self.state = PlayState(run, play)
+
+    # --- hosts -----------------------------------------------------------------
+
+    def _hosts(self) -> list[Host]:
+        pattern = self._template(self.play.keywords["hosts"])
+        hosts = self.ctx.inventory.select(pattern)
+        if self.ctx.options.limit:
+            allowed = {h.name for h in self.ctx.inventory.select(self.ctx.options.limit)}
+            hosts = [h for h in hosts if h.name in allowed]
+        return hosts
+
+    def _template(self, value: Any) -> Any:
+        return template_value(value, self.ctx.variables.extra_vars)
+
+    def _batches(self, hosts: list[Host]) -> list[list[Host]]:
+        serial = self.play.keywords.get("serial")
+        if not serial:
+            return [hosts]
+        sizes = [
+            self._batch_size(self._template(s), len(hosts))
+            for s in (serial if isinstance(serial, list) else [serial])
+        ]
+        batches: list[list[Host]] = []
+        index = 0
+        while index < len(hosts):
+            size = sizes[min(len(batches), len(sizes) - 1)]
+            batches.append(hosts[index : index + size])
+            index += size
+        return batches
+
+    @staticmethod
+    def _batch_size(value: Any, total: int) -> int:
+        text = str(value).strip()
+        if text.endswith("%"):
+            return max(1, math.floor(total * float(text[:-1]) / 100.0))
+        return max(1, int(text)) if int(text) > 0 else total
+
+    # --- play vars -----------------------------------------------------------
+
+    def _load_play_vars(self) -> None:
+        merged: dict[str, Any] = dict(self.play.keywords.get("vars") or {})
+        for entry in self.play.vars_files:
+            candidates = entry if isinstance(entry, list) else [entry]
+            data = self._first_vars_file(candidates, merged)
+            merged.update(data)
+        prompts = self.play.keywords.get("vars_prompt") or []
+        for prompt in prompts if isinstance(prompts, list) else []:
+            if (
+                isinstance(prompt, dict)
+                and "name" in prompt
+                and prompt["name"] not in self.ctx.variables.extra_vars
+            ):
+                merged.setdefault(str(prompt["name"]), prompt.get("default", ""))
+        self.ctx.variables.play_vars = merged
+
+    def _first_vars_file(self, candidates: list[Any], play_vars: dict[str, Any]) -> dict[str, Any]:
+        scope = dict(play_vars)
+        scope.update(self.ctx.variables.extra_vars)
+        tried = []
+        for candidate in candidates:
+            name = str(template_value(candidate, scope))
+            path = name if os.path.isabs(name) else os.path.join(self.play.basedir, name)
+            tried.append(path)
+            if os.path.isfile(path):
+                data = load_yaml(path) or {}
+                if not isinstance(data, dict):
+                    raise ParseError(f"vars file {path} must contain a mapping")
+                return data
+        raise ParseError(f"vars file {', '.join(tried)} was not found", self.play.origin)
+
+    # --- running ---------------------------------------------------------------
+
+    async def run(self) -> None:
+        output = self.ctx.output
+        try:
+            hosts = self._hosts()
+        except LongplayError:
+            raise
+        output.play_start(self.play, [h.name for h in hosts])
+        if not hosts:
+            output.no_hosts_matched(self.play)
+            return
+        self._load_play_vars()
+        all_names = [h.name for h in hosts]
+        for batch in self._batches(hosts):
+            if self.state.aborted:
+                break
+            await self._run_batch(batch, all_names)
+            if all(self._failed(h) for h in batch):
+                break  # a batch where every host failed stops the play, as in Ansible
+
+    def _failed(self, host: Host) -> bool:
+        status = self.state.host_status(host.name)
+        return status.failed or status.unreachable
+
+    def _set_play_magic(self, batch: list[Host], all_names: list[str]) -> None:
+        active = [h.name for h in self.state.active(batch)]
+        self.ctx.variables.play_magic = {
+            "ansible_play_hosts_all": all_names,
+            "ansible_play_hosts": active,
+            "ansible_play_batch": active,
+            "play_hosts": active,
+            "ansible_play_name": self.play.name,
+            "ansible_run_tags": self.ctx.options.tags or ["all"],
+            "ansible_skip_tags": self.ctx.options.skip_tags,
+            "ansible_limit": self.ctx.options.limit or "",
+            "ansible_forks": self.ctx.options.forks,
+            "ansible_play_role_names": sorted(
+                {b.role.name for b in self.play.role_tasks if b.role}
+            ),
+        }
+
+    async def _run_batch(self, batch: list[Host], all_names: list[str]) -> None:
+        self.state.batch = batch
+        self.state._run_once.clear()
+        self._set_play_magic(batch, all_names)
+        if self._gather_facts():
+            await self._run_section([self._facts_task()], batch)
+        for _name, nodes in self.play.sections():
+            if self.state.aborted:
+                break
+            await self._run_section(nodes, batch)
+            await self._flush_handlers(batch)
+
+    def _gather_facts(self) -> bool:
+        value = self.play.keywords.get("gather_facts", True)
+        value = self._template(value)
+        return (
+            value if isinstance(value, bool) else str(value).lower() in ("yes", "true", "1", "on")
+        )
+
+    def _facts_task(self) -> Task:
+        args: dict[str, Any] = {}
+        subset = self.play.keywords.get("gather_subset")
+        if subset:
+            args["gather_subset"] = subset
+        task = Task(
+            keywords={"name": "Gathering Facts", "tags": ["always"]},
+            origin=self.play.origin,
+            parent=self.play,
+            basedir=self.play.basedir,
+            action="setup",
+            args=args,
+        )
+        task.position = (-1,)
+        return task
+
+    def _announce(self, task: Task, hosts: list[str]) -> None:
+        self.ctx.output.task_start(task, hosts)
+
+    async def _run_section(self, nodes: list[Node], batch: list[Host]) -> None:
+        hosts = self.state.active(batch)
+        if not hosts or not nodes:
+            return
+        strategy = make_strategy(
+            str(self._template(self.play.keywords.get("strategy", "linear"))),
+            [h.name for h in hosts],
+            self._announce,
+        )
+        await asyncio.gather(*(self._run_host(nodes, host, strategy) for host in hosts))
+
+    async def _run_host(self, nodes: list[Node], host: Host, strategy: Strategy) -> None:
+        runner = HostRunner(self.state, host, strategy)
+        try:
+            await runner.run_nodes(nodes)
+        except TaskFailed:
+            runner.status.failed = True
+            self.state.check_fail_percentage()
+        except HostUnreachable:
+            runner.status.unreachable = True
+            self.state.check_fail_percentage()
+        except EndHost:
+            runner.status.ended = True
+        except (EndPlay, EndBatch):
+            pass
+        finally:
+            strategy.leave(host.name)
+            self._refresh_play_hosts()
+
+    def _refresh_play_hosts(self) -> None:
+        magic = self.ctx.variables.play_magic
+        active = [h.name for h in self.state.active(self.state.batch)]
+        for key in ("ansible_play_hosts", "ansible_play_batch", "play_hosts"):
+            magic[key] = active
+
+    async def _flush_handlers(self, batch: list[Host]) -> None:
+        force = self.ctx.options.force_handlers or self.play.keywords.get("force_handlers") is True
+        hosts = [
+            h
+            for h in batch
+            if self.state.host_status(h.name).notified
+            and (force or not PlayState._done(self.state.host_status(h.name)))
+        ]
+        if not hosts or not self.play.handlers:
+            return
+        strategy = make_strategy("linear", [h.name for h in hosts], self._announce)
+
+        async def one(host: Host) -> None:
+            runner = HostRunner(self.state, host, strategy)
+            try:
+                await run_handlers(self.state, runner)
+            except TaskFailed:
+                runner.status.failed = True
+            except HostUnreachable:
+                runner.status.unreachable = True
+            except (EndHost, EndPlay, EndBatch):
+                pass
+            finally:
+                strategy.leave(host.name)
+
+        await asyncio.gather(*(one(h) for h in hosts))

@@ -1,0 +1,106 @@
+"""Task results: the dict a module returns, and what the executor adds to it.
+
+Results stay plain dicts with Ansible's keys (``changed``, ``failed``, ``rc``,
+``stdout_lines``...) because that is what playbooks register and test.
+Keys starting with ``_longplay_`` are instructions from an action to the
+executor (set these variables, include these tasks) and never reach users.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+INTERNAL_PREFIX = "_longplay_"
+
+OK, CHANGED, FAILED, SKIPPED, UNREACHABLE = "ok", "changed", "failed", "skipped", "unreachable"
+
+NO_LOG_RESULT = (
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+)
+
+
+def status_of(result: dict[str, Any]) -> str:
+    if result.get("unreachable"):
+        return UNREACHABLE
+    if result.get("failed"):
+        return FAILED
+    if result.get("skipped"):
+        return SKIPPED
+    if result.get("changed"):
+        return CHANGED
+    return OK
+
+
+def add_lines(result: dict[str, Any]) -> dict[str, Any]:
+    """Add ``stdout_lines``/``stderr_lines`` as Ansible does for any result with output."""
+    for key in ("stdout", "stderr"):
+        value = result.get(key)
+        if isinstance(value, str) and f"{key}_lines" not in result:
+            result[f"{key}_lines"] = value.splitlines()
+    return result
+
+
+def public(result: dict[str, Any]) -> dict[str, Any]:
+    """The result without executor instructions, as registered and shown."""
+    return {k: v for k, v in result.items() if not k.startswith(INTERNAL_PREFIX)}
+
+
+def failed_result(msg: str, **extra: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {"failed": True, "changed": False, "msg": msg}
+    result.update(extra)
+    return result
+
+
+def skipped_result(
+    reason: str = "Conditional result was False", condition: Any = None
+) -> dict[str, Any]:
+    result: dict[str, Any] = {"changed": False, "skipped": True, "skip_reason": reason}
+    if condition is not None:
+        result["false_condition"] = condition
+    return result
+
+
+def _lift_instructions(results: list[dict[str, Any]], aggregate: dict[str, Any]) -> None:
+    """Move executor instructions out of item results into the loop's result, in item order."""
+    for result in results:
+        for key in [k for k in result if k.startswith(INTERNAL_PREFIX)]:
+            value = result.pop(key)
+            if isinstance(value, dict):
+                aggregate.setdefault(key, {}).update(value)
+            elif isinstance(value, list):
+                aggregate.setdefault(key, []).extend(value)
+            else:
+                aggregate[key] = value
+
+
+def loop_result(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """Aggregate per-item results into the registered loop result."""
+    aggregate: dict[str, Any] = {}
+    _lift_instructions(results, aggregate)
+    aggregate.update(
+        {
+            "changed": any(r.get("changed") for r in results),
+            "msg": "All items completed",
+            "results": results,
+            "skipped": bool(results) and all(r.get("skipped") for r in results),
+        }
+    )
+    if any(r.get("failed") for r in results):
+        aggregate["failed"] = True
+        aggregate["msg"] = "One or more items failed"
+    if any(r.get("unreachable") for r in results):
+        aggregate["unreachable"] = True
+    return aggregate
+
+
+def censor(result: dict[str, Any]) -> dict[str, Any]:
+    """What ``no_log: true`` leaves of a result."""
+    kept: dict[str, Any] = {
+        k: result[k]
+        for k in ("changed", "failed", "skipped", "unreachable", "attempts")
+        if k in result
+    }
+    kept["censored"] = NO_LOG_RESULT
+    if "results" in result:
+        kept["results"] = [censor(r) for r in result["results"]]
+    return kept

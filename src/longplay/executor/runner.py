@@ -1,0 +1,62 @@
+"""Run parsed playbooks end to end and return ansible-playbook's exit code."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from longplay.executor.connection import ConnectionPool
+from longplay.executor.play_runner import PlayRunner
+from longplay.executor.state import RunContext, RunOptions
+from longplay.variables import VariableManager
+
+if TYPE_CHECKING:
+    from longplay.inventory import Inventory
+    from longplay.output.base import Output
+    from longplay.playbook.model import Playbook
+
+
+class PlaybookRunner:
+    """Owns the run: variables, connections, stats; plays run in order."""
+
+    def __init__(
+        self,
+        playbooks: list[Playbook],
+        inventory: Inventory,
+        extra_vars: dict[str, object],
+        options: RunOptions,
+        output: Output,
+    ) -> None:
+        self.playbooks = playbooks
+        playbook_dir = playbooks[0].basedir if playbooks else "."
+        variables = VariableManager(
+            inventory,
+            dict(extra_vars),
+            playbook_dir,
+            check_mode=options.check,
+            diff=options.diff,
+            verbosity=options.verbosity,
+        )
+        self.context = RunContext(
+            options=options,
+            inventory=inventory,
+            variables=variables,
+            output=output,
+            connections=ConnectionPool(log=(lambda m: output.debug(3, m))),
+        )
+
+    async def run(self) -> int:
+        context = self.context
+        try:
+            for playbook in self.playbooks:
+                context.output.playbook_start(playbook.path)
+                context.variables.playbook_dir = playbook.basedir
+                for play in playbook.plays:
+                    await PlayRunner(context, play).run()
+        finally:
+            await context.connections.close()
+        context.output.recap(context.stats)
+        return context.stats.exit_code()
+
+    def run_sync(self) -> int:
+        return asyncio.run(self.run())

@@ -1,0 +1,84 @@
+"""Strategies: when a host may start its next task.
+
+Each host walks its own task tree in a coroutine (see ``host_runner``). A
+strategy only decides when a host may start the task it has reached:
+
+* ``linear`` keeps hosts in lockstep: a task starts once every active host
+  has reached a task, and the hosts at the earliest task in the play go
+  together. Hosts in a rescue section and hosts that moved on therefore wait
+  for each other exactly as in Ansible, and each task's header is printed
+  once.
+* ``free`` lets every host run as fast as it can.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from longplay.playbook.model import Task
+
+
+class Strategy:
+    """Base: no waiting at all (the free strategy)."""
+
+    def __init__(self, hosts: list[str], announce: Callable[[Task, list[str]], None]) -> None:
+        self.hosts = list(hosts)
+        self._announce = announce
+        self._announced: set[int] = set()
+
+    async def turn(self, host: str, task: Task) -> None:
+        """Wait until ``host`` may run ``task``."""
+        if id(task) not in self._announced:
+            self._announced.add(id(task))
+            self._announce(task, [host])
+
+    def leave(self, host: str) -> None:
+        """``host`` has no more tasks in this section (done, failed or unreachable)."""
+
+
+class Lockstep(Strategy):
+    """The linear strategy."""
+
+    def __init__(self, hosts: list[str], announce: Callable[[Task, list[str]], None]) -> None:
+        super().__init__(hosts, announce)
+        self._order = {name: index for index, name in enumerate(hosts)}
+        self._active = set(hosts)
+        self._waiting: dict[str, tuple[Task, asyncio.Future[None]]] = {}
+        self._running: set[str] = set()
+
+    async def turn(self, host: str, task: Task) -> None:
+        self._running.discard(host)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting[host] = (task, future)
+        self._release()
+        await future
+
+    def leave(self, host: str) -> None:
+        self._running.discard(host)
+        self._active.discard(host)
+        waiting = self._waiting.pop(host, None)
+        if waiting is not None and not waiting[1].done():
+            waiting[1].cancel()
+        self._release()
+
+    def _release(self) -> None:
+        if self._running or not self._waiting or set(self._waiting) != self._active:
+            return
+        first = min(self._waiting.values(), key=lambda entry: entry[0].position)[0]
+        group = sorted(
+            (h for h, (t, _) in self._waiting.items() if t is first), key=self._order.__getitem__
+        )
+        self._announce(first, group)
+        for host in group:
+            _, future = self._waiting.pop(host)
+            self._running.add(host)
+            future.set_result(None)
+
+
+def make_strategy(
+    name: str, hosts: list[str], announce: Callable[[Task, list[str]], None]
+) -> Strategy:
+    if name == "free":
+        return Strategy(hosts, announce)
+    return Lockstep(hosts, announce)

@@ -1,0 +1,110 @@
+"""What the executor shares across one run: options, variables, connections, output, stats."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from longplay.executor.connection import ConnectionPool
+
+if TYPE_CHECKING:
+    from longplay.inventory import Inventory
+    from longplay.output.base import Output
+    from longplay.variables import VariableManager
+
+
+@dataclass
+class RunOptions:
+    """Command-line choices that change how tasks run."""
+
+    check: bool = False
+    diff: bool = False
+    forks: int = 50
+    verbosity: int = 0
+    tags: list[str] = field(default_factory=list)
+    skip_tags: list[str] = field(default_factory=list)
+    limit: str | None = None
+    start_at_task: str | None = None
+    step: bool = False
+    force_handlers: bool = False
+    become: bool = False
+    become_user: str | None = None
+    become_method: str | None = None
+    become_password: str | None = None
+    connection_password: str | None = None
+
+
+@dataclass
+class HostStats:
+    ok: int = 0
+    changed: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    skipped: int = 0
+    rescued: int = 0
+    ignored: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+class Stats:
+    """The PLAY RECAP numbers, per host."""
+
+    def __init__(self) -> None:
+        self.hosts: dict[str, HostStats] = {}
+
+    def of(self, host: str) -> HostStats:
+        stats = self.hosts.get(host)
+        if stats is None:
+            stats = self.hosts[host] = HostStats()
+        return stats
+
+    def record(self, host: str, result: dict[str, Any], ignored: bool = False) -> None:
+        stats = self.of(host)
+        if result.get("unreachable") and not ignored:
+            stats.unreachable += 1
+        elif result.get("failed") and not ignored:
+            stats.failed += 1
+        elif result.get("skipped"):
+            stats.skipped += 1
+        else:
+            stats.ok += 1
+            if result.get("changed"):
+                stats.changed += 1
+            if ignored:
+                stats.ignored += 1
+
+    def rescued(self, host: str) -> None:
+        stats = self.of(host)
+        stats.rescued += 1
+        stats.failed = max(0, stats.failed - 1)
+
+    def exit_code(self) -> int:
+        if any(s.failed for s in self.hosts.values()):
+            return 2
+        if any(s.unreachable for s in self.hosts.values()):
+            return 4
+        return 0
+
+
+@dataclass
+class RunContext:
+    """Everything a task needs that outlives the task."""
+
+    options: RunOptions
+    inventory: Inventory
+    variables: VariableManager
+    output: Output
+    connections: ConnectionPool
+    stats: Stats = field(default_factory=Stats)
+    forks: asyncio.Semaphore | None = None
+    #: called for -vvv protocol logs
+    log: Callable[[str], None] | None = None
+
+    def semaphore(self) -> asyncio.Semaphore:
+        if self.forks is None:
+            self.forks = asyncio.Semaphore(max(1, self.options.forks))
+        return self.forks

@@ -1,0 +1,423 @@
+"""The task lifecycle on one host: when, loop, args, action, async, until, failed_when, register.
+
+:class:`TaskExecutor` turns a parsed task into a result dict for one host.
+It never raises for a task-level problem (an undefined variable, a module
+failure, a lost connection): those become failed or unreachable results, so
+one host's trouble never hides another host's result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from longplay import catalog
+from longplay.actions.base import ActionSpec
+from longplay.actions.base import load_all as load_actions
+from longplay.errors import LongplayError, TemplateError, UndefinedError
+from longplay.executor import results as res
+from longplay.executor.connection import HostConnection
+from longplay.transport.become import BecomeSpec
+from longplay.executor.context import ActionContext
+from longplay.templating.lookups import run_lookup
+from longplay.templating.templar import OMIT, Variables
+from longplay.transport.base import Unreachable
+from longplay.transport.client import AgentError
+
+if TYPE_CHECKING:
+    from longplay.executor.state import RunContext
+    from longplay.inventory import Host
+    from longplay.playbook.model import Task
+
+DEFAULT_RETRIES = 3
+DEFAULT_DELAY = 5
+DEFAULT_POLL = 10
+
+
+def where(task: Task) -> str:
+    if task.origin is None:
+        return ""
+    return f"The error appears to be in '{task.origin.path}': line {task.origin.line}, column {task.origin.column}"
+
+
+def templating_failure(task: Task, exc: LongplayError) -> dict[str, Any]:
+    """A failed result for a template problem, naming the variable and the task's file:line."""
+    if isinstance(exc, UndefinedError):
+        message = f"The task includes an option with an undefined variable: {exc.message}."
+    else:
+        message = f"{exc.message}."
+    location = where(task)
+    return res.failed_result(f"{message} {location}".strip() if location else message)
+
+
+def strip_omitted(value: Any) -> Any:
+    """Drop arguments whose value is ``omit``."""
+    if isinstance(value, dict):
+        return {k: strip_omitted(v) for k, v in value.items() if v != OMIT}
+    if isinstance(value, list):
+        return [strip_omitted(v) for v in value if v != OMIT]
+    return value
+
+
+class TaskExecutor:
+    """Runs one task on one host and returns its (registered) result."""
+
+    def __init__(self, run: RunContext, host: Host, task: Task) -> None:
+        self.run = run
+        self.host = host
+        self.task = task
+        self.output = run.output
+
+    # --- entry point ---------------------------------------------------------
+
+    async def execute(self) -> dict[str, Any]:
+        variables = self.run.variables.for_host(self.host, self.task)
+        try:
+            if self.task.loop_keyword:
+                return await self._run_loop(variables)
+            return await self._run_item(variables, None)
+        except Unreachable as exc:
+            return {"unreachable": True, "changed": False, "msg": exc.reason}
+        except LongplayError as exc:
+            return templating_failure(self.task, exc)
+
+    # --- loops ---------------------------------------------------------------
+
+    def _loop_items(self, variables: Variables) -> list[Any]:
+        key = self.task.loop_keyword
+        assert key is not None
+        raw = self.task.keywords[key]
+        templar = variables.templar
+        if key == "loop":
+            items = templar.template(raw)
+            if isinstance(items, str):
+                raise TemplateError(
+                    f"Invalid data passed to 'loop', it requires a list, got this instead: {items}. "
+                    "Hint: If you passed a list/dict of just one element, try adding wantlist=True "
+                    "to your lookup invocation or use q/query instead of lookup."
+                )
+            if isinstance(items, dict):
+                raise TemplateError(
+                    "Invalid data passed to 'loop', it requires a list, got a dict. Use dict2items."
+                )
+            return list(items or [])
+        lookup = key[len("with_") :]
+        terms = templar.template(raw)
+        return run_lookup(lookup, terms if isinstance(terms, list) else [terms], variables)
+
+    async def _run_loop(self, variables: Variables) -> dict[str, Any]:
+        try:
+            items = self._loop_items(variables)
+        except LongplayError as exc:
+            return templating_failure(self.task, exc)
+        control = variables.templar.template(self.task.keywords.get("loop_control") or {})
+        loop_var = str(control.get("loop_var") or "item")
+        index_var = control.get("index_var")
+        pause = float(control.get("pause") or 0)
+        if not items:
+            result = res.skipped_result("No items in the list")
+            result["results"] = []
+            return result
+        results: list[dict[str, Any]] = []
+        for index, item in enumerate(items):
+            extra: dict[str, Any] = {
+                loop_var: item,
+                "ansible_loop_var": loop_var,
+                "_longplay_item_index": index,
+            }
+            if index_var:
+                extra[str(index_var)] = index
+                extra["ansible_index_var"] = str(index_var)
+            if control.get("extended"):
+                extra["ansible_loop"] = _loop_info(
+                    items, index, bool(control.get("extended_allitems", True))
+                )
+            item_vars = variables.child(extra)
+            result = await self._run_item(item_vars, item)
+            result[loop_var] = item
+            result["ansible_loop_var"] = loop_var
+            if index_var:
+                result[str(index_var)] = index
+                result["ansible_index_var"] = str(index_var)
+            label = self._label(item_vars, control, item)
+            self.output.item_result(self.host.name, self.task, res.public(result), label)
+            results.append(result)
+            if pause and index < len(items) - 1:
+                await asyncio.sleep(pause)
+        return res.loop_result(results)
+
+    def _label(self, variables: Variables, control: dict[str, Any], item: Any) -> Any:
+        if "label" in self.task.keywords.get("loop_control", {}):
+            try:
+                return variables.templar.template(self.task.keywords["loop_control"]["label"])
+            except LongplayError:
+                return item
+        return item
+
+    # --- one iteration -------------------------------------------------------
+
+    async def _run_item(self, variables: Variables, item: Any) -> dict[str, Any]:
+        conditions = self.task.conditions()
+        try:
+            for condition in conditions:
+                if not variables.templar.condition(condition):
+                    return res.skipped_result(condition=condition)
+        except LongplayError as exc:
+            result = templating_failure(self.task, exc)
+            result["msg"] = (
+                f"The conditional check '{condition}' failed. The error was: {result['msg']}"
+            )
+            return result
+        try:
+            ctx = await self._action_context(variables)
+        except LongplayError as exc:
+            return templating_failure(self.task, exc)
+        return await self._run_with_retries(ctx, variables)
+
+    async def _run_with_retries(self, ctx: ActionContext, variables: Variables) -> dict[str, Any]:
+        until = self.task.keywords.get("until")
+        register = self.task.keywords.get("register")
+        retries, delay = self._retry_settings(variables) if until else (0, 0.0)
+        attempt = 0
+        while True:
+            attempt += 1
+            result = await self._run_action(ctx)
+            result = self._apply_result_conditions(result, variables, register)
+            if not until:
+                return result
+            result["attempts"] = attempt
+            if result.get("unreachable"):
+                return result
+            if self._until_met(until, result, variables, register):
+                return result
+            if attempt > retries:
+                result["failed"] = True
+                result["attempts"] = max(1, retries)
+                return result
+            self.output.retrying(self.host.name, self.task, retries - attempt + 1, result)
+            await asyncio.sleep(delay)
+
+    def _retry_settings(self, variables: Variables) -> tuple[int, float]:
+        templar = variables.templar
+        retries = self.task.keywords.get("retries", DEFAULT_RETRIES)
+        delay = self.task.keywords.get("delay", DEFAULT_DELAY)
+        try:
+            return max(0, int(templar.template(retries))), max(0.0, float(templar.template(delay)))
+        except (TypeError, ValueError):
+            raise TemplateError(f"retries/delay must be numbers, got {retries!r}/{delay!r}")
+
+    def _until_met(
+        self, until: list[Any], result: dict[str, Any], variables: Variables, register: Any
+    ) -> bool:
+        scope = variables.child({register: res.public(result)} if register else {})
+        return scope.templar.all_conditions(until)
+
+    def _apply_result_conditions(
+        self, result: dict[str, Any], variables: Variables, register: Any
+    ) -> dict[str, Any]:
+        """changed_when / failed_when, evaluated with the result under its registered name."""
+        changed_when = self.task.keywords.get("changed_when")
+        failed_when = self.task.keywords.get("failed_when")
+        if (
+            (changed_when is None and failed_when is None)
+            or result.get("unreachable")
+            or result.get("skipped")
+        ):
+            return result
+        scope = variables.child({register: res.public(result)} if register else {})
+        try:
+            if changed_when is not None:
+                result["changed"] = scope.templar.all_conditions(changed_when)
+            if failed_when is not None:
+                failed = any(scope.templar.condition(c) for c in failed_when)
+                result["failed_when_result"] = failed
+                result["failed"] = failed
+        except LongplayError as exc:
+            return templating_failure(self.task, exc)
+        return result
+
+    # --- building the action's context ---------------------------------------
+
+    async def _action_context(self, variables: Variables) -> ActionContext:
+        templar = variables.templar
+        task = self.task
+        args = task.args
+        if "_args_template" in args:
+            args = dict(templar.template(args["_args_template"]) or {})
+            args.update({k: v for k, v in task.args.items() if k != "_args_template"})
+        templated_args = strip_omitted(templar.template(args))
+        connection = self._connection(variables)
+        check_mode = self._flag("check_mode", variables, self.run.options.check)
+        diff = self._flag("diff", variables, self.run.options.diff)
+        async_seconds = int(templar.template(task.keywords.get("async", 0)) or 0)
+        poll = int(templar.template(task.keywords.get("poll", DEFAULT_POLL)))
+        extra: dict[str, Any] = {}
+        async_dir = variables.raw.get("ansible_async_dir")
+        if async_dir is not None:
+            extra["async_dir"] = str(templar.template(async_dir))
+        return ActionContext(
+            task=task,
+            host=self.host,
+            args=templated_args,
+            variables=variables,
+            run=self.run,
+            connection=connection,
+            check_mode=check_mode,
+            diff=diff,
+            environment=self._environment(variables),
+            become=self._become(variables),
+            async_seconds=async_seconds,
+            poll=poll,
+            extra=extra,
+        )
+
+    def _flag(self, name: str, variables: Variables, default: bool) -> bool:
+        value = self.task.get(name)
+        if value is None:
+            return default
+        value = variables.templar.template(value)
+        return (
+            value if isinstance(value, bool) else str(value).lower() in ("yes", "true", "1", "on")
+        )
+
+    def _environment(self, variables: Variables) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for node in self.task.chain():
+            value = node.keywords.get("environment")
+            if value is None:
+                continue
+            value = variables.templar.template(value)
+            for part in value if isinstance(value, list) else [value]:
+                if isinstance(part, dict):
+                    merged.update({str(k): "" if v is None else str(v) for k, v in part.items()})
+                elif part:
+                    raise TemplateError(f"environment must be a mapping, got {part!r}")
+        return merged
+
+    def _become(self, variables: Variables) -> BecomeSpec | None:
+        templar = variables.templar
+        raw = variables.raw
+        options = self.run.options
+        enabled = self.task.get("become")
+        if enabled is None:
+            enabled = raw.get("ansible_become", options.become)
+        if not _as_bool(templar.template(enabled)):
+            return None
+        user = (
+            self.task.get("become_user")
+            or raw.get("ansible_become_user")
+            or options.become_user
+            or "root"
+        )
+        method = (
+            self.task.get("become_method")
+            or raw.get("ansible_become_method")
+            or options.become_method
+            or "sudo"
+        )
+        password = (
+            raw.get("ansible_become_password")
+            or raw.get("ansible_become_pass")
+            or options.become_password
+        )
+        return BecomeSpec(
+            user=str(templar.template(user)),
+            method=str(templar.template(method)),
+            flags=str(
+                templar.template(
+                    self.task.get("become_flags") or raw.get("ansible_become_flags") or ""
+                )
+            ),
+            exe=str(
+                templar.template(self.task.get("become_exe") or raw.get("ansible_become_exe") or "")
+            ),
+            password=str(templar.template(password)) if password else None,
+        )
+
+    def _connection(self, variables: Variables) -> HostConnection:
+        delegate = self.task.get("delegate_to")
+        if delegate:
+            name = str(variables.templar.template(delegate))
+            if name != self.host.name:
+                return self._connection_for(name)
+        return self.run.connections.get(self.host.name, self._connection_vars(self.host.name))
+
+    def _connection_for(self, name: str) -> HostConnection:
+        return self.run.connections.get(name, self._connection_vars(name))
+
+    def _connection_vars(self, name: str) -> dict[str, Any]:
+        host = self.run.inventory.get_host(name)
+        if host is None:
+            host = self.run.inventory.implicit_host(name)
+        variables = self.run.variables.for_host(host)
+        wanted = {
+            k: variables[k]
+            for k in variables.raw
+            if k.startswith("ansible_") and k not in ("ansible_facts",)
+        }
+        wanted.setdefault("ansible_host", name)
+        return wanted
+
+    # --- running the action ---------------------------------------------------
+
+    async def _run_action(self, ctx: ActionContext) -> dict[str, Any]:
+        info = catalog.resolve(self.task.action, self.task.library_dirs)
+        if info is None:
+            return res.failed_result(f"couldn't resolve module/action '{self.task.action}'")
+        try:
+            if ctx.async_seconds > 0:
+                result = await self._run_async(ctx, info)
+            elif info.kind == "action":
+                result = await self._run_controller_action(ctx, load_actions()[info.name])
+            elif info.kind == "custom":
+                from longplay.actions.custom import run_custom_module
+
+                result = await run_custom_module(ctx, info)
+            else:
+                result = await ctx.run_module(info.name, ctx.args)
+        except Unreachable:
+            raise
+        except AgentError as exc:
+            result = res.failed_result(f"the agent on {ctx.connection.name} failed: {exc}")
+        except LongplayError as exc:
+            result = templating_failure(self.task, exc)
+        return res.add_lines(result)
+
+    async def _run_controller_action(self, ctx: ActionContext, spec: ActionSpec) -> dict[str, Any]:
+        """Apply the action's argument spec, then run it."""
+        args, problems = spec.validate(ctx.args)
+        if problems:
+            return res.failed_result("; ".join(problems))
+        ctx.args = args
+        return await spec.handler(ctx)
+
+    async def _run_async(self, ctx: ActionContext, info: catalog.ModuleInfo) -> dict[str, Any]:
+        from longplay.executor.async_jobs import run_async
+
+        return await run_async(self, ctx, info)
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("yes", "true", "1", "on", "y")
+
+
+def _loop_info(items: list[Any], index: int, all_items: bool) -> dict[str, Any]:
+    length = len(items)
+    info: dict[str, Any] = {
+        "index": index + 1,
+        "index0": index,
+        "revindex": length - index,
+        "revindex0": length - index - 1,
+        "first": index == 0,
+        "last": index == length - 1,
+        "length": length,
+    }
+    if index > 0:
+        info["previtem"] = items[index - 1]
+    if index < length - 1:
+        info["nextitem"] = items[index + 1]
+    if all_items:
+        info["allitems"] = items
+    return info

@@ -1,0 +1,50 @@
+"""The events the executor reports, and the interface every output implements.
+
+The executor calls these methods and nothing else to show what happens; the
+human-readable output (``human``) and the ``--json`` event stream (``jsonl``)
+are two implementations.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from longplay.executor.state import Stats
+    from longplay.playbook.model import Play, Task
+
+
+class Output:
+    """No-op base: subclasses override what they show."""
+
+    def playbook_start(self, path: str) -> None: ...
+
+    def play_start(self, play: Play, hosts: list[str]) -> None: ...
+
+    def no_hosts_matched(self, play: Play) -> None: ...
+
+    def task_start(self, task: Task, hosts: list[str]) -> None: ...
+
+    def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:
+        """The final result of ``task`` on ``host`` (for a loop: the aggregate)."""
+
+    def item_result(self, host: str, task: Task, result: dict[str, Any], label: Any) -> None:
+        """One loop item's result, as it completes."""
+
+    def retrying(
+        self, host: str, task: Task, retries_left: int, result: dict[str, Any]
+    ) -> None: ...
+
+    def async_progress(self, host: str, task: Task, event: dict[str, Any]) -> None:
+        """A polled async job is still running (elapsed, last output line)."""
+
+    def warning(self, message: str) -> None: ...
+
+    def error(self, message: str) -> None: ...
+
+    def debug(self, level: int, message: str) -> None:
+        """Protocol-level detail shown at ``-vvv`` and above."""
+
+    def recap(self, stats: Stats) -> None: ...
+
+    def close(self) -> None: ...

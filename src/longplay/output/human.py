@@ -1,0 +1,216 @@
+"""The default output: what a user of ansible-playbook reads without thinking.
+
+PLAY and TASK banners, ``ok:``/``changed:``/``failed:``/``skipping:``/
+``fatal:`` lines, ``FAILED - RETRYING``, and the PLAY RECAP, coloured on a
+terminal (not with ``NO_COLOR`` or when piped). Polled async jobs report
+progress: an updating line per host on a terminal, one line per poll
+interval otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import TYPE_CHECKING, Any, TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from longplay.executor import results as res
+from longplay.output.base import Output
+
+if TYPE_CHECKING:
+    from longplay.executor.state import Stats
+    from longplay.playbook.model import Play, Task
+
+WIDTH = 80
+
+COLORS = {
+    res.OK: "green",
+    res.CHANGED: "yellow",
+    res.FAILED: "red",
+    res.SKIPPED: "cyan",
+    res.UNREACHABLE: "bold red",
+    "ignored": "cyan",
+    "warning": "bold magenta",
+    "retry": "dark_orange",
+    "async": "blue",
+}
+
+_DEBUG_KEYS = ("msg", "exception", "warnings", "deprecations")
+_HIDDEN_FOR_DEBUG_VAR = ("changed", "failed", "skipped", "invocation", "skip_reason")
+
+
+def banner(title: str) -> str:
+    return f"{title} " + "*" * max(3, WIDTH - 1 - len(title))
+
+
+def clean(task: Task, result: dict[str, Any], verbosity: int) -> dict[str, Any]:
+    """What of a result is worth printing (Ansible hides debug's bookkeeping)."""
+    shown = {k: v for k, v in result.items() if not k.startswith("_")}
+    if verbosity < 4:
+        shown.pop("invocation", None)
+    if task.action == "debug":
+        if "msg" in shown:
+            shown = {k: v for k, v in shown.items() if k in _DEBUG_KEYS}
+        else:
+            for key in _HIDDEN_FOR_DEBUG_VAR:
+                shown.pop(key, None)
+    return shown
+
+
+def dump(result: dict[str, Any], indent: int | None) -> str:
+    return json.dumps(result, sort_keys=True, indent=indent, default=str, ensure_ascii=False)
+
+
+class HumanOutput(Output):
+    def __init__(
+        self, verbosity: int = 0, stream: TextIO | None = None, force_color: bool | None = None
+    ) -> None:
+        self.verbosity = verbosity
+        self.console = Console(
+            file=stream or sys.stdout,
+            highlight=False,
+            soft_wrap=True,
+            force_terminal=force_color,
+            emoji=False,
+            markup=False,
+        )
+        self.errors = Console(
+            file=sys.stderr, highlight=False, soft_wrap=True, emoji=False, markup=False
+        )
+        self._last_progress: dict[tuple[str, int], float] = {}
+
+    # --- plumbing --------------------------------------------------------------
+
+    def _line(self, text: str, style: str | None = None) -> None:
+        self.console.print(Text(text, style=style or ""))
+
+    @staticmethod
+    def _host(host: str, task: Task, result: dict[str, Any]) -> str:
+        delegated = result.get("_longplay_delegated_to")
+        return f"{host} -> {delegated}" if delegated else host
+
+    def _verbose_result(self, task: Task, result: dict[str, Any]) -> bool:
+        return self.verbosity > 0 or task.action == "debug"
+
+    def _indent(self, task: Task) -> int | None:
+        return 4 if self.verbosity > 2 or task.action == "debug" else None
+
+    # --- events ----------------------------------------------------------------
+
+    def play_start(self, play: Play, hosts: list[str]) -> None:
+        self._line("")
+        self._line(banner(f"PLAY [{play.name}]"))
+
+    def no_hosts_matched(self, play: Play) -> None:
+        self._line("skipping: no hosts matched", COLORS[res.SKIPPED])
+
+    def task_start(self, task: Task, hosts: list[str]) -> None:
+        self._line("")
+        kind = "RUNNING HANDLER" if task.is_handler else "TASK"
+        self._line(banner(f"{kind} [{task.display_name()}]"))
+        if self.verbosity >= 2 and task.origin is not None:
+            self._line(f"task path: {task.origin.path}:{task.origin.line}")
+
+    def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:
+        if task.action == "meta" and not result.get("failed"):
+            return
+        status = res.status_of(result)
+        name = self._host(host, task, result)
+        if "results" in result and task.loop_keyword:
+            # Items were shown as they completed; only failures of the whole loop are repeated.
+            if status == res.FAILED:
+                self._line(
+                    f"fatal: [{name}]: FAILED! => {dump(clean(task, result, self.verbosity), None)}",
+                    COLORS[status],
+                )
+                if ignored:
+                    self._line("...ignoring", COLORS["ignored"])
+            elif status == res.SKIPPED and not result["results"]:
+                self._line(f"skipping: [{name}]", COLORS[status])
+            return
+        self._status_line(status, name, task, result, None, ignored)
+
+    def item_result(self, host: str, task: Task, result: dict[str, Any], label: Any) -> None:
+        status = res.status_of(result)
+        name = self._host(host, task, result)
+        self._status_line(status, name, task, result, label, False)
+
+    def _status_line(
+        self, status: str, name: str, task: Task, result: dict[str, Any], label: Any, ignored: bool
+    ) -> None:
+        item = f" (item={label})" if label is not None else ""
+        shown = clean(task, result, self.verbosity)
+        if status == res.FAILED:
+            prefix = f"failed: [{name}]{item}" if label is not None else f"fatal: [{name}]: FAILED!"
+            self._line(
+                f"{prefix} => {dump(shown, self._indent(task) if self.verbosity > 2 else None)}",
+                COLORS[status],
+            )
+            if ignored:
+                self._line("...ignoring", COLORS["ignored"])
+            return
+        if status == res.UNREACHABLE:
+            self._line(f"fatal: [{name}]: UNREACHABLE! => {dump(shown, None)}", COLORS[status])
+            return
+        if status == res.SKIPPED:
+            text = f"skipping: [{name}]" + (f" => (item={label}) " if label is not None else "")
+            if self.verbosity > 0 and label is None:
+                text += f" => {dump(shown, None)}"
+            self._line(text, COLORS[status])
+            return
+        word = "changed" if status == res.CHANGED else "ok"
+        text = f"{word}: [{name}]" + (f" => (item={label})" if label is not None else "")
+        if self._verbose_result(task, result):
+            text += f" => {dump(shown, self._indent(task))}"
+        self._line(text, COLORS[status])
+
+    def retrying(self, host: str, task: Task, retries_left: int, result: dict[str, Any]) -> None:
+        self._line(
+            f"FAILED - RETRYING: [{host}]: {task.display_name()} ({retries_left} retries left).",
+            COLORS["retry"],
+        )
+
+    def async_progress(self, host: str, task: Task, event: dict[str, Any]) -> None:
+        elapsed = event.get("elapsed", 0)
+        tail = event.get("stdout_tail") or event.get("stderr_tail") or []
+        last = tail[-1] if tail else ""
+        text = f"ASYNC POLL [{task.display_name()}] {host}: running {int(float(elapsed))}s"
+        if last:
+            text += f", last output: {last}"
+        self._line(text, COLORS["async"])
+
+    def warning(self, message: str) -> None:
+        self.errors.print(Text(f"[WARNING]: {message}", style=COLORS["warning"]))
+
+    def error(self, message: str) -> None:
+        self.errors.print(Text(f"[ERROR]: {message}", style="bold red"))
+
+    def debug(self, level: int, message: str) -> None:
+        if self.verbosity >= level:
+            self._line(message)
+
+    def recap(self, stats: Stats) -> None:
+        self._line("")
+        self._line(banner("PLAY RECAP"))
+        for host in sorted(stats.hosts):
+            numbers = stats.hosts[host]
+            style = None
+            if numbers.failed or numbers.unreachable:
+                style = COLORS[res.FAILED]
+            elif numbers.changed:
+                style = COLORS[res.CHANGED]
+            else:
+                style = COLORS[res.OK]
+            counts = " ".join(f"{key}={value:<4}" for key, value in numbers.as_dict().items())
+            self._line(f"{host:<26} : {counts}", style)
+        self._line("")
+
+    def close(self) -> None:
+        self.console.file.flush()
+
+
+def now() -> float:
+    return time.monotonic()

@@ -1,0 +1,86 @@
+"""``--json``: one JSON object per event on stdout, for tools and tests."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import TYPE_CHECKING, Any, TextIO
+
+from longplay.executor import results as res
+from longplay.output.base import Output
+
+if TYPE_CHECKING:
+    from longplay.executor.state import Stats
+    from longplay.playbook.model import Play, Task
+
+
+def task_fields(task: Task) -> dict[str, Any]:
+    return {
+        "task": task.display_name(),
+        "action": task.action,
+        "origin": str(task.origin) if task.origin else None,
+        "handler": task.is_handler,
+    }
+
+
+class JsonOutput(Output):
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def _emit(self, event: str, **fields: Any) -> None:
+        record = {"event": event, "time": round(time.time(), 3), **fields}
+        self.stream.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+    def playbook_start(self, path: str) -> None:
+        self._emit("playbook_start", playbook=path)
+
+    def play_start(self, play: Play, hosts: list[str]) -> None:
+        self._emit("play_start", play=play.name, hosts=hosts)
+
+    def no_hosts_matched(self, play: Play) -> None:
+        self._emit("no_hosts_matched", play=play.name)
+
+    def task_start(self, task: Task, hosts: list[str]) -> None:
+        self._emit("task_start", hosts=hosts, **task_fields(task))
+
+    def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:
+        self._emit(
+            "host_result",
+            host=host,
+            status=res.status_of(result),
+            ignored=ignored,
+            result=result,
+            **task_fields(task),
+        )
+
+    def item_result(self, host: str, task: Task, result: dict[str, Any], label: Any) -> None:
+        self._emit(
+            "item_result",
+            host=host,
+            status=res.status_of(result),
+            label=label,
+            result=result,
+            **task_fields(task),
+        )
+
+    def retrying(self, host: str, task: Task, retries_left: int, result: dict[str, Any]) -> None:
+        self._emit(
+            "retry", host=host, retries_left=retries_left, result=result, **task_fields(task)
+        )
+
+    def async_progress(self, host: str, task: Task, event: dict[str, Any]) -> None:
+        self._emit("async_progress", host=host, progress=event, **task_fields(task))
+
+    def warning(self, message: str) -> None:
+        self._emit("warning", message=message)
+
+    def error(self, message: str) -> None:
+        self._emit("error", message=message)
+
+    def recap(self, stats: Stats) -> None:
+        self._emit(
+            "recap",
+            hosts={host: numbers.as_dict() for host, numbers in sorted(stats.hosts.items())},
+        )

@@ -1,0 +1,215 @@
+"""Which value a variable has for a host and task: Ansible's precedence, in one place.
+
+From lowest to highest (as Ansible documents it):
+
+ 1. role defaults
+ 2. inventory group vars (file, then group_vars/ beside the inventory, then
+    group_vars/ beside the playbook; ``all`` before other groups)
+ 3. inventory host vars (file, then host_vars/ beside inventory, then playbook)
+ 4. facts (gathered, or returned by modules as ``ansible_facts``)
+ 5. play ``vars``, ``vars_prompt``, ``vars_files``
+ 6. role vars, block vars, task vars
+ 7. ``include_vars``
+ 8. ``set_fact`` and registered results
+ 9. role and include params
+10. extra vars (``-e``)
+
+Values from files and the playbook are templates, rendered lazily when read.
+Facts, registered results and ``set_fact`` values are data and are never
+templated again (a registered stdout containing ``{{`` stays as it was).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from longplay.templating.templar import Variables
+
+if TYPE_CHECKING:
+    from longplay.inventory import Host, Inventory
+    from longplay.playbook.model import Play, Task
+
+
+@dataclass
+class HostVarsState:
+    """What a host accumulates during a run."""
+
+    facts: dict[str, Any] = field(default_factory=dict)
+    #: set_fact and register results (data, never templated)
+    runtime: dict[str, Any] = field(default_factory=dict)
+    #: include_vars results (templates)
+    included: dict[str, Any] = field(default_factory=dict)
+
+
+def fact_variables(facts: Mapping[str, Any]) -> dict[str, Any]:
+    """Facts as variables: ``ansible_facts`` plus the injected ``ansible_*`` names."""
+    injected = {
+        f"ansible_{name}": value for name, value in facts.items() if not name.startswith("ansible_")
+    }
+    injected["ansible_facts"] = dict(facts)
+    return injected
+
+
+def normalise_facts(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Module-returned facts use ``ansible_`` prefixes; ``ansible_facts`` holds them without."""
+    return {(k[8:] if k.startswith("ansible_") else k): v for k, v in raw.items()}
+
+
+class VariableManager:
+    """Computes the variables for a host (and task) from every layer."""
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        extra_vars: dict[str, Any],
+        playbook_dir: str,
+        check_mode: bool = False,
+        diff: bool = False,
+        verbosity: int = 0,
+    ) -> None:
+        self.inventory = inventory
+        self.extra_vars = extra_vars
+        self.playbook_dir = playbook_dir
+        self.check_mode = check_mode
+        self.diff = diff
+        self.verbosity = verbosity
+        self.state: dict[str, HostVarsState] = {}
+        self._inventory_cache: dict[str, dict[str, Any]] = {}
+        #: magic variables describing the current play, set by the play runner
+        self.play_magic: dict[str, Any] = {}
+        self.play_vars: dict[str, Any] = {}
+
+    # --- host state ---------------------------------------------------------
+
+    def host_state(self, host: str) -> HostVarsState:
+        state = self.state.get(host)
+        if state is None:
+            state = self.state[host] = HostVarsState()
+        return state
+
+    def set_facts(self, host: str, facts: Mapping[str, Any]) -> None:
+        self.host_state(host).facts.update(normalise_facts(facts))
+
+    def set_runtime(self, host: str, values: Mapping[str, Any]) -> None:
+        self.host_state(host).runtime.update(values)
+
+    def include_vars(self, host: str, values: Mapping[str, Any]) -> None:
+        self.host_state(host).included.update(values)
+
+    # --- layers -------------------------------------------------------------
+
+    def inventory_vars(self, host: Host) -> dict[str, Any]:
+        cached = self._inventory_cache.get(host.name)
+        if cached is None:
+            cached = {}
+            cached.update(self.inventory.group_vars_for(host, self.playbook_dir))
+            cached.update(self.inventory.host_vars_for(host, self.playbook_dir))
+            self._inventory_cache[host.name] = cached
+        return cached
+
+    def magic_vars(self, host: Host) -> dict[str, Any]:
+        groups = self.inventory.groups_dict()
+        return {
+            "inventory_hostname": host.name,
+            "inventory_hostname_short": host.name.split(".")[0],
+            "group_names": sorted(g for g in host.group_names() if g not in ("all", "ungrouped")),
+            "groups": groups,
+            "hostvars": HostVars(self),
+            "playbook_dir": self.playbook_dir,
+            "inventory_dir": self.inventory.dir_of(host),
+            "inventory_file": self.inventory.file_of(host),
+            "ansible_check_mode": self.check_mode,
+            "ansible_diff_mode": self.diff,
+            "ansible_verbosity": self.verbosity,
+            "ansible_version": _version_info(),
+            "ansible_playbook_python": _python(),
+            "omit": "__omit_place_holder__longplay",
+            **self.play_magic,
+        }
+
+    def layers(
+        self, host: Host, task: Task | None = None, play: Play | None = None
+    ) -> tuple[dict[str, Any], set[str]]:
+        """Merged raw values for ``host`` (and ``task``), plus the names holding data."""
+        state = self.host_state(host.name)
+        merged: dict[str, Any] = {}
+        literal: set[str] = set()
+        role = task.role if task is not None else None
+        if role is not None:
+            merged.update(role.defaults)
+        merged.update(self.inventory_vars(host))
+        facts = fact_variables(state.facts)
+        merged.update(facts)
+        literal.update(facts)
+        merged.update(self.play_vars)
+        if role is not None:
+            merged.update(role.vars)
+        if task is not None:
+            merged.update(task.scoped_vars())
+        merged.update(state.included)
+        merged.update(state.runtime)
+        literal.update(state.runtime)
+        if role is not None:
+            merged.update(role.params)
+            merged["role_name"] = role.name
+            merged["role_path"] = role.path
+        merged.update(self.extra_vars)
+        magic = self.magic_vars(host)
+        merged.update(magic)
+        literal.update(magic)
+        literal.difference_update(self.extra_vars)
+        return merged, literal
+
+    def for_host(
+        self, host: Host, task: Task | None = None, extra: Mapping[str, Any] | None = None
+    ) -> Variables:
+        """A lazy, templating view of the host's variables for ``task``."""
+        merged, literal = self.layers(host, task)
+        if extra:
+            merged.update(extra)
+            literal.update(extra)
+        return Variables(merged, frozenset(literal))
+
+
+class HostVars(Mapping[str, Any]):
+    """``hostvars``: every host's variables, computed only when read."""
+
+    def __init__(self, manager: VariableManager) -> None:
+        self._manager = manager
+
+    def __getitem__(self, name: str) -> Any:
+        host = self._manager.inventory.get_host(name)
+        if host is None:
+            raise KeyError(name)
+        return self._manager.for_host(host)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._manager.inventory.hosts)
+
+    def __len__(self) -> int:
+        return len(self._manager.inventory.hosts)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._manager.inventory.get_host(name) is not None
+
+
+def _version_info() -> dict[str, Any]:
+    from longplay import __version__
+
+    major, minor, *rest = ([*__version__.split("."), "0"])[:3]
+    return {
+        "full": __version__,
+        "major": int(major),
+        "minor": int(minor),
+        "revision": int(rest[0]),
+        "string": __version__,
+    }
+
+
+def _python() -> str:
+    import sys
+
+    return sys.executable or os.path.realpath("python3")
