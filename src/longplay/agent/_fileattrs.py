@@ -66,6 +66,23 @@ def current_umask() -> int:
     return mask
 
 
+def adopt_mode(tmp: str, dest: str) -> None:
+    """Give ``tmp`` the mode/owner ``dest`` has (or a new file's default mode).
+
+    Replacing a file must not silently change who may read it.
+    """
+    existing = os.lstat(dest) if os.path.lexists(dest) else None
+    if existing is not None and stat.S_ISREG(existing.st_mode):
+        os.chmod(tmp, stat.S_IMODE(existing.st_mode))
+        if (existing.st_uid, existing.st_gid) != (os.geteuid(), os.getegid()):
+            try:
+                os.chown(tmp, existing.st_uid, existing.st_gid)
+            except OSError:
+                pass
+    else:
+        os.chmod(tmp, 0o666 & ~current_umask())
+
+
 def atomic_move(src: str, dest: str) -> None:
     """Put ``src``'s content at ``dest`` in one rename, keeping dest's owner/mode.
 
@@ -73,20 +90,11 @@ def atomic_move(src: str, dest: str) -> None:
     crosses filesystems: readers see the old file or the new one, never half.
     """
     directory = os.path.dirname(os.path.abspath(dest))
-    existing = os.lstat(dest) if os.path.lexists(dest) else None
     fd, tmp = tempfile.mkstemp(prefix=".longplay-", dir=directory)
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
-        if existing is not None and stat.S_ISREG(existing.st_mode):
-            os.chmod(tmp, stat.S_IMODE(existing.st_mode))
-            if (existing.st_uid, existing.st_gid) != (os.geteuid(), os.getegid()):
-                try:
-                    os.chown(tmp, existing.st_uid, existing.st_gid)
-                except OSError:
-                    pass
-        else:
-            os.chmod(tmp, 0o666 & ~current_umask())
+        adopt_mode(tmp, dest)
         os.replace(tmp, dest)
     except BaseException:
         if os.path.exists(tmp):
