@@ -210,6 +210,12 @@ class BecomeTransport(Transport):
         self, command: str, stdin: bytes | None = None, timeout: float | None = None
     ) -> RawResult:
         wrapped = become_command(self.spec, ["/bin/sh", "-c", command])
+        if wrapped.handshake is not None and wrapped.handshake.needs_pty:
+            # A terminal has no end-of-file once it is raw: hand the command
+            # exactly len(stdin) bytes, or none at all.
+            feed = f"head -c {len(stdin)}" if stdin else "true"
+            script = feed + ' | /bin/sh -c "$1"'
+            wrapped = become_command(self.spec, ["/bin/sh", "-c", script, "sh", command])
         line = shlex.join(wrapped.argv)
         if wrapped.handshake is None:
             return await self.inner.exec_raw(line, stdin, timeout)

@@ -307,6 +307,9 @@ class _Session(asyncssh.SSHClientSession[bytes]):
             self.chan.close()
 
     def _keep_chatter(self, data: bytes) -> None:
+        """Keep the wrapper's messages for errors, never an echoed password."""
+        if self._handshake is not None:
+            data = data.replace(self._handshake.password, b"********")
         text = data.decode("utf-8", "replace").replace("\r", "")
         self.tail.extend(line for line in text.split("\n") if line.strip())
 
@@ -574,7 +577,9 @@ class SSHTransport(Transport):
             return f"{PREFIX} host key verification failed for {target}: {why}"
         if isinstance(exc, asyncssh.PermissionDenied):
             user = s.user or os.environ.get("USER") or "?"
-            return f"{PREFIX} {user}@{target} Permission denied ({exc.reason})"
+            methods = "publickey,password" if s.password is not None else "publickey"
+            key = f" with key {s.private_key_file}" if s.private_key_file else ""
+            return f"{PREFIX} {user}@{target} Permission denied ({methods}){key}"
         if isinstance(exc, asyncssh.DisconnectError):
             return f"{PREFIX} {target} {exc.reason}"
         if isinstance(exc, socket.gaierror):
@@ -583,6 +588,8 @@ class SSHTransport(Transport):
             return f"{PREFIX} {target} Connection refused"
         if isinstance(exc, asyncssh.KeyImportError):
             return f"{PREFIX} {target} cannot load private key {s.private_key_file}: {exc}"
+        if isinstance(exc, OSError) and exc.filename:
+            return f"{PREFIX} {target} cannot read {exc.filename}: {exc.strerror}"
         if isinstance(exc, OSError):
             return f"{PREFIX} {target} {exc.strerror or exc}"
         return f"{PREFIX} {target} {type(exc).__name__}: {exc}"
