@@ -231,7 +231,7 @@ def _finish(
         actual = digest_file(tmp, checksum.algorithm)
         raise ModuleFailed(
             f"The checksum for {dest} did not match {checksum.digest}; it was {actual}.",
-            **dict(result, changed=False),
+            **_without_msg(result),
         )
     if result["changed"] and not ctx.check_mode:
         if args["backup"] and checksum_dest is not None:
@@ -239,8 +239,13 @@ def _finish(
         try:
             atomic_move(tmp, dest)
         except OSError as exc:
-            raise ModuleFailed(f"failed to copy {tmp} to {dest}: {exc}", **result)
+            raise ModuleFailed(f"failed to copy {tmp} to {dest}: {exc}", **_without_msg(result))
     return _with_attributes(result, args, ctx)
+
+
+def _without_msg(result: Dict[str, Any]) -> Dict[str, Any]:
+    """Result keys to pass along with a failure (which brings its own msg)."""
+    return {key: value for key, value in result.items() if key not in ("msg", "changed")}
 
 
 def _md5(path: str) -> Optional[str]:
@@ -249,4 +254,3 @@ def _md5(path: str) -> Optional[str]:
         return digest_file(path, "md5")
     except (ModuleFailed, ValueError):
         return None
-

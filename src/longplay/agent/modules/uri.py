@@ -210,7 +210,9 @@ def _save(
         dest = os.path.join(dest, http.filename_from_response(response))
     directory = os.path.dirname(os.path.abspath(dest))
     if not os.path.isdir(directory):
-        raise ModuleFailed(f"Destination directory {directory} does not exist", **result)
+        raise ModuleFailed(
+            f"Destination directory {directory} does not exist", **_without_msg(result)
+        )
     fd, tmp = tempfile.mkstemp(prefix=".longplay-uri-", dir=directory)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -224,7 +226,7 @@ def _save(
             with open(dest, "rb") as handle:
                 content = handle.read()
     except OSError as exc:
-        raise ModuleFailed(f"Failed to write the response to {dest}: {exc}", **result)
+        raise ModuleFailed(f"Failed to write the response to {dest}: {exc}", **_without_msg(result))
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -234,12 +236,16 @@ def _save(
     return content
 
 
+def _without_msg(result: Dict[str, Any]) -> Dict[str, Any]:
+    """Result keys to pass along with a failure (which brings its own msg)."""
+    return {key: value for key, value in result.items() if key != "msg"}
+
+
 def _check_status(
     args: Dict[str, Any], response: http.Response, result: Dict[str, Any]
 ) -> Dict[str, Any]:
     codes: List[int] = args["status_code"]
     if result["status"] not in codes:
         msg = "Status code was {} and not {}: {}".format(result["status"], codes, response.msg)
-        extra = {key: value for key, value in result.items() if key != "msg"}
-        raise ModuleFailed(msg, **extra)
+        raise ModuleFailed(msg, **_without_msg(result))
     return result
