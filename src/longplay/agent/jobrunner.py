@@ -353,14 +353,12 @@ def run_worker(paths: jobs.JobPaths, spec: Dict[str, Any], supervisor: int) -> N
         os._exit(code)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Entry point: ``jobrunner <async dir> <jid>`` (spec in the hidden dir)."""
-    directory, jid = list(sys.argv[1:] if argv is None else argv)[:2]
-    paths = jobs.JobPaths(directory, jid)
+def run_runner(paths: jobs.JobPaths) -> int:
+    """Supervise the job whose spec is in ``paths``; the process exit code."""
     spec = jobs.read_json(paths.spec)
     if spec is None:
-        sys.stderr.write(f"longplay job runner: no spec for job {jid}\n")
-        sys.exit(2)
+        sys.stderr.write(f"longplay job runner: no spec for job {paths.jid}\n")
+        return 2
     os.unlink(paths.spec)  # it holds the module's arguments, maybe secrets
     try:
         Supervisor(paths, spec).run()
@@ -369,7 +367,78 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         with contextlib.suppress(Exception):
             how = f"the job runner failed: {type(exc).__name__}: {exc}"
             jobs.finalize(paths, jobs.died_result(paths, spec, how, None))
-        sys.exit(1)
+        return 1
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Entry point: ``jobrunner <async dir> <jid>`` (spec in the hidden dir)."""
+    directory, jid = list(sys.argv[1:] if argv is None else argv)[:2]
+    sys.exit(run_runner(jobs.JobPaths(directory, jid)))
+
+
+# --- the launcher -----------------------------------------------------------------
+
+
+def _detach_into(paths: jobs.JobPaths) -> None:
+    """Make a forked child a detached runner: own session, stdio to its log."""
+    os.setsid()
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    null = os.open(os.devnull, os.O_RDONLY)
+    log = os.open(paths.runner_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(null, 0)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(null)
+    os.close(log)
+
+
+def fork_runner(directory: str, jid: str) -> int:
+    """Fork a detached runner for one job; the runner's pid (in the parent)."""
+    paths = jobs.JobPaths(directory, jid)
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 70
+    try:
+        _detach_into(paths)
+        code = run_runner(paths)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def serve_launches() -> None:
+    """The launcher: fork a runner for each ``{"dir", "jid"}`` line on stdin.
+
+    Started once per agent as a fresh, single-threaded interpreter (so
+    forking it is safe, unlike forking the threaded agent), it loads every
+    module once; each job then costs a fork instead of an interpreter start
+    plus all module imports (~100 ms of CPU), and its pages are shared. Runners
+    are reaped by the kernel (SIGCHLD ignored) and live in their own
+    sessions, so they outlive the launcher, which exits when the agent closes
+    its stdin.
+    """
+    import json
+
+    from longplay.agent.registry import load_all
+
+    load_all()
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    out = sys.stdout.buffer
+    while True:
+        line = sys.stdin.buffer.readline()
+        if not line:
+            return
+        try:
+            request = json.loads(line.decode("utf-8"))
+            reply: Dict[str, Any] = {"pid": fork_runner(request["dir"], request["jid"])}
+        except Exception as exc:
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        out.write((json.dumps(reply) + "\n").encode("utf-8"))
+        out.flush()
 
 
 if __name__ == "__main__":

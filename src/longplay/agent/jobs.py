@@ -761,13 +761,74 @@ def package_root() -> str:
     return os.path.dirname(os.path.dirname(os.path.abspath(longplay.__file__)))
 
 
-def runner_argv(paths: JobPaths) -> List[str]:
-    """A fresh interpreter for the runner: forking the threaded agent is unsafe."""
+def _interpreter(entry: str, *args: str) -> List[str]:
+    """argv for a fresh interpreter running ``longplay.agent.jobrunner.<entry>``."""
     code = (
         f"import sys;sys.path.insert(0,{package_root()!r});"
-        "from longplay.agent.jobrunner import main;main()"
+        f"from longplay.agent.jobrunner import {entry};{entry}()"
     )
-    return [sys.executable or "python3", "-S", "-c", code, paths.directory, paths.jid]
+    return [sys.executable or "python3", "-S", "-c", code, *args]
+
+
+def runner_argv(paths: JobPaths) -> List[str]:
+    """A fresh interpreter for one runner: forking the threaded agent is unsafe."""
+    return _interpreter("main", paths.directory, paths.jid)
+
+
+class Launcher:
+    """Asks the agent's launcher process (see ``jobrunner.serve_launches``) to
+    fork runners, starting it on first use and again if it died.
+
+    One request at a time (a line out, a line back); a launch costs about a
+    millisecond this way. Set ``LONGPLAY_JOB_LAUNCHER=direct`` to start each
+    runner as its own interpreter instead.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: Any = None
+
+    def launch(self, paths: JobPaths) -> int:
+        with self._lock:
+            for _ in range(2):
+                try:
+                    return self._ask(paths)
+                except (OSError, ValueError, KeyError):
+                    self._discard()
+        raise JobError("the job launcher does not answer")
+
+    def _ask(self, paths: JobPaths) -> int:
+        process = self._ensure()
+        request = {"dir": paths.directory, "jid": paths.jid}
+        process.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+        process.stdin.flush()
+        reply = json.loads(process.stdout.readline().decode("utf-8"))
+        if "pid" not in reply:
+            raise JobError(f"the job launcher failed: {reply.get('error')}")
+        return int(reply["pid"])
+
+    def _ensure(self) -> Any:
+        import subprocess
+
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                _interpreter("serve_launches"),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                close_fds=True,
+                start_new_session=True,
+            )
+            WATCHER.adopt(self._process)
+        return self._process
+
+    def _discard(self) -> None:
+        if self._process is not None:
+            with contextlib.suppress(OSError):
+                self._process.kill()
+            self._process = None
+
+
+LAUNCHER = Launcher()
 
 
 def command_text(module: str, args: Dict[str, Any]) -> Optional[str]:
@@ -877,11 +938,23 @@ def start_job(
 
 
 def _spawn(paths: JobPaths, spec: Dict[str, Any]) -> None:
-    import subprocess
-
     create_private(paths.stdout)
     create_private(paths.stderr)
     write_json_atomic(paths.spec, spec)
+    if os.environ.get("LONGPLAY_JOB_LAUNCHER") == "direct":
+        pid = _spawn_direct(paths)
+    else:
+        try:
+            pid = LAUNCHER.launch(paths)
+        except JobError:
+            pid = _spawn_direct(paths)
+    record_pids(paths, spec, {"runner_pid": pid})
+
+
+def _spawn_direct(paths: JobPaths) -> int:
+    """Start the runner as its own interpreter (the launcher's fallback)."""
+    import subprocess
+
     log = os.open(paths.runner_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         process = subprocess.Popen(
@@ -895,7 +968,7 @@ def _spawn(paths: JobPaths, spec: Dict[str, Any]) -> None:
     finally:
         os.close(log)
     WATCHER.adopt(process)
-    record_pids(paths, spec, {"runner_pid": process.pid})
+    return int(process.pid)
 
 
 # --- watching -------------------------------------------------------------------
