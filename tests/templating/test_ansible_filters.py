@@ -100,6 +100,10 @@ def test_type_debug_sees_through_subclasses(value: Any, expected: str) -> None:
     assert ev("v | type_debug", v=value) == expected
 
 
+def test_type_debug_of_undefined_is_not_an_error() -> None:
+    assert ev("nope | type_debug") == "StrictUndefined"
+
+
 def test_ternary_uses_python_truthiness() -> None:
     assert ev("'false' | ternary('y', 'n')") == "y"
     assert ev("0 | ternary('y', 'n')") == "n"
@@ -314,6 +318,11 @@ def test_to_json() -> None:
     )
     assert ev("'2024-01-02 03:04:05' | to_datetime | to_json") == '"2024-01-02T03:04:05"'
     assert ev("d | to_json", d=SourceDict(a=UnsafeText("{{ x }}"))) == '{"a": "{{ x }}"}'
+    mixed = {1: "a", "b": 2, None: [{True: 1}]}
+    assert ev("m | to_nice_json", m=mixed) == (
+        '{\n    "1": "a",\n    "b": 2,\n    "null": [\n        {\n            "true": 1\n'
+        "        }\n    ]\n}"
+    )
 
 
 def test_from_json() -> None:
@@ -379,6 +388,7 @@ def test_undefined_inside_data_is_reported() -> None:
 
 def test_base64() -> None:
     assert ev("'hello' | b64encode") == "aGVsbG8="
+    assert ev("none | b64encode") == "Tm9uZQ=="
     assert ev("'aGVsbG8=' | b64decode") == "hello"
     assert ev("'a' | b64encode(encoding='utf-16')") == "//5hAA=="
     assert ev("'//5hAA==' | b64decode(encoding='utf-16')") == "a"
@@ -501,6 +511,8 @@ def test_path_filters(tmp_path: Any) -> None:
     assert ev("'/tmp/x/../y' | realpath") == os.path.realpath("/tmp/y")
     assert ev("'/a/b' | relpath('/a')") == "b"
     assert ev("['a', 'b'] | path_join") == "a/b"
+    with pytest.raises(TemplateError, match="The filter plugin 'basename' failed"):
+        ev("none | basename")
     (tmp_path / "one.conf").write_text("1")
     (tmp_path / "two.conf").write_text("2")
     (tmp_path / "dir.conf").mkdir()

@@ -79,9 +79,7 @@ def guard(kind: str, name: str, func: Callable[..., Any], allow_undefined: bool 
 
 
 def _text(value: Any) -> str:
-    """Ansible's to_text for filter inputs: None becomes '', others str()."""
-    if value is None:
-        return ""
+    """Ansible's to_text for filter inputs (None becomes 'None', as there)."""
     return value if isinstance(value, str) else str(value)
 
 
@@ -158,9 +156,26 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def _json_key(key: Any) -> Any:
+    """The text JSON gives a dict key, so keys of mixed types can be sorted."""
+    if key is None or isinstance(key, (bool, int, float)):
+        return json.dumps(key)
+    return key
+
+
+def _json_keys_as_text(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {_json_key(k): _json_keys_as_text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_keys_as_text(v) for v in value]
+    return value
+
+
 def to_json(value: Any, **kwargs: Any) -> str:
     """Compact JSON (Python's default separators, ASCII-escaped like Ansible)."""
     kwargs.setdefault("default", _json_default)
+    if kwargs.get("sort_keys"):
+        value = _json_keys_as_text(value)
     return json.dumps(value, **kwargs)
 
 
@@ -292,7 +307,7 @@ def to_uuid(value: Any, namespace: Any = UUID_NAMESPACE_ANSIBLE) -> str:
 
 def quote(value: Any) -> str:
     """Quote for a POSIX shell (None quotes as the empty string)."""
-    return shlex.quote(_text(value))
+    return shlex.quote("" if value is None else _text(value))
 
 
 def urldecode(value: Any) -> str:
@@ -417,13 +432,40 @@ def _is_null(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value in ("None", "null"))
 
 
+class _Members:
+    """Membership over any items: hashed when possible (large lists stay
+    fast), by equality for unhashable ones (dicts, lists)."""
+
+    def __init__(self, items: Iterable[Any] = ()) -> None:
+        self._hashed: set[Any] = set()
+        self._other: list[Any] = []
+        for item in items:
+            self.add(item)
+
+    def add(self, item: Any) -> None:
+        try:
+            self._hashed.add(item)
+        except TypeError:
+            self._other.append(item)
+
+    def __contains__(self, item: Any) -> bool:
+        try:
+            if item in self._hashed:
+                return True
+        except TypeError:
+            pass
+        return item in self._other
+
+
 def _dedupe(items: Iterable[Any]) -> list[Any]:
     """Unique items in first-seen order; works for unhashable ones too."""
-    seen: list[Any] = []
+    seen = _Members()
+    unique_items = []
     for item in items:
         if item not in seen:
-            seen.append(item)
-    return seen
+            seen.add(item)
+            unique_items.append(item)
+    return unique_items
 
 
 @jinja2.pass_environment
@@ -448,12 +490,12 @@ def unique(
 
 
 def difference(a: Iterable[Any], b: Iterable[Any]) -> list[Any]:
-    other = list(b)
+    other = _Members(b)
     return _dedupe(x for x in a if x not in other)
 
 
 def intersect(a: Iterable[Any], b: Iterable[Any]) -> list[Any]:
-    other = list(b)
+    other = _Members(b)
     return _dedupe(x for x in a if x in other)
 
 
@@ -463,7 +505,7 @@ def union(a: Iterable[Any], b: Iterable[Any]) -> list[Any]:
 
 def symmetric_difference(a: Iterable[Any], b: Iterable[Any]) -> list[Any]:
     first, second = list(a), list(b)
-    common = intersect(first, second)
+    common = _Members(intersect(first, second))
     return [x for x in union(first, second) if x not in common]
 
 
@@ -669,16 +711,8 @@ def fileglob(pattern: Any) -> list[str]:
     return sorted(p for p in glob.glob(_text(pattern)) if os.path.isfile(p))
 
 
-def _path_filter(func: Callable[[str], str]) -> Callable[[Any], str]:
-    def path_filter(value: Any) -> str:
-        return func(_text(value))
-
-    path_filter.__doc__ = func.__doc__
-    return path_filter
-
-
 def relpath(value: Any, start: str = os.curdir) -> str:
-    return os.path.relpath(_text(value), start)
+    return os.path.relpath(value, start)
 
 
 # --------------------------------------------------------------------------
@@ -874,7 +908,6 @@ def comment(text: Any, style: str = "plain", **options: Any) -> str:
 _OWN: dict[str, Callable[..., Any]] = {
     # types
     "bool": to_bool,
-    "type_debug": type_debug,
     "ternary": ternary,
     # serialisation
     "to_json": to_json,
@@ -922,12 +955,12 @@ _OWN: dict[str, Callable[..., Any]] = {
     "subelements": subelements,
     "extract": extract,
     # paths
-    "basename": _path_filter(os.path.basename),
-    "dirname": _path_filter(os.path.dirname),
-    "expanduser": _path_filter(os.path.expanduser),
-    "expandvars": _path_filter(os.path.expandvars),
-    "realpath": _path_filter(os.path.realpath),
-    "normpath": _path_filter(os.path.normpath),
+    "basename": os.path.basename,
+    "dirname": os.path.dirname,
+    "expanduser": os.path.expanduser,
+    "expandvars": os.path.expandvars,
+    "realpath": os.path.realpath,
+    "normpath": os.path.normpath,
     "relpath": relpath,
     "splitext": splitext,
     "path_join": path_join,
@@ -980,8 +1013,9 @@ def _registry() -> dict[str, Callable[..., Any]]:
         wrapped = guard("filter", name, func)
         filters[name] = wrapped
         filters[f"ansible.builtin.{name}"] = wrapped
-    mandatory_filter = guard("filter", "mandatory", mandatory, allow_undefined=True)
-    filters["mandatory"] = filters["ansible.builtin.mandatory"] = mandatory_filter
+    for name, func in (("mandatory", mandatory), ("type_debug", type_debug)):
+        wrapped = guard("filter", name, func, allow_undefined=True)
+        filters[name] = filters[f"ansible.builtin.{name}"] = wrapped
     return filters
 
 
