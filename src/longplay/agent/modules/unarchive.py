@@ -206,11 +206,11 @@ def _chown_like(member: Member, target: str) -> None:
 
 
 def _extract(reader: ArchiveReader, plans: List[Plan], dest: str, args: Dict[str, Any]) -> None:
+    """Write stale members in archive order; directory metadata goes last."""
     dirs: List[Plan] = []
-    later: List[Plan] = []
     for plan in plans:
         member, target = plan.member, plan.target
-        if member.kind in ("dir",):
+        if member.kind == "dir":
             _check_parent(target, dest, member.name)
             if os.path.lexists(target) and not os.path.isdir(target):
                 os.unlink(target)
@@ -224,22 +224,23 @@ def _extract(reader: ArchiveReader, plans: List[Plan], dest: str, args: Dict[str
         if member.kind == "file":
             _write_file(reader, plan, args)
         else:
-            later.append(plan)
-    for plan in later:
-        _link(plan, dest)
+            _link(plan, dest)
     for plan in sorted(dirs, key=lambda p: p.target, reverse=True):
         _finish_dir(plan)
 
 
 def _link(plan: Plan, dest: str) -> None:
     member, target = plan.member, plan.target
-    _check_parent(target, dest, member.name)
-    _clear(target, member.name)
     if member.kind == "symlink":
+        _clear(target, member.name)
         os.symlink(member.linkname, target)
         _chown_like(member, target)
-    else:
-        os.link(safe_target(dest, member.linkname), target)
+        return
+    source = safe_target(dest, member.linkname)
+    if not _inside(source, dest):
+        raise _fail_unsafe(member.name, dest, "its link target leads outside the destination")
+    _clear(target, member.name)
+    os.link(source, target)
 
 
 def _finish_dir(plan: Plan) -> None:
