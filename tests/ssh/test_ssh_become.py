@@ -23,6 +23,7 @@ from loopback_sshd import Sshd
 from longplay.transport.base import Unreachable
 from longplay.transport.become import BecomeSpec, BecomeTransport
 from longplay.transport.client import AgentClient
+from longplay.transport.discovery import AUTO_PYTHON
 from longplay.transport.ssh import SSHTransport
 
 pytestmark = pytest.mark.ssh
@@ -74,15 +75,17 @@ def script(tmp_path: Path, name: str, text: str) -> str:
     return str(path)
 
 
-async def as_user(sshd: Sshd, spec: BecomeSpec, cache: str) -> tuple[str, str, Any]:
+async def as_user(
+    sshd: Sshd, spec: BecomeSpec, cache: str, python: str = PYTHON
+) -> tuple[str, str, Any]:
     """Start a normal and a become agent on one connection; return both users and a raw run."""
     transport = SSHTransport.from_host_vars("host01", sshd.host_vars())
     await transport.connect()
     try:
         env = {"LONGPLAY_AGENT_CACHE": cache}
-        plain = await AgentClient.start(transport, PYTHON, env=env)
+        plain = await AgentClient.start(transport, python, env=env)
         become = BecomeTransport(transport, spec)
-        other = await AgentClient.start(become, PYTHON, env=env)
+        other = await AgentClient.start(become, python, env=env)
         raw = await become.exec_raw("id -un; cat", stdin=b"piped")
         await other.close()
         await plain.close()
@@ -104,7 +107,7 @@ def test_sudo_to_another_user(sshd: Sshd, shared_cache: str) -> None:
     need_root()
     if shutil.which("sudo") is None:
         pytest.skip("sudo is not installed")
-    me, them, raw = run(lambda: as_user(sshd, BecomeSpec(user="nobody"), shared_cache))
+    me, them, raw = run(lambda: as_user(sshd, BecomeSpec(user="nobody"), shared_cache, AUTO_PYTHON))
     assert (me, them) == (sshd.user, "nobody")
     assert (raw.rc, raw.stdout) == (0, b"nobody\npiped")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from longplay.transport.become import BecomeSpec, become_command, become_wrapper
-from longplay.transport.discovery import discovery_command
+from longplay.transport.discovery import discovery_command, expand_auto_python
 from longplay.transport.ssh import SSHSettings, SSHTransport, apply_ssh_args, remote_command
 
 
@@ -125,3 +125,14 @@ def test_discovery_is_one_shell_command() -> None:
     command = discovery_command()
     assert command.startswith("for c in python3 /usr/bin/python3 ")
     assert "python3.8;" in command
+
+
+def test_auto_python_becomes_a_discovering_shell() -> None:
+    argv = expand_auto_python(["sudo", "-u", "app", "--", "auto", "-c", "code"])
+    assert argv[:6] == ["sudo", "-u", "app", "--", "/bin/sh", "-c"]
+    assert argv[-3:] == ["sh", "-c", "code"] and 'exec "$p" "$@"' in argv[6]
+    assert expand_auto_python(["/usr/bin/python3", "-c", "code"]) == [
+        "/usr/bin/python3",
+        "-c",
+        "code",
+    ]

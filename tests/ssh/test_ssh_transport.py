@@ -16,7 +16,7 @@ from loopback_sshd import Sshd
 
 from longplay.transport.bootstrap import agent_bundle
 from longplay.transport.client import AgentClient, AgentLost
-from longplay.transport.discovery import discover_python
+from longplay.transport.discovery import AUTO_PYTHON, discover_python
 from longplay.transport.ssh import SSHConnectionLost, SSHTransport
 
 pytestmark = pytest.mark.ssh
@@ -117,6 +117,22 @@ def test_interpreter_discovery(sshd: Sshd) -> None:
     found, configured = run(main)
     assert os.path.isabs(found) and os.access(found, os.X_OK)
     assert configured == "/opt/py/bin/python3"
+
+
+def test_agent_finds_its_own_python_on_its_channel(sshd: Sshd) -> None:
+    async def main() -> dict[str, Any]:
+        transport = transport_for(sshd)
+        await transport.connect()
+        try:
+            client = await AgentClient.start(transport, AUTO_PYTHON)
+            await client.close()
+            return client.hello
+        finally:
+            await transport.close()
+
+    hello = run(main)
+    version = tuple(int(part) for part in hello["python_version"].split(".")[:2])
+    assert os.path.isabs(hello["python"]) and version >= (3, 8)
 
 
 def test_many_channels_and_requests_on_one_connection(sshd: Sshd) -> None:

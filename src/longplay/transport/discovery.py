@@ -25,12 +25,26 @@ AUTO_VALUES = frozenset({"auto", "auto_silent", "auto_legacy", "auto_legacy_sile
 
 _MARK = "LONGPLAY-PYTHON="
 
-_SCRIPT = (
-    "for c in {candidates}; do "
-    'p=$(command -v "$c" 2>/dev/null) || continue; '
-    '"$p" -c "import sys; sys.exit(sys.version_info < (3, 8))" 2>/dev/null '
-    '&& {{ echo "{mark}$p"; exit 0; }}; '
-    "done; exit 0"
+#: ``python -V`` answers before the interpreter initialises: a cheap version check.
+_GOOD_VERSION = (
+    'case $("$p" -V 2>&1) in "Python 3."[89]*|"Python 3."[1-9][0-9]*) ;; *) continue;; esac; '
+)
+
+_LOOP = 'for c in {candidates}; do p=$(command -v "$c" 2>/dev/null) || continue; ' + _GOOD_VERSION
+
+_SCRIPT = _LOOP + '{{ echo "{mark}$p"; exit 0; }}; done; exit 0'
+
+
+#: The agent can find its own Python on the channel that starts it: pass
+#: this as ``python`` to ``AgentClient.start`` and read the one found from
+#: ``client.hello["python"]``. Saves a channel (one login shell) per host.
+AUTO_PYTHON = "auto"
+
+_EXEC_SCRIPT = (
+    _LOOP
+    + 'exec "$p" "$@"; done; '
+    + 'echo "longplay: no Python >= 3.8 found (tried {candidates}); install python3 '
+    + 'or set ansible_python_interpreter" >&2; exit 127'
 )
 
 
@@ -62,3 +76,16 @@ async def discover_python(
         "install python3 (the raw module works without it) or set ansible_python_interpreter"
         + (f": {detail}" if detail else "")
     )
+
+
+def expand_auto_python(argv: list[str]) -> list[str]:
+    """Replace an ``auto`` interpreter in ``[..., python, "-c", code]`` with discovery.
+
+    The interpreter becomes ``/bin/sh -c SCRIPT sh``: the script finds the
+    first good Python and ``exec``s it with the original arguments, so
+    discovery and the agent share one channel.
+    """
+    if len(argv) >= 3 and argv[-2] == "-c" and argv[-3] in AUTO_VALUES:
+        script = _EXEC_SCRIPT.format(candidates=" ".join(CANDIDATES))
+        return [*argv[:-3], "/bin/sh", "-c", script, "sh", *argv[-2:]]
+    return argv

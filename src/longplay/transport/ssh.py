@@ -31,6 +31,7 @@ import asyncssh
 
 from longplay.transport.base import ByteStream, RawResult, Transport, Unreachable
 from longplay.transport.become import PasswordHandshake, env_prefix
+from longplay.transport.discovery import expand_auto_python
 
 #: Agent replies can carry large command output on one line (as local.py).
 LINE_LIMIT = 1 << 30
@@ -631,7 +632,8 @@ class SSHTransport(Transport):
         handshake: PasswordHandshake | None = None,
     ) -> ByteStream:
         """Start ``argv`` on a new channel; its stdin/stdout are the pipe."""
-        session = await self._open_session(remote_command(argv, env), handshake, False)
+        command = remote_command(expand_auto_python(argv), env)
+        session = await self._open_session(command, handshake, False)
         return SSHStream(session)
 
     async def exec_raw(
