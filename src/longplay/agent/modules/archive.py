@@ -24,7 +24,7 @@ import tempfile
 from typing import Any, Callable, Dict, List, Set, Tuple
 
 from longplay.agent import archives
-from longplay.agent._fileattrs import FILE_OPTIONS, adopt_mode, apply_attributes, digest_file
+from longplay.agent.fileops import FILE_OPTIONS, apply_attributes, digest_file, install
 from longplay.agent.registry import ModuleFailed, Option, module
 
 FORMATS = ("bz2", "gz", "tar", "xz", "zip")
@@ -157,8 +157,7 @@ def _write_atomically(dest: str, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
-        adopt_mode(tmp, dest)
-        os.replace(tmp, dest)
+        install(tmp, dest)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -18,10 +18,10 @@ import urllib.parse
 from typing import Any, Dict, Optional, Tuple
 
 from longplay.agent import http
-from longplay.agent._fileattrs import (
+from longplay.agent.fileops import (
     FILE_OPTIONS,
     apply_attributes,
-    atomic_move,
+    atomic_copy,
     backup_local,
     digest_file,
     file_attributes,
@@ -237,7 +237,7 @@ def _finish(
         if args["backup"] and checksum_dest is not None:
             result["backup_file"] = backup_local(dest)
         try:
-            atomic_move(tmp, dest)
+            atomic_copy(tmp, dest)
         except OSError as exc:
             raise ModuleFailed(f"failed to copy {tmp} to {dest}: {exc}", **_without_msg(result))
     return _with_attributes(result, args, ctx)

@@ -25,13 +25,13 @@ import zlib
 from typing import IO, Any, Dict, List, Optional, Tuple
 
 from longplay.agent import http
-from longplay.agent._fileattrs import (
+from longplay.agent.archives import ArchiveReader, Member, open_archive
+from longplay.agent.fileops import (
     FILE_OPTIONS,
     apply_attributes,
     current_umask,
     file_attributes,
 )
-from longplay.agent.archives import ArchiveReader, Member, open_archive
 from longplay.agent.registry import ModuleFailed, Option, module
 
 OPTIONS: Dict[str, Option] = {
@@ -287,7 +287,8 @@ def _apply_attributes(plans: List[Plan], dest: str, args: Dict[str, Any], ctx: A
     changed = apply_attributes(dest, args, ctx.check_mode)
     for plan in plans:
         if plan.target != dest and os.path.lexists(plan.target):
-            changed = apply_attributes(plan.target, args, ctx.check_mode) or changed
+            # follow=False: a symlink member must never carry the change outside dest
+            changed = apply_attributes(plan.target, args, ctx.check_mode, follow=False) or changed
         elif ctx.check_mode and plan.stale:
             changed = True
     return changed

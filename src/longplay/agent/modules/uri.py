@@ -20,12 +20,12 @@ import urllib.parse
 from typing import Any, Dict, List, Optional, Tuple
 
 from longplay.agent import http
-from longplay.agent._fileattrs import (
+from longplay.agent.fileops import (
     FILE_OPTIONS,
     apply_attributes,
-    atomic_move,
     digest_file,
     file_attributes,
+    install,
 )
 from longplay.agent.registry import ModuleFailed, Option, module
 
@@ -219,7 +219,7 @@ def _save(
             for block in response.chunks():
                 out.write(block)
         if not os.path.isfile(dest) or digest_file(dest) != digest_file(tmp):
-            atomic_move(tmp, dest)
+            install(tmp, dest)
             result["changed"] = True
         content = None
         if read_back:

@@ -16,7 +16,7 @@ import socket
 import time
 from typing import Any, Dict, Iterable, List, Optional, Pattern, Set
 
-from longplay.agent._fileattrs import file_attributes
+from longplay.agent.fileops import file_attributes
 from longplay.agent.registry import ModuleFailed, Option, module
 
 TCP_STATES = {
