@@ -348,6 +348,9 @@ def test_to_yaml() -> None:
     assert ev("[1, 'é'] | to_yaml") == "[1, é]\n"
     tagged = SourceDict(k=UnsafeText("v"))
     assert ev("t | to_nice_yaml", t=tagged) == "k: v\n"
+    lazy = Variables({"a": 1, "b": "{{ a + 1 }}"})
+    assert ev("v | to_nice_yaml", v=lazy) == "a: 1\nb: 2\n"
+    assert ev("v | to_json", v=lazy) == '{"a": 1, "b": 2}'
     shared = [1]
     assert "&" not in ev("{'a': s, 'b': s} | to_yaml", s=shared)
 
@@ -356,6 +359,8 @@ def test_from_yaml() -> None:
     assert ev("'a: [1, 2]' | from_yaml") == {"a": [1, 2]}
     assert ev("'' | from_yaml") is None
     assert ev("5 | from_yaml") == 5
+    assert ev("t | from_yaml", t=UnsafeText("a: [1]")) == {"a": [1]}
+    assert ev("t | from_yaml_all", t=UnsafeText("a: 1")) == [{"a": 1}]
     assert ev("doc | from_yaml_all", doc="---\na: 1\n---\n- 2\n") == [{"a": 1}, [2]]
     with pytest.raises(TemplateError, match="from_yaml"):
         ev("'a: [1' | from_yaml")

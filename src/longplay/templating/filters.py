@@ -88,7 +88,6 @@ def _text(value: Any) -> str:
 # --------------------------------------------------------------------------
 
 _BOOL_TRUE = frozenset(("yes", "on", "1", "true"))
-_BOOL_FALSE = frozenset(("no", "off", "0", "false"))
 
 
 def to_bool(value: Any) -> bool:
@@ -205,6 +204,7 @@ def _represent_undefined(dumper: _Dumper, value: Any) -> Any:
 
 _Dumper.add_multi_representer(str, lambda d, v: d.represent_str(str(v)))
 _Dumper.add_multi_representer(dict, lambda d, v: d.represent_dict(v))
+_Dumper.add_multi_representer(Mapping, lambda d, v: d.represent_dict(dict(v)))  # type: ignore[type-abstract]
 _Dumper.add_multi_representer(list, lambda d, v: d.represent_list(v))
 _Dumper.add_multi_representer(tuple, lambda d, v: d.represent_list(list(v)))
 _Dumper.add_multi_representer(set, lambda d, v: d.represent_list(list(v)))
@@ -241,14 +241,14 @@ def to_nice_yaml(value: Any, indent: int = 4, **kwargs: Any) -> str:
 def from_yaml(value: Any) -> Any:
     """Parse one YAML document (safely); non-strings pass through, as in Ansible."""
     if isinstance(value, str):
-        return yaml.load(value, Loader=_Loader)
+        return yaml.load(str(value), Loader=_Loader)
     return value
 
 
 def from_yaml_all(value: Any) -> Any:
     """Parse every document of a YAML stream into a list."""
     if isinstance(value, str):
-        return list(yaml.load_all(value, Loader=_Loader))
+        return list(yaml.load_all(str(value), Loader=_Loader))
     return value
 
 
