@@ -76,23 +76,35 @@ class HostConnection:
         return self.python
 
     async def agent(self, become: BecomeSpec | None = None) -> AgentClient:
-        key = become.user if become is not None else ""
+        """The agent for ``become`` (a second agent on the same connection), started once."""
+        wrapper = self._become_wrapper(become)
+        key = become.user if wrapper is not None and become is not None else ""
         async with self._lock:
             client = self._agents.get(key)
             if client is not None and client.alive:
                 return client
             transport = await self.transport()
             python = await self._python(transport)
-            wrapper = self._become_wrapper(become)
             client = await AgentClient.start(transport, python, wrapper=wrapper)
             if self._log is not None:
                 self._log(f"<{self.name}> agent started: {client.hello}")
             self._agents[key] = client
             return client
 
-    @staticmethod
-    def _become_wrapper(become: BecomeSpec | None) -> list[str] | None:
-        return become_wrapper(become) if become is not None else None
+    def _become_wrapper(self, become: BecomeSpec | None) -> list[str] | None:
+        """The sudo/su prefix, or None when the connection already runs as that user."""
+        if become is None or become.user == self.login_user():
+            return None
+        return become_wrapper(become)
+
+    def login_user(self) -> str:
+        if self.kind == "local":
+            return current_user()
+        return str(
+            self.variables.get("ansible_user")
+            or self.variables.get("ansible_ssh_user")
+            or current_user()
+        )
 
     async def request(
         self,

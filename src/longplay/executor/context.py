@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from longplay.executor.connection import HostConnection
-from longplay.transport.become import BecomeSpec
 from longplay.templating.templar import Templar, Variables
+from longplay.transport.become import BecomeSpec
 from longplay.transport.client import EventHandler
 
 if TYPE_CHECKING:

@@ -17,16 +17,16 @@ from longplay.actions.base import load_all as load_actions
 from longplay.errors import LongplayError, TemplateError, UndefinedError
 from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
-from longplay.transport.become import BecomeSpec
 from longplay.executor.context import ActionContext
+from longplay.inventory import Host
 from longplay.templating.lookups import run_lookup
 from longplay.templating.templar import OMIT, Variables
 from longplay.transport.base import Unreachable
+from longplay.transport.become import BecomeSpec
 from longplay.transport.client import AgentError
 
 if TYPE_CHECKING:
     from longplay.executor.state import RunContext
-    from longplay.inventory import Host
     from longplay.playbook.model import Task
 
 DEFAULT_RETRIES = 3
@@ -346,9 +346,7 @@ class TaskExecutor:
         return self.run.connections.get(name, self._connection_vars(name))
 
     def _connection_vars(self, name: str) -> dict[str, Any]:
-        host = self.run.inventory.get_host(name)
-        if host is None:
-            host = self.run.inventory.implicit_host(name)
+        host = self.run.inventory.get_host(name) or Host(name)
         variables = self.run.variables.for_host(host)
         wanted = {
             k: variables[k]

@@ -92,11 +92,16 @@ class HumanOutput(Output):
         delegated = result.get("_longplay_delegated_to")
         return f"{host} -> {delegated}" if delegated else host
 
+    @staticmethod
+    def _always_verbose(task: Task) -> bool:
+        """debug and assert show their result even without -v, as in Ansible."""
+        return task.action == "debug" or (task.action == "assert" and not task.args.get("quiet"))
+
     def _verbose_result(self, task: Task, result: dict[str, Any]) -> bool:
-        return self.verbosity > 0 or task.action == "debug"
+        return self.verbosity > 0 or self._always_verbose(task)
 
     def _indent(self, task: Task) -> int | None:
-        return 4 if self.verbosity > 2 or task.action == "debug" else None
+        return 4 if self.verbosity > 2 or self._always_verbose(task) else None
 
     # --- events ----------------------------------------------------------------
 
@@ -144,6 +149,7 @@ class HumanOutput(Output):
         item = f" (item={label})" if label is not None else ""
         shown = clean(task, result, self.verbosity)
         if status == res.FAILED:
+            shown.pop("failed", None)
             prefix = f"failed: [{name}]{item}" if label is not None else f"fatal: [{name}]: FAILED!"
             self._line(
                 f"{prefix} => {dump(shown, self._indent(task) if self.verbosity > 2 else None)}",

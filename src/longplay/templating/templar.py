@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
@@ -29,7 +28,6 @@ from longplay.errors import TemplateError, UndefinedError
 from longplay.playbook.source import UnsafeText
 
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
-_SINGLE_EXPRESSION = re.compile(r"^\{\{(?P<expr>.*)\}\}$", re.DOTALL)
 
 #: The value of ``omit``: an argument that templates to this is dropped.
 OMIT = "__omit_place_holder__longplay"
@@ -54,6 +52,47 @@ class StrictUndefined(jinja2.ChainableUndefined, jinja2.StrictUndefined):
             f"object of type '{type(self._undefined_obj).__name__}' has no attribute "
             f"'{self._undefined_name}'"
         )
+
+
+# Jinja binds its own failing function to these at class creation; point
+# them at ours so every misuse raises our error, naming the variable.
+for _name in (
+    "__str__",
+    "__iter__",
+    "__len__",
+    "__eq__",
+    "__ne__",
+    "__bool__",
+    "__hash__",
+    "__contains__",
+    "__add__",
+    "__radd__",
+    "__sub__",
+    "__rsub__",
+    "__mul__",
+    "__rmul__",
+    "__div__",
+    "__rdiv__",
+    "__truediv__",
+    "__rtruediv__",
+    "__floordiv__",
+    "__rfloordiv__",
+    "__mod__",
+    "__rmod__",
+    "__pos__",
+    "__neg__",
+    "__call__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__int__",
+    "__float__",
+    "__complex__",
+    "__pow__",
+    "__rpow__",
+):
+    setattr(StrictUndefined, _name, StrictUndefined._fail_with_undefined_error)
 
 
 def _concat(values: Iterator[Any]) -> Any:
@@ -104,6 +143,34 @@ def environment() -> LongplayEnvironment:
 _RESULT = "__longplay_result"
 
 
+def _escape_backslashes(source: str, env: jinja2.Environment) -> str:
+    """Keep backslashes in string literals inside ``{{ }}`` literal, as Ansible
+    does, so ``regex_replace('(\\d+)', '\\1')`` means what the YAML says."""
+    if "\\" not in source:
+        return source
+    pieces: list[str] = []
+    in_expression = False
+    for _, token, value in env.lex(source):
+        if token == "variable_begin":
+            in_expression = True
+        elif token == "variable_end":
+            in_expression = False
+        elif in_expression and token == "string":
+            value = value.replace("\\", "\\\\")
+        pieces.append(value)
+    return "".join(pieces)
+
+
+def _lone_expression(tree: jinja2.nodes.Template) -> jinja2.nodes.Expr | None:
+    """The expression of a template that is exactly one ``{{ ... }}``, else None."""
+    if len(tree.body) != 1 or not isinstance(tree.body[0], jinja2.nodes.Output):
+        return None
+    nodes = tree.body[0].nodes
+    if len(nodes) != 1 or isinstance(nodes[0], jinja2.nodes.TemplateData):
+        return None
+    return nodes[0]
+
+
 @lru_cache(maxsize=4096)
 def _compile(source: str) -> tuple[jinja2.Template, bool]:
     """Compile a template; a lone ``{{ expr }}`` becomes an assignment so its
@@ -111,21 +178,46 @@ def _compile(source: str) -> tuple[jinja2.Template, bool]:
     Returns (template, is_expression)."""
     env = environment()
     try:
-        match = _SINGLE_EXPRESSION.match(source)
-        if match and not any(m in match.group("expr") for m in ("{{", "}}", "{%", "%}")):
-            parser = jinja2.parser.Parser(env, match.group("expr"), state="variable")
-            expression = parser.parse_expression()
-            if not parser.stream.eos:
-                raise jinja2.TemplateSyntaxError(
-                    f"unexpected '{parser.stream.current.value}'", parser.stream.current.lineno
-                )
+        tree = env.parse(_escape_backslashes(source, env))
+        expression = _lone_expression(tree)
+        if expression is not None:
             body = [jinja2.nodes.Assign(jinja2.nodes.Name(_RESULT, "store"), expression, lineno=1)]
             return env.from_string(jinja2.nodes.Template(body, lineno=1)), True
-        return env.from_string(source), False
+        return env.from_string(tree), False
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(
             f"template error while templating string: {exc.message}. String: {source}"
         )
+
+
+def _finalize(value: Any) -> Any:
+    """Reject undefined values hidden in a result; turn views and iterators into lists."""
+    if isinstance(value, (dict_keys_type, dict_values_type, dict_items_type)) or isinstance(
+        value, (Iterator, range)
+    ):
+        value = list(value)
+    _check_defined(value)
+    return value
+
+
+def _check_defined(value: Any) -> None:
+    if isinstance(value, jinja2.Undefined):
+        if isinstance(value, StrictUndefined):
+            raise UndefinedError(value.describe())
+        raise UndefinedError("undefined value")
+    if isinstance(value, dict):
+        for item in value.values():
+            if not isinstance(item, (str, int, float, bool)) and item is not None:
+                _check_defined(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            if not isinstance(item, (str, int, float, bool)) and item is not None:
+                _check_defined(item)
+
+
+dict_keys_type = type({}.keys())
+dict_values_type = type({}.values())
+dict_items_type = type({}.items())
 
 
 def is_template(value: Any) -> bool:
@@ -233,11 +325,7 @@ class Templar:
             OverflowError,
         ) as exc:
             raise TemplateError(f"Unexpected templating type error occurred on ({source}): {exc}")
-        if isinstance(result, jinja2.Undefined):
-            if isinstance(result, StrictUndefined):
-                raise UndefinedError(result.describe())
-            raise UndefinedError("undefined value")
-        return result
+        return _finalize(result)
 
     def _template_string(self, source: str) -> Any:
         return self._render(source)

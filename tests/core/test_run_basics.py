@@ -1,0 +1,451 @@
+"""The engine end to end: real playbooks through the real CLI and a real agent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PLAY = """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    greeting: "hello {{ who }}"
+    who: world
+  tasks:
+    - name: say hello
+      debug: msg="{{ greeting }}"
+    - name: run a command
+      command: echo hi
+      register: r
+    - name: check it
+      assert:
+        that:
+          - r.stdout == "hi"
+          - r.rc == 0
+          - r.stdout_lines == ["hi"]
+          - r is changed
+"""
+
+
+def test_simple_playbook_runs_and_registers(longplay, write, tmp_path: Path) -> None:
+    write("site.yml", PLAY)
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    hello = run.results("say hello")[0]
+    assert hello["result"]["msg"] == "hello world"
+    assert run.results("run a command")[0]["status"] == "changed"
+    assert run.recap() == {
+        "localhost": {
+            "ok": 3,
+            "changed": 1,
+            "unreachable": 0,
+            "failed": 0,
+            "skipped": 0,
+            "rescued": 0,
+            "ignored": 0,
+        }
+    }
+
+
+def test_human_output_has_ansible_layout(longplay, write, tmp_path: Path) -> None:
+    write("site.yml", PLAY)
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    lines = run.stdout.splitlines()
+    assert "PLAY [localhost] " + "*" * 63 in lines
+    assert any(line.startswith("TASK [say hello] ***") for line in lines)
+    assert "changed: [localhost]" in lines
+    assert '    "msg": "hello world"' in lines
+    recap = [line for line in lines if line.startswith("localhost ")][-1]
+    assert recap.split() == [
+        "localhost",
+        ":",
+        "ok=3",
+        "changed=1",
+        "unreachable=0",
+        "failed=0",
+        "skipped=0",
+        "rescued=0",
+        "ignored=0",
+    ]
+
+
+def test_failed_host_exits_2_and_stops_that_host(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - command: /bin/false
+            - name: never
+              debug: msg=unreachable
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 2
+    assert not run.results("never")
+    assert run.recap()["localhost"]["failed"] == 1
+    failure = run.results("command")[0]["result"]
+    assert failure["rc"] == 1 and failure["msg"] == "non-zero return code"
+
+
+def test_ignore_errors_counts_ok_and_ignored(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - shell: "echo out; echo err >&2; exit 3"
+              register: r
+              ignore_errors: true
+            - assert:
+                that: [r.rc == 3, r.stdout == "out", r.stderr == "err", r is failed]
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "...ignoring" in run.stdout
+    assert "ok=2    changed=1" in run.stdout and "ignored=1" in run.stdout
+
+
+def test_loop_when_register_results(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - command: "echo {{ item }}"
+              loop: [1, 2, 3]
+              when: item > 1
+              register: out
+            - assert:
+                that:
+                  - out.results | length == 3
+                  - out.results[0] is skipped
+                  - out.results[1].stdout == "2"
+                  - out.results[2].item == 3
+                  - out is changed
+                  - out.msg == "All items completed"
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "skipping: [localhost] => (item=1)" in run.stdout
+    assert "changed: [localhost] => (item=2)" in run.stdout
+
+
+def test_block_rescue_always(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - block:
+                - name: breaks
+                  command: /bin/false
+                - name: skipped after failure
+                  debug: msg=no
+              rescue:
+                - set_fact:
+                    caught: "{{ ansible_failed_task.name }}:{{ ansible_failed_result.rc }}"
+              always:
+                - set_fact:
+                    cleaned: true
+            - assert:
+                that: [caught == "breaks:1", cleaned]
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert not run.results("skipped after failure")
+    assert run.recap()["localhost"]["rescued"] == 1
+    assert run.recap()["localhost"]["failed"] == 0
+
+
+def test_always_runs_and_failure_propagates_without_rescue(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - block:
+                - command: /bin/false
+              always:
+                - name: cleanup
+                  debug: msg=cleanup
+            - name: after
+              debug: msg=after
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 2
+    assert run.results("cleanup")
+    assert not run.results("after")
+
+
+def test_until_retries_and_attempts(longplay, write, tmp_path: Path) -> None:
+    counter = tmp_path / "count"
+    write(
+        "site.yml",
+        f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - shell: echo x >> {counter}; wc -l < {counter}
+              register: r
+              until: r.stdout | int >= 3
+              retries: 5
+              delay: 0
+            - assert:
+                that: [r.attempts == 3, r.stdout | int == 3]
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "FAILED - RETRYING: [localhost]: shell (5 retries left)." in run.stdout
+    assert "FAILED - RETRYING: [localhost]: shell (4 retries left)." in run.stdout
+
+
+def test_until_exhausted_fails(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - command: "true"
+              register: r
+              until: false
+              retries: 2
+              delay: 0
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 2
+    assert run.output.count("FAILED - RETRYING") == 0  # --json: retries are events
+    retries = [e for e in run.events() if e["event"] == "retry"]
+    assert [e["retries_left"] for e in retries] == [2, 1]
+
+
+def test_failed_when_and_changed_when(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - command: "false"
+              register: r
+              failed_when: r.rc not in [0, 1]
+              changed_when: false
+            - assert:
+                that: [r is not failed, r is not changed, r.failed_when_result == false]
+            - command: echo boom
+              register: b
+              failed_when: "'boom' in b.stdout"
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 2
+    assert run.results("assert")[0]["status"] == "ok"
+    assert run.results("command")[-1]["result"]["failed_when_result"] is True
+
+
+def test_undefined_variable_fails_task_with_name_and_location(
+    longplay, write, tmp_path: Path
+) -> None:
+    path = write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - debug: msg="{{ not_defined_anywhere }}"
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 2
+    assert "'not_defined_anywhere' is undefined" in run.stdout
+    assert f"{path}': line 4, column 7" in run.stdout
+
+
+def test_native_types_and_lazy_vars(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            total: "{{ base + 1 }}"
+            base: 41
+            items_list: "{{ [1, 2, 3] }}"
+            text: "123"
+          tasks:
+            - assert:
+                that:
+                  - total == 42
+                  - items_list | length == 3
+                  - text is string
+                  - "'{{ items_list }}' == '[1, 2, 3]'"
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+
+
+def test_extra_vars_forms_and_precedence(longplay, write, tmp_path: Path) -> None:
+    write("vars.yml", "from_file: 3\n")
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            a: play
+          tasks:
+            - assert:
+                that: [a == "cli", b == 2, from_file == 3, c == "x y"]
+        """,
+    )
+    run = longplay(
+        "run",
+        "site.yml",
+        "-e",
+        "a=cli",
+        "-e",
+        '{"b": 2}',
+        "-e",
+        "@vars.yml",
+        "-e",
+        "c='x y'",
+        cwd=tmp_path,
+    )
+    assert run.rc == 0, run.output
+
+
+def test_handlers_notify_listen_and_flush(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - command: echo 1
+              notify: [first, topic]
+            - meta: flush_handlers
+            - name: after flush
+              debug: msg=after
+            - command: echo 2
+              notify: first
+          handlers:
+            - name: first
+              command: echo handled
+            - name: second
+              debug: msg=second
+              listen: topic
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    order = [
+        (e["task"], e["handler"])
+        for e in run.events()
+        if e["event"] == "host_result" and e["action"] != "meta"
+    ]
+    assert order == [
+        ("command", False),
+        ("first", True),
+        ("second", True),
+        ("after flush", False),
+        ("command", False),
+        ("first", True),
+    ]
+
+
+def test_tags_select_and_skip(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - {name: a, debug: msg=a, tags: [one]}
+            - {name: b, debug: msg=b, tags: [two]}
+            - {name: c, debug: msg=c, tags: [always]}
+            - {name: d, debug: msg=d, tags: [never, debugonly]}
+        """,
+    )
+    names = lambda run: [e["task"] for e in run.results()]  # noqa: E731
+    assert names(longplay("run", "site.yml", "--json", cwd=tmp_path)) == ["a", "b", "c"]
+    assert names(longplay("run", "site.yml", "--json", "-t", "one", cwd=tmp_path)) == ["a", "c"]
+    assert names(longplay("run", "site.yml", "--json", "--skip-tags", "one", cwd=tmp_path)) == [
+        "b",
+        "c",
+    ]
+    assert names(longplay("run", "site.yml", "--json", "-t", "debugonly", cwd=tmp_path)) == [
+        "c",
+        "d",
+    ]
+
+
+def test_check_mode_skips_commands(longplay, write, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    write(
+        "site.yml",
+        f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - command: touch {marker}
+              register: r
+            - assert:
+                that: [r is skipped, ansible_check_mode]
+        """,
+    )
+    run = longplay("run", "site.yml", "-C", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert not marker.exists()
+
+
+def test_environment_and_chdir(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        f"""
+        - hosts: localhost
+          gather_facts: false
+          environment:
+            FROM_PLAY: play
+          tasks:
+            - shell: echo $FROM_PLAY $FROM_TASK $(pwd)
+              args:
+                chdir: {tmp_path}
+              environment:
+                FROM_TASK: task
+              register: r
+            - assert:
+                that: r.stdout == "play task {tmp_path}"
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+
+
+def test_no_log_hides_result(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - command: echo supersecret
+              no_log: true
+        """,
+    )
+    run = longplay("run", "site.yml", "-v", cwd=tmp_path)
+    assert run.rc == 0
+    assert "supersecret" not in run.output
+    assert "censored" in run.stdout
