@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import signal
 import sys
@@ -205,3 +206,99 @@ def test_inventory_aliases_each_get_a_connection(sshd: Sshd, tmp_path: Path) -> 
 
     session_pids = run(main)
     assert len(set(session_pids)) == 5, "each host alias has its own connection"
+
+
+def write_ssh_config(sshd: Sshd) -> None:
+    """A ~/.ssh/config (in the test's own HOME) that knows the server as two aliases."""
+    ssh_dir = Path(os.environ["HOME"]) / ".ssh"
+    ssh_dir.mkdir(mode=0o700, exist_ok=True)
+    (ssh_dir / "config").write_text(
+        "Host jumpbox configured\n"
+        f"  HostName {sshd.host}\n  Port {sshd.port}\n  User {sshd.user}\n"
+        f"  IdentityFile {sshd.client_key}\n  UserKnownHostsFile {sshd.known_hosts}\n"
+    )
+
+
+def accepted_logins(sshd: Sshd) -> int:
+    return sshd.log.read_text(errors="replace").count("Accepted publickey")
+
+
+def test_user_ssh_config_is_honoured(sshd: Sshd) -> None:
+    write_ssh_config(sshd)
+
+    async def main() -> bytes:
+        transport = SSHTransport.from_host_vars("configured", {})
+        await transport.connect()
+        try:
+            return (await transport.exec_raw("echo via-config")).stdout
+        finally:
+            await transport.close()
+
+    assert run(main) == b"via-config\n"
+
+
+def test_proxy_jump(sshd: Sshd) -> None:
+    write_ssh_config(sshd)
+    before = accepted_logins(sshd)
+
+    async def main() -> bytes:
+        transport = transport_for(sshd, ansible_ssh_extra_args="-J jumpbox")
+        await transport.connect()
+        try:
+            return (await transport.exec_raw("echo jumped")).stdout
+        finally:
+            await transport.close()
+
+    assert run(main) == b"jumped\n"
+    deadline = time.monotonic() + 5
+    while accepted_logins(sshd) < before + 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert accepted_logins(sshd) >= before + 2, "no login through the jump host"
+
+
+def test_async_job_survives_a_killed_connection(sshd: Sshd, tmp_path: Path) -> None:
+    async_dir = str(tmp_path / "async")
+
+    async def main() -> tuple[dict[str, Any], dict[str, Any]]:
+        transport = transport_for(sshd)
+        await transport.connect()
+        client = await AgentClient.start(transport, PYTHON)
+        started = await client.request(
+            "job_start",
+            module="command",
+            args={"_raw_params": "sh -c 'sleep 1; echo finished'"},
+            **{"async": 30, "async_dir": async_dir},
+        )
+        session_pid = int((await transport.exec_raw("echo $PPID")).stdout)
+        os.kill(session_pid, signal.SIGKILL)
+        await transport.reconnect()
+        again = await AgentClient.start(transport, PYTHON)
+        result = await again.request(
+            "job_watch", jid=started["ansible_job_id"], async_dir=async_dir, timeout=20
+        )
+        await again.close()
+        await transport.close()
+        return started, result
+
+    started, result = run(main)
+    assert started.get("started") in (1, True), started
+    assert result.get("finished") in (1, True) and result.get("stdout") == "finished", result
+
+
+def test_sftp_on_the_same_connection(sshd: Sshd, tmp_path: Path) -> None:
+    target = tmp_path / "sent.bin"
+    payload = os.urandom(300_000)
+
+    async def main() -> bytes:
+        transport = transport_for(sshd)
+        await transport.connect()
+        try:
+            sftp = await transport.open_sftp()
+            async with sftp.open(str(target), "wb") as handle:
+                await handle.write(payload)
+            sftp.exit()
+            return (await transport.exec_raw(f"sha256sum {target}")).stdout
+        finally:
+            await transport.close()
+
+    assert run(main).split()[0].decode() == hashlib.sha256(payload).hexdigest()

@@ -18,6 +18,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import logging
 import os
 import shlex
 import signal
@@ -42,6 +43,10 @@ _DEFAULT_KNOWN_HOSTS = ("~/.ssh/known_hosts", "~/.ssh/known_hosts2")
 _GLOBAL_KNOWN_HOSTS = ("/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2")
 
 _FALSE = {"0", "false", "no", "n", "off", ""}
+
+# asyncssh logs every connection and channel at INFO: too chatty for -v.
+if logging.getLogger("asyncssh").level == logging.NOTSET:
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
 
 
 class SSHConnectionLost(Unreachable):
@@ -85,8 +90,10 @@ class SSHSettings:
     proxy_command: str | None = None
     #: ``-F``: an ssh config file instead of ~/.ssh/config
     ssh_config: str | None = None
-    keepalive_interval: float | None = None
-    keepalive_count_max: int | None = None
+    #: ``ServerAliveInterval``/``CountMax``: a dead host is noticed in about a
+    #: minute instead of hanging a long run (0 turns keepalives off)
+    keepalive_interval: float = 15.0
+    keepalive_count_max: int = 4
     #: the inventory name, for messages when it differs from ``host``
     name: str | None = None
     options: dict[str, str] = field(default_factory=dict)
@@ -506,10 +513,8 @@ class SSHTransport(Transport):
             options["tunnel"] = settings.proxy_jump
         if settings.proxy_command:
             options["proxy_command"] = settings.proxy_command
-        if settings.keepalive_interval is not None:
-            options["keepalive_interval"] = settings.keepalive_interval
-        if settings.keepalive_count_max is not None:
-            options["keepalive_count_max"] = settings.keepalive_count_max
+        options["keepalive_interval"] = settings.keepalive_interval
+        options["keepalive_count_max"] = settings.keepalive_count_max
         if not settings.host_key_checking:
             options["known_hosts"] = None
         elif settings.known_hosts is not None:
@@ -664,6 +669,19 @@ class SSHTransport(Transport):
         if session.lost is not None:
             raise SSHConnectionLost(f"{session.lost} ({self.settings.target})")
         return RawResult(session.returncode(), out, bytes(session.stderr))
+
+    async def open_sftp(self) -> asyncssh.SFTPClient:
+        """An SFTP client on this connection, for bulk file transfer.
+
+        The caller closes it (``client.exit()``); the connection stays open.
+        """
+        conn = self._conn
+        if conn is None or self._lost is not None:
+            raise SSHConnectionLost(f"ssh connection to {self.settings.target} is not open")
+        try:
+            return await conn.start_sftp_client()
+        except (asyncssh.Error, OSError) as exc:
+            raise Unreachable(f"cannot start SFTP on {self.settings.target}: {exc}")
 
     @staticmethod
     async def _feed_and_read(session: _Session, stdin: bytes | None) -> bytes:
