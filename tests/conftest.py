@@ -53,7 +53,10 @@ class Run:
 
 
 def run_cli(
-    *args: str, cwd: Path | str | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str,
+    cwd: Path | str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
 ) -> Run:
     full_env = dict(os.environ)
     full_env.pop("ANSIBLE_ASYNC_DIR", None)
@@ -91,7 +94,9 @@ def write(tmp_path: Path) -> Callable[[str, str], Path]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keep job files and the agent cache of each test out of the real home."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))

@@ -82,6 +82,8 @@ def test_bad_async_value_fails_at_launch(tmp_path: Path) -> None:
         result = jobs.start_job("shell", {"_raw_params": "true"}, async_seconds=value)
         assert result["failed"] is True
         assert "positive" in result["msg"]
+    result = jobs.start_job("shell", {"_raw_params": "true"}, async_seconds=5, grace="soon")
+    assert result["failed"] is True and "grace" in result["msg"]
     assert not (tmp_path / "async").exists()
 
 

@@ -7,6 +7,7 @@ import signal
 import time
 from pathlib import Path
 
+import pytest
 from jobtools import Harness, wait_until
 
 from longplay.agent import jobs
@@ -168,3 +169,25 @@ def test_rebooted_host_job_reported_dead(harness: Harness) -> None:
         return  # no boot id on this platform: only pid liveness applies
     assert final["finished"] is True and final["failed"] is True
     assert "rebooted" in final["msg"]
+
+
+def test_direct_runner_without_the_launcher(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LONGPLAY_JOB_LAUNCHER", "direct")
+    jid = harness.start("echo direct; sleep 0.2", seconds=5)
+    final = harness.finished(jid)
+    assert final["rc"] == 0 and final["stdout"] == "direct"
+    timed = harness.start("sleep 30", seconds=1, grace=0.5)
+    assert harness.finished(timed, timeout=5)["timed_out"] is True
+
+
+def test_launcher_restarts_after_dying(harness: Harness) -> None:
+    harness.finished(harness.start("true"))
+    launcher = jobs.LAUNCHER._process
+    assert launcher is not None
+    launcher.kill()
+    launcher.wait()
+    final = harness.finished(harness.start("echo again"))
+    assert final["stdout"] == "again"
+    assert jobs.LAUNCHER._process is not launcher

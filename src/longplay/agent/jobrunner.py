@@ -103,6 +103,10 @@ class Supervisor:
         self.signals = Signals()
         self.stop: Optional[Stop] = None
         self.sent: List[int] = []
+        # measured on the monotonic clock from here on: a wall-clock jump
+        # must not kill a job early or let it overrun
+        remaining = float(spec["deadline"]) - time.time()
+        self.deadline = time.monotonic() + max(0.0, remaining)
 
     def run(self) -> None:
         me = os.getpid()
@@ -123,7 +127,7 @@ class Supervisor:
         status: Optional[int] = None
         kill_at = 0.0
         while True:
-            now = time.time()
+            now = time.monotonic()
             if status is None:
                 status = _reap(worker)
             if self.stop is None:
@@ -150,7 +154,7 @@ class Supervisor:
                 return Stop("terminate", signum, float(request.get("grace", grace)))
             except (ValueError, jobs.JobError):
                 return Stop("terminate", signal.SIGTERM, grace)
-        if now >= float(self.spec["deadline"]):
+        if now >= self.deadline:
             return Stop("timeout", signal.SIGTERM, grace)
         return None
 
@@ -170,7 +174,7 @@ class Supervisor:
         if status is not None:
             return 0.05
         if self.stop is None:
-            limit = float(self.spec["deadline"]) - now
+            limit = self.deadline - now
         elif signal.SIGKILL not in self.sent:
             limit = kill_at - now
         else:

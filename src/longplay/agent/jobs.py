@@ -137,12 +137,13 @@ class JobPaths:
 # --- files --------------------------------------------------------------------
 
 
-def write_json_atomic(path: str, data: Dict[str, Any]) -> None:
+def write_json_atomic(path: str, data: Dict[str, Any], durable: bool = True) -> None:
     """Write JSON so readers see the old file or the new one, never a mix.
 
     The temporary file is a dot-file in the same directory (rename is atomic
-    only within one filesystem), is fsynced before the rename (a crash cannot
-    leave an empty job file) and is created 0600 (results may hold secrets).
+    only within one filesystem), is fsynced before the rename unless
+    ``durable`` is false (so a crash cannot leave an empty job file) and is
+    created 0600 (results may hold secrets).
     """
     payload = (json.dumps(data, default=str) + "\n").encode("utf-8")
     directory, name = os.path.split(path)
@@ -152,7 +153,8 @@ def write_json_atomic(path: str, data: Dict[str, Any]) -> None:
         try:
             os.fchmod(fd, 0o600)
             os.write(fd, payload)
-            os.fsync(fd)
+            if durable:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(temp, path)
@@ -844,6 +846,16 @@ def command_text(module: str, args: Dict[str, Any]) -> Optional[str]:
     return None
 
 
+def _grace(value: Any) -> float:
+    try:
+        grace = float(DEFAULT_GRACE if value is None else value)
+    except (TypeError, ValueError):
+        grace = -1.0
+    if not grace >= 0:
+        raise JobError(f"grace must be a number of seconds >= 0, got {value!r}")
+    return grace
+
+
 def _positive_seconds(value: Any) -> int:
     try:
         seconds = int(value)
@@ -881,7 +893,7 @@ def start_job(
     async_dir: Optional[str] = None,
     extra: Optional[Dict[str, Any]] = None,
     jid: Optional[str] = None,
-    grace: float = DEFAULT_GRACE,
+    grace: Any = DEFAULT_GRACE,
 ) -> Result:
     """Launch a detached job; return the reference's ``poll: 0`` result.
 
@@ -891,6 +903,7 @@ def start_job(
     """
     try:
         seconds = _positive_seconds(async_seconds)
+        grace = _grace(grace)
         directory = resolve_dir(async_dir, environment)
         ensure_dir(directory)
         paths = _make_job_dir(directory, validate_jid(jid) if jid else None)
@@ -910,7 +923,7 @@ def start_job(
         "check": bool(check),
         "extra": extra or {},
         "async": seconds,
-        "grace": float(grace),
+        "grace": grace,
         "start_time": now,
         "deadline": now + seconds,
         "boot_id": boot_id(),
@@ -940,7 +953,7 @@ def start_job(
 def _spawn(paths: JobPaths, spec: Dict[str, Any]) -> None:
     create_private(paths.stdout)
     create_private(paths.stderr)
-    write_json_atomic(paths.spec, spec)
+    write_json_atomic(paths.spec, spec, durable=False)  # read within ms, then removed
     if os.environ.get("LONGPLAY_JOB_LAUNCHER") == "direct":
         pid = _spawn_direct(paths)
     else:
@@ -1060,11 +1073,12 @@ class Watcher:
         while True:
             with self._lock:
                 watches, children = list(self._watches), list(self._children)
-            if not watches and not children:
+            with contextlib.suppress(Exception):
+                self._reap(children)
+            if not watches:  # only reaping to do: once a second is plenty
                 self._wake.wait(1.0)
                 self._wake.clear()
                 continue
-            self._reap(children)
             now = time.monotonic()
             for watch in watches:
                 self._step(watch, now)
@@ -1192,7 +1206,7 @@ def op_job_start(request: Dict[str, Any], emit: Emit) -> Result:
         async_dir=request.get("async_dir"),
         extra=request.get("extra") or {},
         jid=request.get("jid"),
-        grace=float(request.get("grace", DEFAULT_GRACE)),
+        grace=request.get("grace"),
     )
 
 

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from functools import lru_cache
 from typing import Any
 
@@ -192,9 +192,7 @@ def _compile(source: str) -> tuple[jinja2.Template, bool]:
 
 def _finalize(value: Any) -> Any:
     """Reject undefined values hidden in a result; turn views and iterators into lists."""
-    if isinstance(value, (dict_keys_type, dict_values_type, dict_items_type)) or isinstance(
-        value, (Iterator, range)
-    ):
+    if isinstance(value, (KeysView, ValuesView, ItemsView, Iterator, range)):
         value = list(value)
     _check_defined(value)
     return value
@@ -213,11 +211,6 @@ def _check_defined(value: Any) -> None:
         for item in value:
             if not isinstance(item, (str, int, float, bool)) and item is not None:
                 _check_defined(item)
-
-
-dict_keys_type = type({}.keys())
-dict_values_type = type({}.values())
-dict_items_type = type({}.items())
 
 
 def is_template(value: Any) -> bool:

@@ -92,6 +92,8 @@ def copy_module(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     """Make ``dest`` hold the given content, changing it only when it differs."""
     staged = args["_src_path"]
     try:
+        fileops.check_attributes(args)
+        fileops.check_attributes({"mode": args["directory_mode"]})
         if args["remote_src"] and args["src"] and os.path.isdir(args["src"]):
             return _copy_tree(args, ctx)
         return _copy_file(args, ctx, _source(args))

@@ -50,7 +50,7 @@ def _parse_output(name: str, rc: int, out: str, err: str) -> Dict[str, Any]:
         raise ModuleFailed(f"MODULE FAILURE: {name} must print a JSON object", module_stdout=out)
     if rc != 0 and not result.get("failed"):
         result["failed"] = True
-        result.setdefault("msg", "MODULE FAILURE: exited with rc=%d" % rc)
+        result.setdefault("msg", f"MODULE FAILURE: exited with rc={rc}")
         result["module_stderr"] = err
     return result
 
