@@ -122,7 +122,9 @@ def _sshd_config(directory: Path, port: int, set_env: bool = True) -> str:
     # SetEnv (OpenSSH >= 8.7) keeps the agent cache of end-to-end runs out of
     # the real home directory of the user the tests log in as.
     env = f"SetEnv LONGPLAY_AGENT_CACHE={directory / 'agent-cache'}\n" if set_env else ""
-    return env + f"""\
+    return (
+        env
+        + f"""\
 Port {port}
 ListenAddress 127.0.0.1
 HostKey {directory / "host_key"}
@@ -143,6 +145,7 @@ MaxStartups 1000:30:2000
 MaxSessions 100
 MaxAuthTries 20
 """
+    )
 
 
 def _prepare(directory: Path) -> None:
@@ -176,7 +179,9 @@ def _start(binary: str, directory: Path) -> tuple[subprocess.Popen[bytes], int, 
         check = subprocess.run([binary, "-t", "-f", str(config)], capture_output=True, text=True)
         if check.returncode != 0 and "SetEnv" in check.stderr:
             config.write_text(_sshd_config(directory, port, set_env=False))
-            check = subprocess.run([binary, "-t", "-f", str(config)], capture_output=True, text=True)
+            check = subprocess.run(
+                [binary, "-t", "-f", str(config)], capture_output=True, text=True
+            )
         if check.returncode != 0:
             pytest.fail(f"sshd rejected the test config: {check.stderr}", pytrace=False)
         with log.open("ab") as handle:
