@@ -383,9 +383,7 @@ def fetch(settings: RequestSettings) -> Response:
             cookies=_cookie_dict(jar),
             error=True,
         )
-    except urllib.error.URLError as exc:
-        if isinstance(exc.reason, socket.timeout):
-            return _failure(original, f"Connection failure: {exc.reason}")
+    except urllib.error.URLError as exc:  # includes timeouts while connecting
         return _failure(original, f"Request failed: {exc}")
     except (OSError, http.client.HTTPException) as exc:
         return _failure(original, f"Connection failure: {exc or type(exc).__name__}")
