@@ -24,6 +24,7 @@ from longplay.inventory.model import (
 )
 from longplay.inventory.patterns import (
     HOST_ORDERS,
+    HostPatternError,
     Selection,
     order_hosts,
     read_limit,
@@ -46,6 +47,7 @@ __all__ = [
     "Group",
     "GroupLoopError",
     "Host",
+    "HostPatternError",
     "HostRangeError",
     "Inventory",
     "InventoryGraph",

@@ -26,12 +26,13 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from longplay.errors import OptionsError
+from longplay.errors import ExitCode, LongplayError, OptionsError
 from longplay.inventory.model import LOCALHOST_NAMES, Host, InventoryGraph
 from longplay.inventory.ranges import split_host_port
 
 __all__ = [
     "HOST_ORDERS",
+    "HostPatternError",
     "Selection",
     "evaluate_pattern",
     "order_hosts",
@@ -48,6 +49,12 @@ _WILDCARD_CHARS = ".?*["
 
 #: Values of the play keyword ``order``.
 HOST_ORDERS = ("inventory", "reverse_inventory", "sorted", "reverse_sorted", "shuffle")
+
+
+class HostPatternError(LongplayError):
+    """A host pattern or ``--limit`` that cannot be evaluated (exit code 1, as in the reference)."""
+
+    exit_code = ExitCode.ERROR
 
 
 @dataclass
@@ -92,7 +99,7 @@ def _names_matching(names: Mapping[str, object], expr: str) -> list[str]:
         try:
             regex = re.compile(expr[1:])
         except re.error as exc:
-            raise OptionsError(f"invalid regular expression in host pattern '{expr}': {exc}")
+            raise HostPatternError(f"Invalid host list pattern: {expr} ({exc})")
         return [name for name in names if regex.match(name)]
     if any(char in expr for char in "*?["):
         regex = re.compile(fnmatch.translate(expr))
@@ -144,7 +151,11 @@ class _Evaluator:
         hosts = self.enumerate(subscript["expr"])
         if subscript["index"] is not None:
             index = int(subscript["index"])
-            return [hosts[index]] if -len(hosts) <= index < len(hosts) else []
+            if not hosts:
+                return []
+            if not -len(hosts) <= index < len(hosts):
+                raise HostPatternError(f"No hosts matched the subscripted pattern '{term}'")
+            return [hosts[index]]
         start = int(subscript["start"])
         if subscript["end"]:
             return hosts[start : int(subscript["end"]) + 1]
@@ -183,7 +194,7 @@ def read_limit(limit: str | Sequence[str], cwd: str | os.PathLike[str] | None = 
             with open(path, encoding="utf-8") as handle:
                 terms.extend(line.strip() for line in handle if line.strip())
         except OSError as exc:
-            raise OptionsError(f"Unable to find limit file {term[1:]}: {exc.strerror}")
+            raise HostPatternError(f"Unable to find limit file {term[1:]}: {exc.strerror}")
     return terms
 
 
