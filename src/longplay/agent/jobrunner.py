@@ -87,6 +87,13 @@ class Signals:
             signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 
+def set_process_name(name: str) -> None:
+    """Name this process for ``ps -o comm``/``top`` (Linux; best effort), so
+    runners forked from the launcher are not all called ``python``."""
+    with contextlib.suppress(OSError), open("/proc/self/comm", "w") as handle:
+        handle.write(name[:15])
+
+
 def exit_code(status: int) -> int:
     """Wait status to the subprocess convention: -N for signal N."""
     if os.WIFSIGNALED(status):
@@ -343,6 +350,7 @@ def run_worker(paths: jobs.JobPaths, spec: Dict[str, Any], supervisor: int) -> N
         with contextlib.suppress(OSError):
             os.setpgid(0, 0)
         Signals.reset_in_child()
+        set_process_name("longplay-job")
         result = run_module(paths, spec)
         jobs.write_json_atomic(paths.raw, result)
         if os.getppid() != supervisor:
@@ -364,6 +372,7 @@ def run_runner(paths: jobs.JobPaths) -> int:
         sys.stderr.write(f"longplay job runner: no spec for job {paths.jid}\n")
         return 2
     os.unlink(paths.spec)  # it holds the module's arguments, maybe secrets
+    set_process_name("longplay-runner")
     try:
         Supervisor(paths, spec).run()
     except Exception as exc:
@@ -430,6 +439,7 @@ def serve_launches() -> None:
     from longplay.agent.registry import load_all
 
     load_all()
+    set_process_name("longplay-launch")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     out = sys.stdout.buffer
     while True:
