@@ -34,7 +34,7 @@ def parse_extra_vars(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
         if text.startswith("@"):
             path = os.path.expanduser(text[1:])
             if not os.path.isfile(path):
-                raise OptionsError(f"the extra vars file {path} does not exist")
+                raise LongplayError(f"the extra vars file {path} could not be found")
             data = load_yaml(path)
         elif text[0] in "{[":
             try:
@@ -154,7 +154,7 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())
         for path in paths:
             if not os.path.isfile(path):
-                raise OptionsError(f"the playbook: {path} could not be found")
+                raise LongplayError(f"the playbook: {path} could not be found")
         inventory = load_inventory(list(options.get("inventory") or ()))
         playbooks = [load_playbook(path) for path in paths]
         if options.get("syntax_check"):

@@ -1,0 +1,143 @@
+"""Bad input stops the run before anything executes, naming the file, line and column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+MARKER_PLAY = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - command: touch {marker}
+"""
+
+
+def _with_marker(tmp_path: Path, broken: str) -> str:
+    return MARKER_PLAY.format(marker=tmp_path / "marker") + broken
+
+
+def test_yaml_syntax_error(longplay, write, tmp_path: Path) -> None:
+    path = write(
+        "site.yml",
+        _with_marker(tmp_path, "- hosts: localhost\n  tasks:\n    - name: x\n     bad: [\n"),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert "YAML parsing failed" in run.stderr
+    assert f"Origin: {path}:8:6" in run.stderr
+    assert "8      bad: [" in run.stderr
+    assert not (tmp_path / "marker").exists()
+
+
+def test_unknown_keyword_suggests_closest(longplay, write, tmp_path: Path) -> None:
+    path = write(
+        "site.yml",
+        _with_marker(
+            tmp_path, "- hosts: localhost\n  tasks:\n    - command: echo\n      registr: out\n"
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert "'registr' is not a valid keyword for a Task" in run.stderr
+    assert "Did you mean 'register'?" in run.stderr
+    assert f"{path}:8:7" in run.stderr
+    assert not (tmp_path / "marker").exists()
+
+
+def test_unknown_module_suggests_closest(longplay, write, tmp_path: Path) -> None:
+    path = write(
+        "site.yml", _with_marker(tmp_path, "- hosts: localhost\n  tasks:\n    - comand: echo hi\n")
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert "couldn't resolve module/action 'comand'" in run.stderr
+    assert "Did you mean 'command'?" in run.stderr
+    assert f"{path}:7:7" in run.stderr
+    assert not (tmp_path / "marker").exists()
+
+
+@pytest.mark.parametrize(
+    ("keyword", "value", "wanted"),
+    [
+        ("retries", "abc", "int"),
+        ("delay", "soon", "float"),
+        ("ignore_errors", "maybe", "bool"),
+        ("async", "x", "int"),
+    ],
+)
+def test_bad_literal_value(
+    longplay, write, tmp_path: Path, keyword: str, value: str, wanted: str
+) -> None:
+    path = write(
+        "site.yml",
+        _with_marker(
+            tmp_path,
+            f"- hosts: localhost\n  tasks:\n    - command: echo\n      {keyword}: {value}\n",
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert (
+        f"Error processing keyword '{keyword}': The value '{value}' could not be converted to '{wanted}'"
+        in run.stderr
+    )
+    assert f"{path}:8:{9 + len(keyword)}" in run.stderr
+    assert not (tmp_path / "marker").exists()
+
+
+def test_refused_module_is_named_as_unavailable(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _with_marker(
+            tmp_path, "- hosts: localhost\n  tasks:\n    - service: name=nginx state=started\n"
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert "The module 'service' is not available in longplay" in run.stderr
+    assert not (tmp_path / "marker").exists()
+
+
+def test_bad_loop_control_and_strategy(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        "- hosts: localhost\n  strategy: lineer\n  tasks: []\n",
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert "Did you mean 'linear'?" in run.stderr
+    write(
+        "loop.yml",
+        "- hosts: localhost\n  tasks:\n    - debug: var=item\n      loop: [1]\n      loop_control:\n        lable: x\n",
+    )
+    run = longplay("run", "loop.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert "Did you mean 'label'?" in run.stderr
+
+
+def test_async_on_controller_action_is_refused(longplay, write, tmp_path: Path) -> None:
+    write("site.yml", "- hosts: localhost\n  tasks:\n    - debug: msg=hi\n      async: 10\n")
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert "The 'debug' action does not support async" in run.stderr
+
+
+def test_missing_playbook_and_bad_options(longplay, write, tmp_path: Path) -> None:
+    run = longplay("run", "nope.yml", cwd=tmp_path)
+    assert run.rc == 1
+    assert "the playbook: nope.yml could not be found" in run.stderr
+    write("site.yml", "- hosts: localhost\n  tasks: []\n")
+    assert longplay("run", "site.yml", "--bogus", cwd=tmp_path).rc == 5
+    assert longplay("run", "site.yml", "-f", "0", cwd=tmp_path).rc == 5
+    bad_vars = longplay("run", "site.yml", "-e", "{broken", cwd=tmp_path)
+    assert bad_vars.rc == 5
+    assert "invalid extra vars" in bad_vars.stderr
+
+
+def test_no_hosts_matched_is_not_an_error(longplay, write, tmp_path: Path) -> None:
+    write("site.yml", "- hosts: webservers\n  tasks:\n    - debug: msg=x\n")
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0
+    assert "skipping: no hosts matched" in run.stdout
