@@ -100,6 +100,16 @@ def test_staged_upload_into_a_directory_uses_the_original_name(run: Run, tmp_pat
     assert (tmp_path / "dir" / "app.conf").read_bytes() == b"x"
 
 
+def test_controller_src_names_the_file_in_a_directory(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "dir").mkdir()
+    args = {"dest": str(tmp_path / "dir"), "src": "files/app.conf", "_content_b64": "eA=="}
+    result = run("copy", args)
+    assert (
+        result["dest"] == str(tmp_path / "dir" / "app.conf") and result["src"] == "files/app.conf"
+    )
+    assert (tmp_path / "dir" / "app.conf").read_bytes() == b"x"
+
+
 def test_validate_runs_on_the_candidate(run: Run, tmp_path: Path) -> None:
     dest = tmp_path / "conf"
     dest.write_text("good\n")
@@ -143,6 +153,16 @@ def test_remote_src_directory_with_and_without_trailing_slash(run: Run, tmp_path
     assert (tmp_path / "two" / "top").read_text() == "changed"
 
 
+def test_mode_preserve_takes_the_remote_source_mode(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("A")
+    os.chmod(tmp_path / "a", 0o751)
+    args = {"dest": str(tmp_path / "b"), "src": str(tmp_path / "a"), "remote_src": True}
+    assert run("copy", {**args, "mode": "preserve"})["mode"] == "0751"
+    failed_cleanly(
+        run("copy", {"dest": str(tmp_path / "c"), "content": "x", "mode": "preserve"}), "preserve"
+    )
+
+
 def test_force_false_keeps_an_existing_file(run: Run, tmp_path: Path) -> None:
     dest = tmp_path / "conf"
     dest.write_text("mine")
@@ -167,6 +187,7 @@ def test_dict_content_is_written_as_json(run: Run, tmp_path: Path) -> None:
         ({"src": "/etc/hostname"}, "is on the controller"),
         ({"src": "/nonexistent/x", "remote_src": True}, "Source /nonexistent/x not found"),
         ({"content": "x", "_src_path": "/tmp/x"}, "mutually exclusive"),
+        ({"content": "x", "src": "/etc/hostname"}, "mutually exclusive: content|src"),
     ],
 )
 def test_bad_input_fails_cleanly(

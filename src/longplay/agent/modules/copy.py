@@ -86,12 +86,14 @@ class Source:
 @module(
     "copy",
     options=OPTIONS,
-    mutually_exclusive=[("content", "_content_b64", "_src_path", "src")],
+    # the controller may send the original ``src`` beside staged bytes, for naming and results
+    mutually_exclusive=[("content", "_content_b64", "_src_path"), ("content", "src")],
 )
 def copy_module(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     """Make ``dest`` hold the given content, changing it only when it differs."""
     staged = args["_src_path"]
     try:
+        args = _resolve_preserve(args)
         fileops.check_attributes(args)
         fileops.check_attributes({"mode": args["directory_mode"]})
         if args["remote_src"] and args["src"] and os.path.isdir(args["src"]):
@@ -102,6 +104,22 @@ def copy_module(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
         raise ModuleFailed(f"Error copying to {args['dest']}: {exc.strerror or exc}{where}")
     finally:
         fileops.discard(staged)  # consumed by the move, or no longer needed
+
+
+def _resolve_preserve(args: Dict[str, Any]) -> Dict[str, Any]:
+    """``mode: preserve`` means the source's mode: known here only for a source on the host.
+
+    For a controller-side ``src`` the controller sends the octal mode instead.
+    """
+    if args["mode"] != "preserve":
+        return args
+    src = args["src"]
+    if not (args["remote_src"] and src and os.path.exists(src)):
+        raise ModuleFailed(
+            "mode=preserve needs the source's mode: the controller must send it as an octal mode"
+        )
+    mode = None if os.path.isdir(src) else fileops.mode_str(os.stat(src).st_mode)
+    return dict(args, mode=mode)
 
 
 def _source(args: Dict[str, Any]) -> Source:
