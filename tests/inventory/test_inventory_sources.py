@@ -191,3 +191,33 @@ def test_bad_yml_reports_the_yaml_error(tmp_path: Path) -> None:
 def test_group_and_host_with_same_name_warns(inventory_from: Load) -> None:
     inventory = inventory_from({"hosts": "web\n[web]\na\n"}, "hosts")
     assert inventory.warnings == ["Found both group and host with same name: web"]
+
+
+def test_refresh_rereads_sources(tmp_path: Path) -> None:
+    (tmp_path / "hosts").write_text("[web]\nw1\n")
+    (tmp_path / "group_vars").mkdir()
+    (tmp_path / "group_vars" / "web.yml").write_text("v: 1\n")
+    inventory = load_inventory(["hosts"], cwd=tmp_path)
+    assert inventory.variables_for(inventory.hosts["w1"]) == {"v": 1}
+    inventory.add_host("runtime", "web")
+    inventory.reconcile()
+    groups_before = inventory.groups_dict()
+    (tmp_path / "hosts").write_text("[web]\nw1\nw2\n")
+    (tmp_path / "group_vars" / "web.yml").write_text("v: 2\n")
+    inventory.refresh()
+    assert list(inventory.hosts) == ["w1", "w2"]
+    assert inventory.variables_for(inventory.hosts["w2"]) == {"v": 2}
+    assert inventory.groups_dict() != groups_before
+    assert inventory.groups_dict()["web"] == ["w1", "w2"]
+
+
+def test_runtime_additions(tmp_path: Path) -> None:
+    inventory = load_inventory([])
+    host = inventory.add_host("new1", "dynamic")
+    host.vars["ansible_host"] = "10.1.1.1"
+    inventory.add_child_group("parent", "dynamic")
+    inventory.reconcile()
+    assert [g.name for g in inventory.groups["all"].children] == ["ungrouped", "parent"]
+    assert inventory.select("all") == [host]
+    assert host.group_names() == ["dynamic", "parent"]
+    assert inventory.groups_dict()["parent"] == ["new1"]

@@ -56,6 +56,8 @@ class Inventory(InventoryGraph):
         self.sources: list[InventorySource] = []
         self._adjacent: dict[str, VarsDirectory] = {}
         self._groups_dict: tuple[int, dict[str, list[str]]] | None = None
+        self._specs: list[str | os.PathLike[str]] = []
+        self._cwd = os.getcwd()
 
     @classmethod
     def load(
@@ -65,10 +67,30 @@ class Inventory(InventoryGraph):
     ) -> Inventory:
         """Read ``sources`` in order (none: only the implicit localhost exists)."""
         inventory = cls()
-        for spec in sources or ():
-            inventory.sources.append(parse_source(inventory, spec, cwd))
-        inventory.reconcile()
+        inventory._read(sources or (), cwd)
         return inventory
+
+    def _read(
+        self, sources: Sequence[str | os.PathLike[str]], cwd: str | os.PathLike[str] | None
+    ) -> None:
+        self._specs = list(sources)
+        self._cwd = os.fspath(cwd) if cwd is not None else os.getcwd()
+        for spec in self._specs:
+            self.sources.append(parse_source(self, spec, self._cwd))
+        self.reconcile()
+
+    def refresh(self) -> None:
+        """Re-read every source from disk (``meta: refresh_inventory``).
+
+        Hosts added while running (``add_host``, ``group_by``) disappear and
+        vars files are read again, as in the reference. Host and group
+        objects are new afterwards, so look hosts up again by name.
+        """
+        fresh = type(self)()
+        fresh._read(self._specs, self._cwd)
+        version = self.version
+        self.__dict__.update(fresh.__dict__)
+        self._version = version + fresh.version + 1
 
     @property
     def is_empty(self) -> bool:
