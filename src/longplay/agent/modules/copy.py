@@ -63,13 +63,6 @@ class Source:
         assert self.path is not None
         return fileops.read_head(self.path)
 
-    def read(self) -> bytes:
-        if self.data is not None:
-            return self.data
-        assert self.path is not None
-        with open(self.path, "rb") as handle:
-            return handle.read()
-
     def checksum(self) -> str:
         if self.data is not None:
             return fileops.digest_bytes(self.data)

@@ -259,7 +259,11 @@ def _set_times(
 # --- link and hard -----------------------------------------------------------
 
 
-def _link(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff) -> Dict[str, Any]:
+def _link_source(args: Dict[str, Any], path: str, previous: str) -> Tuple[str, str]:
+    """The link text to write and the path it points at (relative to the link's directory).
+
+    A dangling target needs ``force``, so a typo does not silently make a broken link.
+    """
     src = args["src"]
     if src is None:
         if previous != "link":
@@ -273,6 +277,11 @@ def _link(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff) 
             path=path,
             src=src,
         )
+    return src, absolute
+
+
+def _link(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff) -> Dict[str, Any]:
+    src, absolute = _link_source(args, path, previous)
     diff["after"]["src"] = src
     if previous == "link":
         diff["before"]["src"] = os.readlink(path)
