@@ -24,7 +24,7 @@ async def raw(ctx: ActionContext) -> dict[str, Any]:
         command = f"{executable} -c {shlex.quote(command)}"
     if ctx.check_mode:
         return {"changed": False, "skipped": True, "msg": "raw is skipped in check mode"}
-    result = await ctx.connection.raw(command)
+    result = await ctx.connection.raw(command, become=ctx.become)
     stdout = result.stdout.decode("utf-8", "replace")
     stderr = result.stderr.decode("utf-8", "replace")
     outcome: dict[str, Any] = {"changed": True, "rc": result.rc, "stdout": stdout, "stderr": stderr}

@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from longplay.transport.base import RawResult, Transport, Unreachable
-from longplay.transport.become import BecomeSpec, become_wrapper
+from longplay.transport.become import BecomeSpec, BecomeTransport
 from longplay.transport.client import AgentClient, AgentLost, EventHandler
+from longplay.transport.discovery import AUTO_PYTHON
 from longplay.transport.local import LocalTransport
 
 
@@ -62,40 +63,15 @@ class HostConnection:
             self._transport = transport
         return self._transport
 
-    async def _python(self, transport: Transport) -> str:
-        if self.python is None:
-            configured = self.variables.get("ansible_python_interpreter")
-            if configured:
-                self.python = str(configured)
-            elif self.kind == "local":
-                self.python = sys.executable
-            else:
-                from longplay.transport.discovery import discover_python
+    def _python(self) -> str:
+        """The configured interpreter; locally the controller's; else found by the agent bootstrap."""
+        configured = self.variables.get("ansible_python_interpreter")
+        if configured:
+            return str(configured)
+        return sys.executable if self.kind == "local" else AUTO_PYTHON
 
-                self.python = await discover_python(transport)
-        return self.python
-
-    async def agent(self, become: BecomeSpec | None = None) -> AgentClient:
-        """The agent for ``become`` (a second agent on the same connection), started once."""
-        wrapper = self._become_wrapper(become)
-        key = become.user if wrapper is not None and become is not None else ""
-        async with self._lock:
-            client = self._agents.get(key)
-            if client is not None and client.alive:
-                return client
-            transport = await self.transport()
-            python = await self._python(transport)
-            client = await AgentClient.start(transport, python, wrapper=wrapper)
-            if self._log is not None:
-                self._log(f"<{self.name}> agent started: {client.hello}")
-            self._agents[key] = client
-            return client
-
-    def _become_wrapper(self, become: BecomeSpec | None) -> list[str] | None:
-        """The sudo/su prefix, or None when the connection already runs as that user."""
-        if become is None or become.user == self.login_user():
-            return None
-        return become_wrapper(become)
+    def _needs_become(self, become: BecomeSpec | None) -> bool:
+        return become is not None and become.user != self.login_user()
 
     def login_user(self) -> str:
         if self.kind == "local":
@@ -105,6 +81,23 @@ class HostConnection:
             or self.variables.get("ansible_ssh_user")
             or current_user()
         )
+
+    async def agent(self, become: BecomeSpec | None = None) -> AgentClient:
+        """The agent for ``become`` (a second agent on the same connection), started once."""
+        key = become.user if become is not None and self._needs_become(become) else ""
+        async with self._lock:
+            client = self._agents.get(key)
+            if client is not None and client.alive:
+                return client
+            transport = await self.transport()
+            if key and become is not None:
+                transport = BecomeTransport(transport, become)
+            client = await AgentClient.start(transport, self.python or self._python())
+            self.python = str(client.hello.get("python") or self.python)
+            if self._log is not None:
+                self._log(f"<{self.name}> agent started: {client.hello}")
+            self._agents[key] = client
+            return client
 
     async def request(
         self,
@@ -133,8 +126,12 @@ class HostConnection:
             await _quietly(self._transport.close())
         self._transport = None
 
-    async def raw(self, command: str, timeout: float | None = None) -> RawResult:
+    async def raw(
+        self, command: str, become: BecomeSpec | None = None, timeout: float | None = None
+    ) -> RawResult:
         transport = await self.transport()
+        if become is not None and self._needs_become(become):
+            transport = BecomeTransport(transport, become)
         return await transport.exec_raw(command, timeout=timeout)
 
     async def close(self) -> None:
