@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from longplay.actions.base import ActionSpec
 from longplay.actions.base import load_all as load_actions
 from longplay.agent.registry import ModuleSpec
+from longplay.agent.registry import find as find_module
 from longplay.agent.registry import load_all as load_modules
 
 _PREFIXES = ("ansible.builtin.", "ansible.legacy.", "longplay.builtin.")
@@ -117,9 +118,8 @@ def resolve(name: str, library_dirs: tuple[str, ...] = ()) -> ModuleInfo | None:
         spec = actions[short]
         raw_options = frozenset(spec.options or ()) - {"_raw_params"} if spec.free_form else None
         return ModuleInfo(short, "action", spec.free_form, raw_options, spec.async_ok, action=spec)
-    modules = load_modules()
-    if short in modules:
-        module = modules[short]
+    module = find_module(short)
+    if module is not None:
         return ModuleInfo(
             short, "remote", module.free_form, _command_line_options(module), True, module=module
         )

@@ -90,6 +90,10 @@ class VariableManager:
             state = self.state[host] = HostVarsState()
         return state
 
+    def inventory_changed(self) -> None:
+        """Forget cached inventory variables (after refresh_inventory, add_host, group_by)."""
+        self._inventory_cache.clear()
+
     def set_facts(self, host: str, facts: Mapping[str, Any]) -> None:
         self.host_state(host).facts.update(normalise_facts(facts))
 
@@ -112,15 +116,18 @@ class VariableManager:
 
     def magic_vars(self, host: Host) -> dict[str, Any]:
         groups = self.inventory.groups_dict()
+        magic: dict[str, Any] = {}
+        if host.source is not None:
+            magic["inventory_file"] = host.source
+            magic["inventory_dir"] = host.source_dir
         return {
+            **magic,
             "inventory_hostname": host.name,
             "inventory_hostname_short": host.name.split(".")[0],
-            "group_names": sorted(g for g in host.group_names() if g not in ("all", "ungrouped")),
+            "group_names": host.group_names(),
             "groups": groups,
             "hostvars": HostVars(self),
             "playbook_dir": self.playbook_dir,
-            "inventory_dir": host.source_dir,
-            "inventory_file": host.source,
             "ansible_check_mode": self.check_mode,
             "ansible_diff_mode": self.diff,
             "ansible_verbosity": self.verbosity,

@@ -32,6 +32,9 @@ async def meta(ctx: ActionContext) -> dict[str, Any]:
     what = str(ctx.args.get("_raw_params", "")).strip()
     if what not in SUPPORTED:
         return {"failed": True, "msg": f"invalid meta action requested: {what}"}
+    if what == "refresh_inventory":
+        ctx.run.inventory.refresh()
+        ctx.run.variables.inventory_changed()
     if what == "clear_facts":
         ctx.run.variables.host_state(ctx.host.name).facts.clear()
     if what == "end_batch":

@@ -14,13 +14,15 @@ import traceback
 from typing import Any, Dict
 
 from longplay.agent.context import ModuleContext
-from longplay.agent.registry import ModuleFailed, load_all, validate
+from longplay.agent.registry import BROKEN, ModuleFailed, find, validate
 
 
 def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:
-    modules = load_all()
-    spec = modules.get(name)
+    spec = find(name)
     if spec is None:
+        broken = BROKEN.get(name)
+        if broken:
+            return {"failed": True, "msg": f"The module {name} could not be loaded on the target: {broken}"}
         return {"failed": True, "msg": f"The module {name} was not found on the target."}
     args, problems = validate(spec, raw_args)
     if problems:

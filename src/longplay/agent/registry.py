@@ -126,6 +126,17 @@ def module(
 
 _loaded = False
 
+#: Module files that could not be imported, with the reason: one broken file
+#: must not take every other module down with it.
+BROKEN: Dict[str, str] = {}
+
+
+def _import(file_name: str) -> None:
+    try:
+        importlib.import_module("longplay.agent.modules." + file_name)
+    except Exception as exc:  # report per module instead of failing the agent
+        BROKEN[file_name] = "%s: %s" % (type(exc).__name__, exc)
+
 
 def load_all() -> Dict[str, ModuleSpec]:
     """Import every module file in ``longplay.agent.modules`` once."""
@@ -135,9 +146,29 @@ def load_all() -> Dict[str, ModuleSpec]:
 
         for info in pkgutil.iter_modules(package.__path__):
             if not info.name.startswith("_"):
-                importlib.import_module("longplay.agent.modules." + info.name)
+                _import(info.name)
         _loaded = True
     return MODULES
+
+
+def find(name: str) -> Optional[ModuleSpec]:
+    """The module called ``name``, importing as little as possible.
+
+    Most modules live in a file of the same name, so that file is tried
+    first; only a miss (``shell`` lives in command.py) imports everything.
+    Starting an agent and running ``command`` thus never pays for the HTTP
+    or archive modules.
+    """
+    spec = MODULES.get(name)
+    if spec is None and not _loaded and name.isidentifier() and not name.startswith("_"):
+        try:
+            importlib.import_module("longplay.agent.modules." + name)
+        except ImportError:
+            pass
+        spec = MODULES.get(name)
+    if spec is None:
+        spec = load_all().get(name)
+    return spec
 
 
 # --- argument validation ----------------------------------------------------

@@ -156,6 +156,8 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
             if not os.path.isfile(path):
                 raise LongplayError(f"the playbook: {path} could not be found")
         inventory = load_inventory(list(options.get("inventory") or ()))
+        for warning in inventory.warnings:
+            output.warning(warning)
         playbooks = [load_playbook(path) for path in paths]
         if options.get("syntax_check"):
             for playbook in playbooks:

@@ -59,10 +59,7 @@ def _print_hosts(
     play: Play, inventory: Inventory, extra_vars: dict[str, Any], run: RunOptions
 ) -> None:
     pattern = template_value(play.keywords["hosts"], extra_vars)
-    hosts = inventory.select(pattern)
-    if run.limit:
-        allowed = {h.name for h in inventory.select(run.limit)}
-        hosts = [h for h in hosts if h.name in allowed]
+    hosts = inventory.select(pattern, limit=run.limit)
     shown = pattern if isinstance(pattern, list) else [pattern]
     print(f"    pattern: {shown!r}")
     print(f"    hosts ({len(hosts)}):")

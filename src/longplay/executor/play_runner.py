@@ -143,11 +143,15 @@ class PlayRunner:
 
     def _hosts(self) -> list[Host]:
         pattern = self._template(self.play.keywords["hosts"])
-        hosts = self.ctx.inventory.select(pattern)
-        if self.ctx.options.limit:
-            allowed = {h.name for h in self.ctx.inventory.select(self.ctx.options.limit)}
-            hosts = [h for h in hosts if h.name in allowed]
-        return hosts
+        selection = self.ctx.inventory.match(pattern, limit=self.ctx.options.limit)
+        for term in selection.unmatched:
+            self.ctx.output.warning(f"Could not match supplied host pattern, ignoring: {term}")
+        if not selection.hosts and self.ctx.inventory.is_empty:
+            self.ctx.output.warning(
+                "provided hosts list is empty, only localhost is available. "
+                "Note that the implicit localhost does not match 'all'"
+            )
+        return selection.hosts
 
     def _template(self, value: Any) -> Any:
         return template_value(value, self.ctx.variables.extra_vars)
