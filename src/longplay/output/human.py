@@ -9,6 +9,7 @@ interval otherwise.
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 import time
@@ -48,7 +49,7 @@ def banner(title: str) -> str:
 
 def clean(task: Task, result: dict[str, Any], verbosity: int) -> dict[str, Any]:
     """What of a result is worth printing (Ansible hides debug's bookkeeping)."""
-    shown = {k: v for k, v in result.items() if not k.startswith("_")}
+    shown = {k: v for k, v in result.items() if not k.startswith("_") and k != "diff"}
     if verbosity < 4:
         shown.pop("invocation", None)
     if task.action == "debug":
@@ -58,6 +59,43 @@ def clean(task: Task, result: dict[str, Any], verbosity: int) -> dict[str, Any]:
             for key in _HIDDEN_FOR_DEBUG_VAR:
                 shown.pop(key, None)
     return shown
+
+
+def _diff_text(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, sort_keys=True, indent=4) + "\n"
+    return "" if value is None else str(value)
+
+
+def render_diff(diff: Any) -> str:
+    """A result's ``diff`` (a dict or a list of them) as unified diffs, as Ansible shows them."""
+    chunks: list[str] = []
+    for entry in diff if isinstance(diff, list) else [diff]:
+        if not isinstance(entry, dict):
+            continue
+        for side in ("dst", "src"):
+            if entry.get(f"{side}_binary"):
+                chunks.append("Binary files differ\n")
+            if entry.get(f"{side}_larger"):
+                chunks.append(
+                    f"diff skipped: {side} file size exceeds {entry[f'{side}_larger']} bytes\n"
+                )
+        if "before" not in entry and "after" not in entry:
+            continue
+        before, after = _diff_text(entry.get("before")), _diff_text(entry.get("after"))
+        if before == after:
+            continue
+        before_header = entry.get("before_header")
+        after_header = entry.get("after_header")
+        lines = difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"before: {before_header}" if before_header else "before",
+            tofile=f"after: {after_header}" if after_header else "after",
+        )
+        text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+        chunks.append(text)
+    return "".join(chunks)
 
 
 def dump(result: dict[str, Any], indent: int | None) -> str:
@@ -146,6 +184,10 @@ class HumanOutput(Output):
     def _status_line(
         self, status: str, name: str, task: Task, result: dict[str, Any], label: Any, ignored: bool
     ) -> None:
+        if "diff" in result and status in (res.CHANGED, res.OK):
+            text = render_diff(result["diff"])
+            if text:
+                self.console.print(Text(text), end="\n")
         item = f" (item={label})" if label is not None else ""
         shown = clean(task, result, self.verbosity)
         if status == res.FAILED:

@@ -55,6 +55,26 @@ def unquote(text: str) -> str:
     return text
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
+
+
+def decode_escapes(text: str) -> str:
+    """Turn ``\\n``, ``\\t``... in a ``key=value`` value into the characters, as Ansible does."""
+    if "\\" not in text:
+        return text
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "\\" and index + 1 < len(text) and text[index + 1] in _ESCAPES:
+            out.append(_ESCAPES[text[index + 1]])
+            index += 2
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
 def _key_of(word: str) -> str | None:
     key, sep, _ = word.partition("=")
     return key if sep and key.isidentifier() else None
@@ -75,7 +95,7 @@ def parse_kv(text: str, raw_options: frozenset[str] | None = None) -> dict[str, 
         word = text[start:end]
         key = _key_of(word)
         if key is not None and (raw_options is None or key in raw_options):
-            args[key] = unquote(word[len(key) + 1 :])
+            args[key] = decode_escapes(unquote(word[len(key) + 1 :]))
             kept.append(text[cursor:start])
             cursor = end
     kept.append(text[cursor:])
