@@ -135,7 +135,7 @@ def _import(file_name: str) -> None:
     try:
         importlib.import_module("longplay.agent.modules." + file_name)
     except Exception as exc:  # report per module instead of failing the agent
-        BROKEN[file_name] = "%s: %s" % (type(exc).__name__, exc)
+        BROKEN[file_name] = f"{type(exc).__name__}: {exc}"
 
 
 def load_all() -> Dict[str, ModuleSpec]:
