@@ -109,24 +109,22 @@ class HostRunner:
             self.status.failed = self.status.failed or was_failed
 
     async def run_task(self, task: Task) -> None:
+        if self.play.aborted or not await self.strategy.turn(self.host.name, task):
+            raise EndBatch()
         if self.play.aborted:
             raise EndBatch()
-        await self.strategy.turn(self.host.name, task)
-        if self.play.aborted:
-            raise EndBatch()
-        result = await self._execute(task)
-        await self._after(task, result)
-
-    async def _execute(self, task: Task) -> dict[str, Any]:
-        run_once = self.play.run_once_result(task)
-        if run_once is not None:
-            return await run_once
-        if task.get("run_once") is True or task.get("run_once") == "true":
+        if _truthy(task.get("run_once")):
+            shared = self.play.run_once_result(task)
+            if shared is not None:
+                # Another host ran it for the batch: register the result, show nothing.
+                self._register(task, res.public(await shared))
+                return
             future = self.play.claim_run_once(task)
             result = await self._execute_here(task)
             future.set_result(result)
-            return result
-        return await self._execute_here(task)
+        else:
+            result = await self._execute_here(task)
+        await self._after(task, result)
 
     async def _execute_here(self, task: Task) -> dict[str, Any]:
         throttle = task.get("throttle")
@@ -147,9 +145,7 @@ class HostRunner:
         else:
             shown = public
         ignored = self._ignored(task, result)
-        register = task.keywords.get("register")
-        if register:
-            self.run.variables.set_runtime(self.host.name, {str(register): public})
+        self._register(task, public)
         if "ansible_facts" in result and not _facts_are_variables(result):
             self.run.variables.set_facts(self.host.name, result["ansible_facts"])
         self.run.stats.record(self.host.name, result, ignored)
@@ -170,6 +166,11 @@ class HostRunner:
         include = result.get("_longplay_include")
         if include:
             await self.run_nodes(include)
+
+    def _register(self, task: Task, result: dict[str, Any]) -> None:
+        register = task.keywords.get("register")
+        if register:
+            self.run.variables.set_runtime(self.host.name, {str(register): result})
 
     def _ignored(self, task: Task, result: dict[str, Any]) -> bool:
         if result.get("unreachable"):
@@ -202,6 +203,10 @@ class HostRunner:
             await self.play.flush_handlers_for(self)
         if action == "clear_host_errors":
             self.status.failed = False
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "yes", "1", "on")
 
 
 def _facts_are_variables(result: dict[str, Any]) -> bool:

@@ -8,7 +8,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from longplay.errors import LongplayError, ParseError
+from longplay.errors import ParseError
 from longplay.executor.host_runner import (
     EndBatch,
     EndHost,
@@ -39,7 +39,8 @@ class PlayState:
         self.batch: list[Host] = []
         self._run_once: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._throttles: dict[int, asyncio.Semaphore] = {}
-        self._ended = False
+        #: meta: end_play stops this play only; other aborts stop the run
+        self.ended_by_meta = False
 
     def host_status(self, name: str) -> HostStatus:
         status = self.statuses.get(name)
@@ -69,7 +70,7 @@ class PlayState:
 
     def end_play(self) -> None:
         self.aborted = True
-        self._ended = True
+        self.ended_by_meta = True
 
     def check_fail_percentage(self) -> None:
         limit = self.play.keywords.get("max_fail_percentage")
@@ -151,7 +152,7 @@ class PlayRunner:
                 "provided hosts list is empty, only localhost is available. "
                 "Note that the implicit localhost does not match 'all'"
             )
-        return selection.hosts
+        return [h for h in selection.hosts if h.name not in self.ctx.dead_hosts]
 
     def _template(self, value: Any) -> Any:
         return template_value(value, self.ctx.variables.extra_vars)
@@ -216,21 +217,22 @@ class PlayRunner:
 
     async def run(self) -> None:
         output = self.ctx.output
-        try:
-            hosts = self._hosts()
-        except LongplayError:
-            raise
-        output.play_start(self.play, [h.name for h in hosts])
+        hosts = self._hosts()
         if not hosts:
+            output.play_start(self.play, [])
             output.no_hosts_matched(self.play)
             return
         self._load_play_vars()
         all_names = [h.name for h in hosts]
         for batch in self._batches(hosts):
-            if self.state.aborted:
-                break
+            output.play_start(self.play, [h.name for h in batch])
             await self._run_batch(batch, all_names)
-            if all(self._failed(h) for h in batch):
+            self.ctx.dead_hosts.update(h.name for h in batch if self._failed(h))
+            if self.state.aborted and not self.state.ended_by_meta:
+                output.no_more_hosts()
+                self.ctx.halted = True
+                break
+            if self.state.aborted or all(self._failed(h) for h in batch):
                 break  # a batch where every host failed stops the play, as in Ansible
 
     def _failed(self, host: Host) -> bool:
@@ -300,6 +302,7 @@ class PlayRunner:
             str(self._template(self.play.keywords.get("strategy", "linear"))),
             [h.name for h in hosts],
             self._announce,
+            lambda: self.state.aborted,
         )
         await asyncio.gather(*(self._run_host(nodes, host, strategy) for host in hosts))
 
@@ -337,7 +340,9 @@ class PlayRunner:
         ]
         if not hosts or not self.play.handlers:
             return
-        strategy = make_strategy("linear", [h.name for h in hosts], self._announce)
+        strategy = make_strategy(
+            "linear", [h.name for h in hosts], self._announce, lambda: self.state.aborted
+        )
 
         async def one(host: Host) -> None:
             runner = HostRunner(self.state, host, strategy)

@@ -52,6 +52,8 @@ class PlaybookRunner:
                 context.output.playbook_start(playbook.path)
                 context.variables.playbook_dir = playbook.basedir
                 for play in playbook.plays:
+                    if context.halted:
+                        break
                     await PlayRunner(context, play).run()
         finally:
             await context.connections.close()

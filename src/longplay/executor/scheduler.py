@@ -22,16 +22,25 @@ from longplay.playbook.model import Task
 class Strategy:
     """Base: no waiting at all (the free strategy)."""
 
-    def __init__(self, hosts: list[str], announce: Callable[[Task, list[str]], None]) -> None:
+    def __init__(
+        self,
+        hosts: list[str],
+        announce: Callable[[Task, list[str]], None],
+        stopped: Callable[[], bool] = lambda: False,
+    ) -> None:
         self.hosts = list(hosts)
         self._announce = announce
+        self._stopped = stopped
         self._announced: set[int] = set()
 
-    async def turn(self, host: str, task: Task) -> None:
-        """Wait until ``host`` may run ``task``."""
+    async def turn(self, host: str, task: Task) -> bool:
+        """Wait until ``host`` may run ``task``; False when the play was stopped meanwhile."""
+        if self._stopped():
+            return False
         if id(task) not in self._announced:
             self._announced.add(id(task))
             self._announce(task, [host])
+        return True
 
     def leave(self, host: str) -> None:
         """``host`` has no more tasks in this section (done, failed or unreachable)."""
@@ -40,31 +49,47 @@ class Strategy:
 class Lockstep(Strategy):
     """The linear strategy."""
 
-    def __init__(self, hosts: list[str], announce: Callable[[Task, list[str]], None]) -> None:
-        super().__init__(hosts, announce)
+    def __init__(
+        self,
+        hosts: list[str],
+        announce: Callable[[Task, list[str]], None],
+        stopped: Callable[[], bool] = lambda: False,
+    ) -> None:
+        super().__init__(hosts, announce, stopped)
         self._order = {name: index for index, name in enumerate(hosts)}
         self._active = set(hosts)
-        self._waiting: dict[str, tuple[Task, asyncio.Future[None]]] = {}
+        self._waiting: dict[str, tuple[Task, asyncio.Future[bool]]] = {}
         self._running: set[str] = set()
 
-    async def turn(self, host: str, task: Task) -> None:
+    async def turn(self, host: str, task: Task) -> bool:
         self._running.discard(host)
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting[host] = (task, future)
-        self._release()
-        await future
+        released_here = self._release()
+        proceed = await future
+        if released_here:
+            # Let the hosts woken by this release start first, so a group runs
+            # in inventory order (run_once picks the first host, as in Ansible).
+            await asyncio.sleep(0)
+        return proceed
 
     def leave(self, host: str) -> None:
         self._running.discard(host)
         self._active.discard(host)
         waiting = self._waiting.pop(host, None)
         if waiting is not None and not waiting[1].done():
-            waiting[1].cancel()
+            waiting[1].set_result(False)
         self._release()
 
-    def _release(self) -> None:
+    def _release(self) -> bool:
+        """Start the next group when every active host is waiting; True if one started."""
         if self._running or not self._waiting or set(self._waiting) != self._active:
-            return
+            return False
+        if self._stopped():
+            for _, future in self._waiting.values():
+                future.set_result(False)
+            self._waiting.clear()
+            return True
         first = min(self._waiting.values(), key=lambda entry: entry[0].position)[0]
         group = sorted(
             (h for h, (t, _) in self._waiting.items() if t is first), key=self._order.__getitem__
@@ -73,12 +98,16 @@ class Lockstep(Strategy):
         for host in group:
             _, future = self._waiting.pop(host)
             self._running.add(host)
-            future.set_result(None)
+            future.set_result(True)
+        return True
 
 
 def make_strategy(
-    name: str, hosts: list[str], announce: Callable[[Task, list[str]], None]
+    name: str,
+    hosts: list[str],
+    announce: Callable[[Task, list[str]], None],
+    stopped: Callable[[], bool] = lambda: False,
 ) -> Strategy:
     if name == "free":
-        return Strategy(hosts, announce)
-    return Lockstep(hosts, announce)
+        return Strategy(hosts, announce, stopped)
+    return Lockstep(hosts, announce, stopped)

@@ -103,6 +103,10 @@ class RunContext:
     forks: asyncio.Semaphore | None = None
     #: called for -vvv protocol logs
     log: Callable[[str], None] | None = None
+    #: hosts that failed or were unreachable: later plays leave them out
+    dead_hosts: set[str] = field(default_factory=set)
+    #: set when any_errors_fatal or max_fail_percentage stopped the run
+    halted: bool = False
 
     def semaphore(self) -> asyncio.Semaphore:
         if self.forks is None:

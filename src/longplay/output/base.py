@@ -23,6 +23,9 @@ class Output:
 
     def no_hosts_matched(self, play: Play) -> None: ...
 
+    def no_more_hosts(self) -> None:
+        """The run stopped early (any_errors_fatal, max_fail_percentage)."""
+
     def task_start(self, task: Task, hosts: list[str]) -> None: ...
 
     def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:

@@ -150,6 +150,10 @@ class HumanOutput(Output):
     def no_hosts_matched(self, play: Play) -> None:
         self._line("skipping: no hosts matched", COLORS[res.SKIPPED])
 
+    def no_more_hosts(self) -> None:
+        self._line("")
+        self._line(banner("NO MORE HOSTS LEFT"))
+
     def task_start(self, task: Task, hosts: list[str]) -> None:
         self._line("")
         kind = "RUNNING HANDLER" if task.is_handler else "TASK"

@@ -42,6 +42,9 @@ class JsonOutput(Output):
     def no_hosts_matched(self, play: Play) -> None:
         self._emit("no_hosts_matched", play=play.name)
 
+    def no_more_hosts(self) -> None:
+        self._emit("no_more_hosts")
+
     def task_start(self, task: Task, hosts: list[str]) -> None:
         self._emit("task_start", hosts=hosts, **task_fields(task))
 

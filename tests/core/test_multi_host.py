@@ -1,0 +1,195 @@
+"""Several hosts at once: serial batches, strategies, failures across hosts, run_once, delegation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+INVENTORY = """
+[web]
+w1
+w2
+w3
+w4
+w5
+[all:vars]
+ansible_connection=local
+"""
+
+
+@pytest.fixture
+def inventory(write) -> Path:
+    return write("hosts", INVENTORY)
+
+
+def test_serial_batches_and_failed_hosts_leave_later_plays(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: web
+          gather_facts: false
+          serial: [1, 2]
+          tasks:
+            - name: batch
+              debug: msg="{{ ansible_play_batch }}"
+            - command: "false"
+              when: inventory_hostname == 'w2'
+        - hosts: web
+          gather_facts: false
+          tasks:
+            - name: second play
+              debug: msg=hi
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 2
+    batches = {e["host"]: e["result"]["msg"] for e in run.results("batch")}
+    assert batches == {
+        "w1": ["w1"],
+        "w2": ["w2", "w3"],
+        "w3": ["w2", "w3"],
+        "w4": ["w4", "w5"],
+        "w5": ["w4", "w5"],
+    }
+    assert sorted(e["host"] for e in run.results("second play")) == ["w1", "w3", "w4", "w5"]
+    assert len([e for e in run.events() if e["event"] == "play_start"]) == 4
+
+
+def test_max_fail_percentage_stops_the_run(longplay, write, inventory, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: web
+          gather_facts: false
+          max_fail_percentage: 30
+          tasks:
+            - command: "false"
+              when: inventory_hostname in ['w1', 'w2']
+            - name: next
+              debug: msg=next
+        - hosts: web
+          gather_facts: false
+          tasks:
+            - name: play2
+              debug: msg=play2
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 2
+    assert "NO MORE HOSTS LEFT" in run.stdout
+    assert "TASK [next]" not in run.stdout and "play2" not in run.stdout
+
+
+def test_any_errors_fatal(longplay, write, inventory, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: web
+          gather_facts: false
+          any_errors_fatal: true
+          tasks:
+            - command: "false"
+              when: inventory_hostname == 'w1'
+            - name: never
+              debug: msg=never
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 2
+    assert not run.results("never")
+
+
+def test_free_strategy_lets_hosts_run_ahead(longplay, write, inventory, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: web
+          gather_facts: false
+          strategy: free
+          tasks:
+            - command: "sleep {{ 1 if inventory_hostname == 'w1' else 0 }}"
+            - name: second
+              command: "true"
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    order = [(e["task"], e["host"]) for e in run.results()]
+    assert order.index(("second", "w2")) < order.index(("command", "w1"))
+
+
+def test_linear_strategy_keeps_hosts_in_lockstep(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: web
+          gather_facts: false
+          tasks:
+            - command: "sleep {{ 0.5 if inventory_hostname == 'w1' else 0 }}"
+            - name: second
+              command: "true"
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    tasks = [e["task"] for e in run.results()]
+    assert tasks == ["command"] * 5 + ["second"] * 5
+    assert [e["event"] for e in run.events()].count("task_start") == 2
+
+
+def test_run_once_and_delegate_to_localhost(longplay, write, inventory, tmp_path: Path) -> None:
+    counter = tmp_path / "count"
+    write(
+        "site.yml",
+        f"""
+        - hosts: web
+          gather_facts: false
+          tasks:
+            - shell: "echo {{{{ inventory_hostname }}}} >> {counter}; cat {counter}"
+              run_once: true
+              register: once
+            - assert:
+                that: once.stdout == "w1"
+            - command: "echo {{{{ inventory_hostname }}}}"
+              delegate_to: localhost
+              register: delegated
+            - assert:
+                that: delegated.stdout == inventory_hostname
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert counter.read_text() == "w1\n"
+
+
+def test_limit_and_host_patterns(longplay, write, inventory, tmp_path: Path) -> None:
+    write("site.yml", "- hosts: web:!w2\n  gather_facts: false\n  tasks:\n    - debug: msg=x\n")
+    run = longplay("run", "-i", "hosts", "site.yml", "-l", "w1,w2,w3", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert sorted(run.recap()) == ["w1", "w3"]
+
+
+def test_list_tasks_and_hosts(longplay, write, inventory, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - name: first
+          hosts: web
+          tags: [p]
+          tasks:
+            - name: t1
+              debug: msg=1
+              tags: [a]
+            - command: echo
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--list-tasks", "--list-hosts", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "  play #1 (web): first\tTAGS: [p]" in run.stdout
+    assert "      t1\tTAGS: [a, p]" in run.stdout
+    assert "    hosts (5):" in run.stdout
