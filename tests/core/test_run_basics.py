@@ -449,3 +449,60 @@ def test_no_log_hides_result(longplay, write, tmp_path: Path) -> None:
     assert run.rc == 0
     assert "supersecret" not in run.output
     assert "censored" in run.stdout
+
+
+def test_verbose_levels(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml", "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: echo hi\n"
+    )
+    quiet = longplay("run", "site.yml", cwd=tmp_path)
+    assert "changed: [localhost]" in quiet.stdout.splitlines()
+    one = longplay("run", "site.yml", "-v", cwd=tmp_path)
+    assert 'changed: [localhost] => {"changed": true, "cmd": ["echo", "hi"]' in one.stdout
+    three = longplay("run", "site.yml", "-vvv", cwd=tmp_path)
+    assert "<localhost> run:" in three.stdout and '"module": "command"' in three.stdout
+
+
+def test_interrupt_exits_99(write, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: sleep 37.25\n",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "longplay", "run", "site.yml"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if process.poll() is not None:
+            break
+        try:
+            children = subprocess.run(
+                ["pgrep", "-f", "sleep 37.25"], capture_output=True, text=True
+            ).stdout
+        except FileNotFoundError:
+            children = "x"
+        if children.strip():
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 99, out + err
+    assert "User interrupted execution" in err
+    # The command the interrupted task was waiting for is stopped too.
+    for _ in range(50):
+        if not subprocess.run(["pgrep", "-f", "sleep 37.25"], capture_output=True).stdout:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the interrupted task's command is still running")

@@ -11,11 +11,30 @@ Standard library only, Python >= 3.8.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import tempfile
+import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 Command = Union[str, Sequence[str]]
+
+#: Commands the agent is running for tasks that wait on them. When the
+#: controller goes away (the agent's stdin closes) they are stopped: only
+#: async jobs, which run under their own detached runner, outlive the run.
+_FOREGROUND: set[subprocess.Popen[bytes]] = set()
+_FOREGROUND_LOCK = threading.Lock()
+
+
+def stop_foreground_commands() -> None:
+    """SIGTERM every foreground command's process group (the controller is gone)."""
+    with _FOREGROUND_LOCK:
+        processes = list(_FOREGROUND)
+    for process in processes:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except OSError:
+            pass
 
 
 class ModuleContext:
@@ -68,8 +87,15 @@ class ModuleContext:
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            start_new_session=True,
         )
-        out, err = process.communicate(stdin)
+        with _FOREGROUND_LOCK:
+            _FOREGROUND.add(process)
+        try:
+            out, err = process.communicate(stdin)
+        finally:
+            with _FOREGROUND_LOCK:
+                _FOREGROUND.discard(process)
         return process.returncode, decode_output(out), decode_output(err)
 
     def make_temp_dir(self) -> str:

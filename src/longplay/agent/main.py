@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, Callable, Dict
 
 from longplay import __version__
 from longplay.agent import jobs, protocol
-from longplay.agent.context import ModuleContext
+from longplay.agent.context import ModuleContext, stop_foreground_commands
 from longplay.agent.execute import execute_module
 
 Handler = Callable[[Dict[str, Any], Callable[[Dict[str, Any]], None]], Dict[str, Any]]
@@ -79,6 +79,7 @@ OPS: Dict[str, Handler] = {
     "put": op_put,
     "get": op_get,
     # async jobs (see longplay.agent.jobs)
+    "job_prepare": jobs.op_job_prepare,
     "job_start": jobs.op_job_start,
     "job_watch": jobs.op_job_watch,
     "job_list": jobs.op_job_list,
@@ -145,6 +146,7 @@ def main() -> None:
         if request.get("op") == "shutdown":
             break
         threading.Thread(target=handle, args=(channel, request), daemon=True).start()
+    stop_foreground_commands()
     os._exit(0)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 import os
 import sys
 from collections.abc import Callable, Mapping
@@ -107,6 +108,8 @@ class HostConnection:
         **fields: Any,
     ) -> dict[str, Any]:
         """Send one request to the (become) agent; reconnect once if the agent was lost."""
+        if self._log is not None:
+            self._log(f"<{self.name}> {op}: {_describe(fields)}")
         try:
             client = await self.agent(become)
             return await client.request(op, on_event=on_event, **fields)
@@ -136,6 +139,13 @@ class HostConnection:
 
     async def close(self) -> None:
         await self._reset()
+
+
+def _describe(fields: dict[str, Any]) -> str:
+    """A one-line summary of a request for -vvv, without file contents."""
+    shown = {k: v for k, v in fields.items() if k not in ("data", "source")}
+    text = json.dumps(shown, default=str, sort_keys=True)
+    return text if len(text) < 2000 else text[:2000] + "..."
 
 
 async def _quietly(awaitable: Any) -> None:
