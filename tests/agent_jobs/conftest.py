@@ -15,6 +15,13 @@ from jobtools import Harness
 from longplay.agent import jobs
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _launcher_ready() -> None:
+    """Start this process's job launcher once, so launch timings measure
+    launches, not the one-off module loading (see ``job_prepare``)."""
+    assert jobs.LAUNCHER.prepare(wait=True)
+
+
 @pytest.fixture
 def async_dir(tmp_path: Path) -> Path:
     return tmp_path / "async"

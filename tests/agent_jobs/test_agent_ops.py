@@ -38,10 +38,19 @@ async def module(client: AgentClient, directory: Path, name: str, **args: Any) -
     )
 
 
+async def prepared(client: AgentClient) -> None:
+    """Have the agent start its job launcher and wait until it is ready."""
+    for _ in range(500):
+        if (await client.request("job_prepare"))["ready"]:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("the job launcher never became ready")
+
+
 def test_launch_returns_at_once_and_status_works_right_away(async_dir: Path) -> None:
     async def scenario() -> None:
         async with agent() as client:
-            await launch(client, async_dir, "true")  # warm up module loading
+            await prepared(client)
             started = time.monotonic()
             result = await client.request(
                 "job_start",

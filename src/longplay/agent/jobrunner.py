@@ -302,8 +302,11 @@ class JobContext(ModuleContext):
                     stdout=out,
                     stderr=err,
                 )
-            if self.pending_signal is not None:  # arrived while starting it
-                process.send_signal(self.pending_signal)
+            if self.pending_signal is not None:
+                # it arrived while the command was being started, maybe
+                # before it existed: pass it on to the whole group (the
+                # command's own children included; we defer it again)
+                os.killpg(os.getpgrp(), self.pending_signal)
             process.communicate(stdin)
         finally:
             self.in_command = False
@@ -442,6 +445,8 @@ def serve_launches() -> None:
     set_process_name("longplay-launch")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     out = sys.stdout.buffer
+    out.write(b'{"ready": true}\n')
+    out.flush()
     while True:
         line = sys.stdin.buffer.readline()
         if not line:

@@ -782,8 +782,11 @@ class Launcher:
     fork runners, starting it on first use and again if it died.
 
     One request at a time (a line out, a line back); a launch costs about a
-    millisecond this way. Set ``LONGPLAY_JOB_LAUNCHER=direct`` to start each
-    runner as its own interpreter instead.
+    millisecond this way. Starting the launcher costs what loading every
+    module costs (~0.1-0.3 s), once per agent: :meth:`prepare` (agent op
+    ``job_prepare``) lets the controller pay it ahead of the first launch.
+    Set ``LONGPLAY_JOB_LAUNCHER=direct`` to start each runner as its own
+    interpreter instead.
     """
 
     def __init__(self) -> None:
@@ -799,6 +802,26 @@ class Launcher:
                     self._discard()
         raise JobError("the job launcher does not answer")
 
+    def prepare(self, wait: bool = False) -> bool:
+        """Start the launcher (in the background unless ``wait``); True if ready."""
+        if self._running():
+            return True
+        if wait:
+            self._warm()
+            return self._running()
+        threading.Thread(target=self._warm, name="job-launcher", daemon=True).start()
+        return False
+
+    def _warm(self) -> None:
+        with self._lock:
+            try:
+                self._ensure()
+            except (OSError, ValueError, KeyError):
+                self._discard()
+
+    def _running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def _ask(self, paths: JobPaths) -> int:
         process = self._ensure()
         request = {"dir": paths.directory, "jid": paths.jid}
@@ -810,17 +833,21 @@ class Launcher:
         return int(reply["pid"])
 
     def _ensure(self) -> Any:
+        """The running launcher, started (and waited for) if need be."""
         import subprocess
 
-        if self._process is None or self._process.poll() is not None:
-            self._process = subprocess.Popen(
-                _interpreter("serve_launches"),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                close_fds=True,
-                start_new_session=True,
-            )
-            WATCHER.adopt(self._process)
+        if self._running():
+            return self._process
+        self._process = subprocess.Popen(
+            _interpreter("serve_launches"),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+            start_new_session=True,
+        )
+        WATCHER.adopt(self._process)
+        if not json.loads(self._process.stdout.readline().decode("utf-8")).get("ready"):
+            raise ValueError("the job launcher did not start")
         return self._process
 
     def _discard(self) -> None:
@@ -1208,6 +1235,28 @@ def op_job_start(request: Dict[str, Any], emit: Emit) -> Result:
         jid=request.get("jid"),
         grace=request.get("grace"),
     )
+
+
+_MODULES_LOADED = threading.Event()
+
+
+def _load_modules() -> None:
+    from longplay.agent.registry import load_all
+
+    load_all()
+    _MODULES_LOADED.set()
+
+
+def op_job_prepare(request: Dict[str, Any], emit: Emit) -> Result:
+    """Agent op ``job_prepare``: get ready for jobs in the background (start
+    the launcher, load the module registry the launch check uses) so the
+    first ``job_start`` does not pay for it; returns at once. ``ready`` says
+    whether all of it is done."""
+    launcher_ready = LAUNCHER.prepare()
+    if not _MODULES_LOADED.is_set():
+        threading.Thread(target=_load_modules, name="job-modules", daemon=True).start()
+        return {"ready": False}
+    return {"ready": launcher_ready}
 
 
 def op_job_watch(request: Dict[str, Any], emit: Emit) -> Result:
