@@ -23,6 +23,7 @@ Standard library only, Python >= 3.8.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import signal
 import subprocess
@@ -442,6 +443,9 @@ def serve_launches() -> None:
     from longplay.agent.registry import load_all
 
     load_all()
+    # keep the collector off the loaded modules' objects, so forked runners
+    # keep sharing those pages instead of copying them
+    gc.freeze()
     set_process_name("longplay-launch")
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     out = sys.stdout.buffer
