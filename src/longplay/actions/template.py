@@ -171,7 +171,7 @@ def _template_vars(path: str, src: str, ctx: ActionContext) -> dict[str, Any]:
 
 def render_text(source: str, variables: Variables, settings: dict[str, Any], name: str) -> str:
     """Render ``source`` as a whole file: always text, failures naming ``name`` and the line."""
-    env = environment().overlay(**settings)
+    env = environment().overlay(keep_trailing_newline=False, **settings)
     try:
         compiled = env.from_string(source)
     except jinja2.TemplateSyntaxError as exc:
@@ -179,7 +179,7 @@ def render_text(source: str, variables: Variables, settings: dict[str, Any], nam
     context = compiled.new_context(variables, shared=True)  # type: ignore[arg-type]
     pieces = compiled.root_render_func(context)
     try:
-        return "".join(_text(piece) for piece in pieces)
+        text = "".join(_text(piece) for piece in pieces)
     except (UndefinedError, jinja2.UndefinedError) as exc:
         message = exc.message if isinstance(exc, LongplayError) else str(exc.message)
         where = _line(exc, compiled, pieces)
@@ -194,6 +194,20 @@ def render_text(source: str, variables: Variables, settings: dict[str, Any], nam
             f"error while rendering template {name}{_line(exc, compiled, pieces)}: "
             f"{type(exc).__name__}: {exc}"
         )
+    return _pad_newlines(text, source, settings["newline_sequence"])
+
+
+def _pad_newlines(text: str, source: str, newline: str) -> str:
+    """End with as many newlines as the template file does (Ansible's rule).
+
+    Jinja drops the file's final newline, and ``trim_blocks`` may eat one
+    after a closing tag; the file's own trailing newlines come back here.
+    """
+    wanted = len(source) - len(source.rstrip("\n"))
+    present = 0
+    while text.endswith(newline * (present + 1)):
+        present += 1
+    return text + newline * max(0, wanted - present)
 
 
 def _text(piece: Any) -> str:
