@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import signal
+import subprocess
 import time
 from pathlib import Path
 
@@ -196,3 +197,32 @@ def test_launcher_restarts_after_dying(harness: Harness) -> None:
     final = harness.finished(harness.start("echo again"))
     assert final["stdout"] == "again"
     assert jobs.LAUNCHER._process is not launcher
+
+
+def test_reused_pid_is_never_signalled(harness: Harness) -> None:
+    jid = harness.start("true")
+    harness.finished(jid)
+    bystander = subprocess.Popen(["sleep", "30"], start_new_session=True)
+    try:
+        # a running record whose runner is gone and whose worker pid now
+        # belongs to an unrelated process group leader (pid reuse)
+        stale = {
+            "started": True,
+            "finished": False,
+            "ansible_job_id": jid,
+            "runner_pid": 999998,
+            "pid": bystander.pid,
+            "pid_starttime": 1,
+            "start_time": time.time() - 60,
+            "deadline": time.time() - 30,
+        }
+        Path(harness.dir, f".{jid}", "result.json").unlink(missing_ok=True)
+        jobs.write_json_atomic(str(Path(harness.dir, jid)), stale)
+        final = harness.status(jid)
+        assert final["finished"] is True and "died without writing a result" in final["msg"]
+        jobs.terminate(harness.dir, jid)
+        time.sleep(0.1)
+        assert bystander.poll() is None
+    finally:
+        bystander.kill()
+        bystander.wait()

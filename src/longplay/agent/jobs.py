@@ -316,6 +316,22 @@ def group_alive(pgid: Any) -> bool:
     return False
 
 
+def job_group_alive(data: Dict[str, Any]) -> bool:
+    """Whether the job's process group (led by its worker) still has members.
+
+    If the leader's pid now belongs to a younger process, the pid was reused
+    and the group is not ours: never signal it.
+    """
+    pid = data.get("pid")
+    if not isinstance(pid, int):
+        return False
+    starttime = data.get("pid_starttime")
+    current = process_starttime(pid)
+    if current is not None and starttime is not None and current != starttime:
+        return False
+    return group_alive(pid)
+
+
 def kill_group(pgid: Any, signum: int) -> bool:
     """Send ``signum`` to a job's process group; False if nothing was there.
 
@@ -599,7 +615,7 @@ def _ended_without_result(paths: JobPaths, data: Dict[str, Any]) -> Optional[Res
         return finalize(paths, raw)
     pid = data.get("pid")
     rebooted = "rebooted" in reason
-    if not rebooted and group_alive(pid):
+    if not rebooted and job_group_alive(data):
         if time.time() < float(data.get("deadline") or 0):
             return None
         kill_group(pid, signal.SIGKILL)
@@ -624,9 +640,10 @@ def _wait_finished(paths: JobPaths, timeout: float) -> bool:
         time.sleep(0.02)
 
 
-def _stop_group(pid: Any, signum: int, grace: float) -> List[int]:
-    """Signal a group, wait up to ``grace`` for it to go, then SIGKILL it."""
-    if not kill_group(pid, signum):
+def _stop_group(data: Dict[str, Any], signum: int, grace: float) -> List[int]:
+    """Signal the job's group, wait up to ``grace`` for it to go, then SIGKILL it."""
+    pid = data.get("pid")
+    if not job_group_alive(data) or not kill_group(pid, signum):
         return [signum]
     end = time.monotonic() + grace
     while group_alive(pid):
@@ -675,7 +692,7 @@ def terminate(
 
 
 def _stop_ourselves(paths: JobPaths, data: Dict[str, Any], signum: int, grace: float) -> None:
-    sent = _stop_group(data.get("pid"), signum, grace)
+    sent = _stop_group(data, signum, grace)
     with contextlib.suppress(JobGone):
         finalize(paths, stopped_result(paths, data, "terminate", sent, -sent[-1], read_raw(paths)))
 
