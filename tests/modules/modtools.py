@@ -194,3 +194,11 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def leftover_tmp() -> list[str]:
+    """What transfers left in the host's temporary directory (HOME is per test)."""
+    import os
+
+    base = Path(os.environ["HOME"]) / ".ansible" / "tmp"
+    return sorted(p.name for p in base.iterdir()) if base.exists() else []

@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from modtools import Project, mode_of, tree
+from modtools import Project, leftover_tmp, mode_of, tree
 
 
 def test_copy_file_from_files_dir(project: Project) -> None:
@@ -131,7 +131,7 @@ def test_copy_large_file_is_uploaded_in_chunks_and_only_when_different(
     third = project.run()
     assert third.status("big copy") == "changed"  # mode only
     assert mode_of(copied) == "0600"
-    assert not list(project.root.glob("home*/.ansible/tmp/*"))
+    assert leftover_tmp() == []
 
 
 def test_copy_mode_preserve_backup_and_force(project: Project) -> None:
