@@ -58,18 +58,11 @@ async def run_async(
         environment=ctx.environment,
         interval=ctx.poll,
         tail_lines=1,
+        cleanup=True,
     )
     if not final.get("finished"):
         final = dict(final)
         final.update(failed=True, msg=timeout_message(ctx.async_seconds))
         return final
-    await ctx.connection.request(
-        "run",
-        become=ctx.become,
-        module="async_status",
-        args={"jid": jid, "mode": "cleanup"},
-        environment=ctx.environment,
-        extra=ctx.extra,
-    )
     final.setdefault("ansible_job_id", jid)
     return final

@@ -56,6 +56,7 @@ class HostConnection:
         self._log = log
         self.python: str | None = None
         self.reconnects = 0
+        self._jobs_prepared = False
 
     async def transport(self) -> Transport:
         if self._transport is None:
@@ -137,6 +138,12 @@ class HostConnection:
             transport = BecomeTransport(transport, become)
         return await transport.exec_raw(command, timeout=timeout)
 
+    async def prepare_jobs(self) -> None:
+        """Warm the target's job launcher before the first async task needs it."""
+        if not self._jobs_prepared:
+            self._jobs_prepared = True
+            await self.request("job_prepare")
+
     async def close(self) -> None:
         await self._reset()
 
@@ -167,6 +174,9 @@ class ConnectionPool:
         if connection is None:
             connection = self._connections[name] = HostConnection(name, variables, self._log)
         return connection
+
+    def find(self, name: str) -> HostConnection | None:
+        return self._connections.get(name)
 
     def forget(self, name: str) -> None:
         self._connections.pop(name, None)

@@ -19,7 +19,7 @@ from longplay.executor.host_runner import (
     TaskFailed,
 )
 from longplay.executor.scheduler import Strategy, make_strategy
-from longplay.playbook.model import Node, Play, Task
+from longplay.playbook.model import Node, Play, Task, walk_tasks
 from longplay.playbook.source import load_yaml
 from longplay.templating.templar import template_value
 
@@ -139,6 +139,7 @@ class PlayRunner:
         self.ctx = run
         self.play = play
         self.state = PlayState(run, play)
+        self._background: set[asyncio.Future[None]] = set()
 
     # --- hosts -----------------------------------------------------------------
 
@@ -260,6 +261,9 @@ class PlayRunner:
         self.state.batch = batch
         self.state._run_once.clear()
         self._set_play_magic(batch, all_names)
+        if self._uses_async():
+            for host in batch:
+                self._background.add(asyncio.ensure_future(self._prepare_jobs(host)))
         if self._gather_facts():
             await self._run_section([self._facts_task()], batch)
         for _name, nodes in self.play.sections():
@@ -267,6 +271,17 @@ class PlayRunner:
                 break
             await self._run_section(nodes, batch)
             await self._flush_handlers(batch)
+
+    def _uses_async(self) -> bool:
+        nodes = self.play.pre_tasks + self.play.role_tasks + self.play.tasks + self.play.post_tasks
+        return any(task.keywords.get("async") not in (None, 0) for task in walk_tasks(nodes))
+
+    async def _prepare_jobs(self, host: Host) -> None:
+        """Start the host's job launcher while the first tasks run (best effort)."""
+        try:
+            await self.ctx.connection_for(host.name).prepare_jobs()
+        except Exception:  # the task that needs it reports any real problem
+            pass
 
     def _gather_facts(self) -> bool:
         value = self.play.keywords.get("gather_facts", True)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from longplay.executor.connection import ConnectionPool
+from longplay.executor.connection import ConnectionPool, HostConnection
+from longplay.inventory import Host
 
 if TYPE_CHECKING:
     from longplay.inventory import Inventory
@@ -107,6 +108,21 @@ class RunContext:
     dead_hosts: set[str] = field(default_factory=set)
     #: set when any_errors_fatal or max_fail_percentage stopped the run
     halted: bool = False
+
+    def connection_for(self, name: str) -> HostConnection:
+        """The host's connection, created from its (templated) connection variables once."""
+        existing = self.connections.find(name)
+        if existing is not None:
+            return existing
+        host = self.inventory.get_host(name) or Host(name)
+        variables = self.variables.for_host(host)
+        settings = {
+            key: variables[key]
+            for key in variables.raw
+            if key.startswith("ansible_") and key not in variables.literal
+        }
+        settings.setdefault("ansible_host", name)
+        return self.connections.get(name, settings)
 
     def semaphore(self) -> asyncio.Semaphore:
         if self.forks is None:

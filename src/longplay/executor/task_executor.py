@@ -18,7 +18,6 @@ from longplay.errors import LongplayError, TemplateError, UndefinedError
 from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
 from longplay.executor.context import ActionContext
-from longplay.inventory import Host
 from longplay.templating.lookups import run_lookup
 from longplay.templating.templar import OMIT, Variables
 from longplay.transport.base import Unreachable
@@ -27,6 +26,7 @@ from longplay.transport.client import AgentError
 
 if TYPE_CHECKING:
     from longplay.executor.state import RunContext
+    from longplay.inventory import Host
     from longplay.playbook.model import Task
 
 DEFAULT_RETRIES = 3
@@ -336,25 +336,10 @@ class TaskExecutor:
 
     def _connection(self, variables: Variables) -> HostConnection:
         delegate = self.task.get("delegate_to")
+        name = self.host.name
         if delegate:
             name = str(variables.templar.template(delegate))
-            if name != self.host.name:
-                return self._connection_for(name)
-        return self.run.connections.get(self.host.name, self._connection_vars(self.host.name))
-
-    def _connection_for(self, name: str) -> HostConnection:
-        return self.run.connections.get(name, self._connection_vars(name))
-
-    def _connection_vars(self, name: str) -> dict[str, Any]:
-        host = self.run.inventory.get_host(name) or Host(name)
-        variables = self.run.variables.for_host(host)
-        wanted = {
-            k: variables[k]
-            for k in variables.raw
-            if k.startswith("ansible_") and k not in ("ansible_facts",)
-        }
-        wanted.setdefault("ansible_host", name)
-        return wanted
+        return self.run.connection_for(name)
 
     # --- running the action ---------------------------------------------------
 
