@@ -63,6 +63,6 @@ async def run_async(
     if not final.get("finished"):
         final = dict(final)
         final.update(failed=True, msg=timeout_message(ctx.async_seconds))
-        return final
     final.setdefault("ansible_job_id", jid)
+    progress({"type": "finished", "jid": jid, "failed": bool(final.get("failed"))})
     return final

@@ -269,6 +269,7 @@ class TaskExecutor:
             async_seconds=async_seconds,
             poll=poll,
             extra=extra,
+            on_event=lambda event: self.output.async_progress(self.host.name, task, event),
         )
 
     def _flag(self, name: str, variables: Variables, default: bool) -> bool:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import json
 import sys
-import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
@@ -20,6 +19,7 @@ from rich.text import Text
 
 from longplay.executor import results as res
 from longplay.output.base import Output
+from longplay.output.progress import ProgressBoard, describe
 
 if TYPE_CHECKING:
     from longplay.executor.state import Stats
@@ -118,7 +118,7 @@ class HumanOutput(Output):
         self.errors = Console(
             file=sys.stderr, highlight=False, soft_wrap=True, emoji=False, markup=False
         )
-        self._last_progress: dict[tuple[str, int], float] = {}
+        self.board = ProgressBoard(self.console) if self.console.is_terminal else None
 
     # --- plumbing --------------------------------------------------------------
 
@@ -155,6 +155,8 @@ class HumanOutput(Output):
         self._line(banner("NO MORE HOSTS LEFT"))
 
     def task_start(self, task: Task, hosts: list[str]) -> None:
+        if self.board is not None:
+            self.board.start_task(id(task), hosts)
         self._line("")
         kind = "RUNNING HANDLER" if task.is_handler else "TASK"
         self._line(banner(f"{kind} [{task.display_name()}]"))
@@ -226,10 +228,17 @@ class HumanOutput(Output):
         )
 
     def async_progress(self, host: str, task: Task, event: dict[str, Any]) -> None:
-        elapsed = event.get("elapsed", 0)
-        tail = event.get("stdout_tail") or event.get("stderr_tail") or []
-        last = tail[-1] if tail else ""
-        text = f"ASYNC POLL [{task.display_name()}] {host}: running {int(float(elapsed))}s"
+        if event.get("type") == "finished":
+            if self.board is not None:
+                self.board.finish(id(task), host)
+            word = "FAILED" if event.get("failed") else "OK"
+            self._line(f"ASYNC {word} on {host}: jid={event.get('jid')}", COLORS["async"])
+            return
+        if self.board is not None:
+            self.board.update(id(task), host, event)
+            return
+        elapsed, last = describe(event)
+        text = f"ASYNC POLL [{task.display_name()}] {host}: running {int(elapsed)}s"
         if last:
             text += f", last output: {last}"
         self._line(text, COLORS["async"])
@@ -245,6 +254,8 @@ class HumanOutput(Output):
             self._line(message)
 
     def recap(self, stats: Stats) -> None:
+        if self.board is not None:
+            self.board.stop()
         self._line("")
         self._line(banner("PLAY RECAP"))
         for host in sorted(stats.hosts):
@@ -261,8 +272,6 @@ class HumanOutput(Output):
         self._line("")
 
     def close(self) -> None:
+        if self.board is not None:
+            self.board.stop()
         self.console.file.flush()
-
-
-def now() -> float:
-    return time.monotonic()
