@@ -159,6 +159,9 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
         for warning in inventory.warnings:
             output.warning(warning)
         playbooks = [load_playbook(path) for path in paths]
+        for playbook in playbooks:
+            for warning in playbook.warnings:
+                output.warning(warning)
         if options.get("syntax_check"):
             for playbook in playbooks:
                 print(f"\nplaybook: {playbook.path}")

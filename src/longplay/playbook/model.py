@@ -154,6 +154,8 @@ class Play(Node):
 class Playbook:
     path: str
     plays: list[Play] = field(default_factory=list)
+    #: non-fatal problems found while parsing, shown before the run
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def basedir(self) -> str:

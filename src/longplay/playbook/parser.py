@@ -38,6 +38,8 @@ class ParseContext:
     is_handler: bool = False
     #: files being imported, to refuse import loops
     stack: tuple[str, ...] = field(default_factory=tuple)
+    #: problems worth a warning but not an error (shared by nested contexts)
+    warnings: list[str] = field(default_factory=list)
 
 
 # --- values -----------------------------------------------------------------
@@ -213,10 +215,12 @@ def _load_plays(path: str, playbook: Playbook, stack: tuple[str, ...]) -> None:
                 )
             _load_plays(os.path.join(basedir, target), playbook, (*stack, path))
             continue
-        playbook.plays.append(parse_play(entry, basedir, path))
+        playbook.plays.append(parse_play(entry, basedir, path, playbook.warnings))
 
 
-def parse_play(data: SourceDict, basedir: str, path: str) -> Play:
+def parse_play(
+    data: SourceDict, basedir: str, path: str, warnings: list[str] | None = None
+) -> Play:
     allowed = kw.keywords_for(kw.PLAY)
     for key in data:
         if key not in allowed:
@@ -229,7 +233,11 @@ def parse_play(data: SourceDict, basedir: str, path: str) -> Play:
     _check_play_values(keywords, data)
     play = Play(keywords=keywords, origin=data.origin, basedir=basedir, source_path=path)
     play.vars_files = list(keywords.get("vars_files") or [])
-    ctx = ParseContext(basedir=basedir, library_dirs=_library_dirs(basedir))
+    ctx = ParseContext(
+        basedir=basedir,
+        library_dirs=_library_dirs(basedir),
+        warnings=warnings if warnings is not None else [],
+    )
     play.pre_tasks = parse_tasks(
         data.get("pre_tasks"), play, ctx, (0,), data.origin_of("pre_tasks")
     )
@@ -474,7 +482,7 @@ def parse_task(
         keywords["delegate_to"] = "localhost"
     keywords.pop("action", None)
     keywords.pop("local_action", None)
-    _check_task_values(info, keywords, data)
+    _check_task_values(info, keywords, data, ctx.warnings)
     task = Task(
         keywords=keywords,
         origin=data.origin,
@@ -492,7 +500,7 @@ def parse_task(
 
 
 def _check_task_values(
-    info: catalog.ModuleInfo, keywords: dict[str, Any], data: SourceDict
+    info: catalog.ModuleInfo, keywords: dict[str, Any], data: SourceDict, warnings: list[str]
 ) -> None:
     control = keywords.get("loop_control")
     if isinstance(control, dict):
@@ -516,6 +524,17 @@ def _check_task_values(
     poll = keywords.get("poll")
     if poll is not None and not is_template(poll) and poll < 0:
         raise ParseError("poll must be 0 or a positive number of seconds", data.origin_of("poll"))
+    if (
+        isinstance(poll, int)
+        and isinstance(async_value, int)
+        and async_value > 0
+        and poll > async_value
+    ):
+        warnings.append(
+            f"poll ({poll}s) is longer than async ({async_value}s) at {data.origin_of('poll')}: "
+            "longplay notices the end of the job anyway, but the job is stopped after "
+            f"{async_value}s"
+        )
     for name in ("retries", "delay"):
         value = keywords.get(name)
         if value is not None and not is_template(value) and value < 0:

@@ -1,0 +1,391 @@
+"""async/poll, async_status and async_wait through real playbooks, the CLI and real job files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def _play(tasks: str) -> str:
+    return "- hosts: localhost\n  gather_facts: false\n  tasks:\n" + tasks
+
+
+def test_polled_job_returns_module_result_and_removes_job_file(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - shell: "echo working; sleep 0.3; echo done"
+      async: 10
+      poll: 1
+      register: job
+    - assert:
+        that:
+          - job.finished
+          - job is finished
+          - job.stdout_lines == ["working", "done"]
+          - job.rc == 0
+          - job.ansible_job_id is match('^j[0-9]+[.][0-9]+$')
+    - stat:
+        path: "{{ job.results_file }}"
+      register: leftover
+    - assert:
+        that: not leftover.stat.exists
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "ASYNC OK on localhost: jid=j" in run.stdout
+
+
+def test_fire_and_forget_then_async_status(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - command: sleep 1
+      async: 30
+      poll: 0
+      register: bg
+    - assert:
+        that:
+          - bg is started
+          - bg is not finished
+          - bg.started
+          - not bg.finished
+          - bg.results_file.endswith('/.ansible_async/' ~ bg.ansible_job_id)
+    - slurp:
+        src: "{{ bg.results_file }}"
+      register: job_file
+    - assert:
+        that: (job_file.content | b64decode | from_json).ansible_job_id == bg.ansible_job_id
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+      register: status
+      until: status.finished
+      retries: 30
+      delay: 0.2
+    - assert:
+        that: [status.rc == 0, "status.cmd == ['sleep', '1']", status is finished]
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+        mode: cleanup
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+      register: gone
+      ignore_errors: true
+    - assert:
+        that: [gone is failed, gone.msg == "could not find job"]
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+
+
+def test_loop_launches_every_item_before_waiting(longplay, write, tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    write(
+        "site.yml",
+        _play(
+            f"""
+    - shell: "echo start-{{{{ item }}}} >> {marks}; sleep 1; echo end-{{{{ item }}}} >> {marks}"
+      async: 30
+      poll: 0
+      loop: [a, b, c]
+      register: jobs
+    - async_wait:
+        jids: "{{{{ jobs.results | map(attribute='ansible_job_id') | list }}}}"
+        timeout: 30
+      register: waited
+    - assert:
+        that:
+          - jobs.results | map(attribute='ansible_job_id') | unique | length == 3
+          - waited.results | length == 3
+          - waited.results | map(attribute='rc') | list == [0, 0, 0]
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    lines = marks.read_text().split()
+    assert sorted(lines[:3]) == ["start-a", "start-b", "start-c"], lines
+
+
+def test_async_timeout_fails_with_reference_message(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - shell: "echo before; sleep 30"
+      async: 1
+      poll: 1
+      register: slow
+      ignore_errors: true
+    - assert:
+        that:
+          - slow is failed
+          - slow.msg == "async task did not complete within the requested time - 1s"
+          - "'before' in slow.stdout"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+
+
+def test_terminate_stops_a_running_job(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - shell: "echo started; exec sleep 60"
+      async: 120
+      poll: 0
+      register: bg
+    - pause:
+        seconds: 0.5
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+        tail_lines: 5
+      register: running
+    - assert:
+        that:
+          - not running.finished
+          - running.pid > 0
+          - running.elapsed >= 0
+          - running.stdout_tail == ["started"]
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+        mode: terminate
+        grace: 1
+      register: stopped
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+      register: after
+      ignore_errors: true
+    - assert:
+        that:
+          - stopped.terminated
+          - after.finished
+          - after is failed
+          - after.signal == "SIGTERM"
+          - after.stdout == "started"
+          - "'terminated' in after.msg"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+
+
+def test_crafted_and_unknown_jids(longplay, write, tmp_path: Path) -> None:
+    outside = tmp_path / "victim"
+    outside.write_text("{}")
+    write(
+        "site.yml",
+        _play(
+            f"""
+    - async_status:
+        jid: "../../{outside.name}"
+      register: crafted
+      ignore_errors: true
+    - async_status:
+        jid: "j000000000000.1"
+      register: unknown
+      ignore_errors: true
+    - async_status:
+        jid: "{outside}"
+        mode: cleanup
+      register: crafted_cleanup
+      ignore_errors: true
+    - assert:
+        that:
+          - crafted is failed
+          - "'invalid job id' in crafted.msg"
+          - unknown.msg == "could not find job"
+          - "'invalid job id' in crafted_cleanup.msg"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert outside.read_text() == "{}"
+
+
+def test_async_dir_from_variable_and_environment(longplay, write, tmp_path: Path) -> None:
+    by_var = tmp_path / "by-var"
+    by_env = tmp_path / "by-env"
+    write(
+        "site.yml",
+        _play(
+            f"""
+    - command: "true"
+      async: 10
+      poll: 0
+      register: one
+      vars:
+        ansible_async_dir: {by_var}
+    - command: "true"
+      async: 10
+      poll: 0
+      register: two
+      environment:
+        ANSIBLE_ASYNC_DIR: {by_env}
+    - async_status:
+        jid: "{{{{ two.ansible_job_id }}}}"
+      environment:
+        ANSIBLE_ASYNC_DIR: {by_env}
+      register: two_status
+      until: two_status.finished
+      retries: 20
+      delay: 0.2
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    first = run.results("command")[0]["result"]["ansible_job_id"]
+    second = run.results("command")[1]["result"]["ansible_job_id"]
+    assert (by_var / first).is_file()
+    assert (by_env / second).is_file()
+    assert oct((by_var).stat().st_mode & 0o777) == "0o700"
+    assert oct((by_var / first).stat().st_mode & 0o777) == "0o600"
+
+
+def test_unwritable_job_directory_fails_at_launch(longplay, write, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    write(
+        "site.yml",
+        _play(
+            f"""
+    - command: sleep 10
+      async: 100
+      poll: 5
+      vars:
+        ansible_async_dir: {blocker}/jobs
+"""
+        ),
+    )
+    started = time.monotonic()
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 2
+    assert f"{blocker}/jobs" in run.stdout
+    assert time.monotonic() - started < 60
+
+
+def test_check_mode_skips_async_and_raw_refuses_async(longplay, write, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    write("site.yml", _play(f"    - command: touch {marker}\n      async: 10\n      poll: 1\n"))
+    run = longplay("run", "site.yml", "-C", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.results("command")[0]["status"] == "skipped"
+    assert not marker.exists()
+    write("raw.yml", _play("    - raw: sleep 1\n      async: 10\n"))
+    refused = longplay("run", "raw.yml", cwd=tmp_path)
+    assert refused.rc == 4
+    assert "The 'raw' action does not support async" in refused.stderr
+
+
+def test_poll_longer_than_async_warns(longplay, write, tmp_path: Path) -> None:
+    write("site.yml", _play("    - command: 'true'\n      async: 5\n      poll: 10\n"))
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "poll (10s) is longer than async (5s)" in run.stderr
+
+
+def test_adhoc_background_prints_job_id(longplay, tmp_path: Path) -> None:
+    run = longplay("adhoc", "localhost", "-a", "sleep 0.2", "-B", "10", "-P", "0", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.startswith("localhost | CHANGED => {")
+    result = json.loads(run.stdout.split("=>", 1)[1])
+    assert result["started"] and not result["finished"]
+    assert result["ansible_job_id"].startswith("j")
+
+
+def test_jobs_survive_a_killed_controller(write, longplay, tmp_path: Path) -> None:
+    """SIGKILL the controller while a job runs; the job finishes and its result is readable."""
+    write(
+        "site.yml",
+        _play(
+            """
+    - shell: "sleep 1; echo survived"
+      async: 60
+      poll: 0
+      register: bg
+    - pause:
+        seconds: 60
+"""
+        ),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "longplay", "run", "site.yml", "--json"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert process.stdout is not None
+    jid = None
+    for line in process.stdout:
+        event = json.loads(line)
+        if event.get("event") == "host_result" and event.get("action") == "shell":
+            jid = event["result"]["ansible_job_id"]
+            break
+    assert jid, "the job was never launched"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 30
+    while True:
+        status = longplay(
+            "adhoc", "localhost", "-m", "async_status", "-a", f"jid={jid}", "--json", cwd=tmp_path
+        )
+        result = status.results()[0]["result"]
+        if result.get("finished") or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert result["finished"], result
+    assert result["stdout"] == "survived"
+    assert result["rc"] == 0
+
+
+def test_killed_job_is_reported_not_running_forever(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - shell: "exec sleep 60"
+      async: 100
+      poll: 0
+      register: bg
+    - pause:
+        seconds: 0.5
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+      register: running
+    - shell: "kill -9 {{ running.pid }}"
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+      register: final
+      until: final.finished
+      retries: 20
+      delay: 0.2
+      ignore_errors: true
+    - assert:
+        that:
+          - final is failed
+          - "'SIGKILL' in final.msg or 'killed' in final.msg"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
