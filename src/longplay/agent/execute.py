@@ -22,7 +22,10 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
     if spec is None:
         broken = BROKEN.get(name)
         if broken:
-            return {"failed": True, "msg": f"The module {name} could not be loaded on the target: {broken}"}
+            return {
+                "failed": True,
+                "msg": f"The module {name} could not be loaded on the target: {broken}",
+            }
         return {"failed": True, "msg": f"The module {name} was not found on the target."}
     args, problems = validate(spec, raw_args)
     if problems:

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from longplay.inventory import Host
 
 
+#: actions whose result is more tasks; each included file counts as one "ok"
+INCLUDE_ACTIONS = ("include_tasks", "include_role", "include")
+
+
 class TaskFailed(Exception):
     def __init__(self, task: Task, result: dict[str, Any]) -> None:
         super().__init__(task.name)
@@ -148,7 +152,13 @@ class HostRunner:
         self._register(task, public)
         if "ansible_facts" in result and not _facts_are_variables(result):
             self.run.variables.set_facts(self.host.name, result["ansible_facts"])
-        self.run.stats.record(self.host.name, result, ignored)
+        if task.action == "meta" and not result.get("failed"):
+            pass  # flow control is not a result: Ansible leaves it out of the recap
+        elif task.action in INCLUDE_ACTIONS and task.loop_keyword:
+            for item in result.get("results", []):
+                self.run.stats.record(self.host.name, item, ignored)
+        else:
+            self.run.stats.record(self.host.name, result, ignored)
         self.run.output.host_result(self.host.name, task, shown, ignored)
         if result.get("unreachable") and not ignored:
             self.status.unreachable = True

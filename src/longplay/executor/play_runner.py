@@ -8,7 +8,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from longplay.errors import ParseError
+from longplay.errors import LongplayError, ParseError
 from longplay.executor.host_runner import (
     EndBatch,
     EndHost,
@@ -21,7 +21,7 @@ from longplay.executor.host_runner import (
 from longplay.executor.scheduler import Strategy, make_strategy
 from longplay.playbook.model import Node, Play, Task, walk_tasks
 from longplay.playbook.source import load_yaml
-from longplay.templating.templar import template_value
+from longplay.templating.templar import is_template, template_value
 
 if TYPE_CHECKING:
     from longplay.executor.state import RunContext
@@ -307,7 +307,21 @@ class PlayRunner:
         return task
 
     def _announce(self, task: Task, hosts: list[str]) -> None:
+        self._render_name(task, hosts)
         self.ctx.output.task_start(task, hosts)
+
+    def _render_name(self, task: Task, hosts: list[str]) -> None:
+        """Template the task's name with the first host's variables, as Ansible shows it."""
+        name = task.keywords.get("name")
+        if not is_template(name) or not hosts:
+            return
+        host = self.ctx.inventory.get_host(hosts[0])
+        if host is None:
+            return
+        try:
+            task.rendered_name = str(self.ctx.variables.for_host(host, task).templar.template(name))
+        except LongplayError:
+            task.rendered_name = None
 
     async def _run_section(self, nodes: list[Node], batch: list[Host]) -> None:
         hosts = self.state.active(batch)

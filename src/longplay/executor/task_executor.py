@@ -110,7 +110,9 @@ class TaskExecutor:
             items = self._loop_items(variables)
         except LongplayError as exc:
             return templating_failure(self.task, exc)
-        control = variables.templar.template(self.task.keywords.get("loop_control") or {})
+        raw_control = dict(self.task.keywords.get("loop_control") or {})
+        raw_control.pop("label", None)  # rendered per item, once the item exists
+        control = variables.templar.template(raw_control)
         loop_var = str(control.get("loop_var") or "item")
         index_var = control.get("index_var")
         pause = float(control.get("pause") or 0)

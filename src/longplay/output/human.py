@@ -195,6 +195,12 @@ class HumanOutput(Output):
             if text:
                 self.console.print(Text(text), end="\n")
         item = f" (item={label})" if label is not None else ""
+        if task.action in ("include_tasks", "include_role", "include") and status == res.OK:
+            self._line(
+                f"included: {result.get('include')} for {name}" + (f" =>{item}" if item else ""),
+                "cyan",
+            )
+            return
         shown = clean(task, result, self.verbosity)
         if status == res.FAILED:
             shown.pop("failed", None)

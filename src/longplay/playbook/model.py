@@ -95,13 +95,15 @@ class Task(Node):
     is_handler: bool = False
     #: where custom modules for this task are found
     library_dirs: tuple[str, ...] = ()
+    #: the name with its templates rendered, set when the task is announced
+    rendered_name: str | None = None
 
     @property
     def name(self) -> str:
         return str(self.keywords.get("name") or self.action)
 
     def display_name(self) -> str:
-        name = self.keywords.get("name")
+        name = self.rendered_name if self.rendered_name is not None else self.keywords.get("name")
         if self.role is not None:
             return f"{self.role.name} : {name or self.action}"
         return str(name or self.action)
