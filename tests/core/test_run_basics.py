@@ -506,3 +506,25 @@ def test_interrupt_exits_99(write, tmp_path: Path) -> None:
         time.sleep(0.1)
     else:
         raise AssertionError("the interrupted task's command is still running")
+
+
+def test_start_at_task_and_templated_names(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            app: shop
+          tasks:
+            - name: first
+              debug: msg=1
+            - name: "deploy {{ app }}"
+              debug: msg=2
+            - name: last
+              debug: msg=3
+        """,
+    )
+    run = longplay("run", "site.yml", "--start-at-task", "deploy shop", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert [e["task"] for e in run.results()] == ["deploy shop", "last"]

@@ -19,6 +19,7 @@ from longplay.executor.host_runner import (
     TaskFailed,
 )
 from longplay.executor.scheduler import Strategy, make_strategy
+from longplay.inventory import order_hosts
 from longplay.playbook.model import Node, Play, Task, walk_tasks
 from longplay.playbook.source import load_yaml
 from longplay.templating.templar import is_template, template_value
@@ -26,6 +27,10 @@ from longplay.templating.templar import is_template, template_value
 if TYPE_CHECKING:
     from longplay.executor.state import RunContext
     from longplay.inventory import Host
+
+
+#: the implicit "Gathering Facts" task runs before everything else
+FACTS_POSITION = (-1,)
 
 
 class PlayState:
@@ -49,7 +54,35 @@ class PlayState:
         return status
 
     def selected(self, task: Task) -> bool:
+        if not self._reached_start(task):
+            return False
         return tags_selected(task.tags(), self.ctx.options.tags, self.ctx.options.skip_tags)
+
+    def _reached_start(self, task: Task) -> bool:
+        """--start-at-task: nothing runs until a task of that name comes up."""
+        wanted = self.ctx.options.start_at_task
+        if not wanted or self.ctx.start_reached or task.position == FACTS_POSITION:
+            return True
+        if task.name == wanted or self.rendered_name(task) == wanted:
+            self.ctx.start_reached = True
+        return self.ctx.start_reached
+
+    def rendered_name(self, task: Task, host_name: str | None = None) -> str:
+        """The task's name with templates rendered for ``host_name`` (default: the batch's first)."""
+        name = task.keywords.get("name")
+        if not is_template(name):
+            return task.name
+        host = (
+            self.ctx.inventory.get_host(host_name)
+            if host_name
+            else (self.batch[0] if self.batch else None)
+        )
+        if host is None:
+            return task.name
+        try:
+            return str(self.ctx.variables.for_host(host, task).templar.template(name))
+        except LongplayError:
+            return task.name
 
     def run_once_result(self, task: Task) -> asyncio.Future[dict[str, Any]] | None:
         return self._run_once.get(id(task))
@@ -153,7 +186,11 @@ class PlayRunner:
                 "provided hosts list is empty, only localhost is available. "
                 "Note that the implicit localhost does not match 'all'"
             )
-        return [h for h in selection.hosts if h.name not in self.ctx.dead_hosts]
+        hosts = [h for h in selection.hosts if h.name not in self.ctx.dead_hosts]
+        order = self.play.keywords.get("order")
+        if order:
+            hosts = order_hosts(hosts, str(self._template(order)))
+        return hosts
 
     def _template(self, value: Any) -> Any:
         return template_value(value, self.ctx.variables.extra_vars)
@@ -303,7 +340,7 @@ class PlayRunner:
             action="setup",
             args=args,
         )
-        task.position = (-1,)
+        task.position = FACTS_POSITION
         return task
 
     def _announce(self, task: Task, hosts: list[str]) -> None:
@@ -312,16 +349,8 @@ class PlayRunner:
 
     def _render_name(self, task: Task, hosts: list[str]) -> None:
         """Template the task's name with the first host's variables, as Ansible shows it."""
-        name = task.keywords.get("name")
-        if not is_template(name) or not hosts:
-            return
-        host = self.ctx.inventory.get_host(hosts[0])
-        if host is None:
-            return
-        try:
-            task.rendered_name = str(self.ctx.variables.for_host(host, task).templar.template(name))
-        except LongplayError:
-            task.rendered_name = None
+        if is_template(task.keywords.get("name")) and hosts:
+            task.rendered_name = self.state.rendered_name(task, hosts[0])
 
     async def _run_section(self, nodes: list[Node], batch: list[Host]) -> None:
         hosts = self.state.active(batch)

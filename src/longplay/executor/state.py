@@ -108,6 +108,8 @@ class RunContext:
     dead_hosts: set[str] = field(default_factory=set)
     #: set when any_errors_fatal or max_fail_percentage stopped the run
     halted: bool = False
+    #: --start-at-task found its task (everything runs from there on)
+    start_reached: bool = False
 
     def connection_for(self, name: str) -> HostConnection:
         """The host's connection, created from its (templated) connection variables once."""
