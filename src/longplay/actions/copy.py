@@ -136,6 +136,8 @@ async def copy(ctx: ActionContext) -> dict[str, Any]:
         return await send_file(ctx, Payload(os.path.basename(found), path=found), found, args)
     except transfer.TransferFailed as exc:
         return transfer.failed(exc)
+    except OSError as exc:
+        return _failure(f"could not read {exc.filename or found} on the controller: {exc.strerror}")
 
 
 def _failure(msg: str) -> dict[str, Any]:
