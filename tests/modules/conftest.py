@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -42,3 +43,16 @@ def listening() -> Iterator[socket.socket]:
         yield sock
     finally:
         sock.close()
+
+
+@pytest.fixture(scope="session")
+def ssh_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The loopback OpenSSH server of ``tests/ssh`` (skipped where there is no sshd)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "ssh"))
+    from loopback_sshd import start_sshd, stop_sshd
+
+    server = start_sshd(tmp_path_factory.mktemp("sshd"))
+    try:
+        yield server
+    finally:
+        stop_sshd(server)
