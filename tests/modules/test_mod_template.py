@@ -202,3 +202,19 @@ def test_template_bad_input(project: Project) -> None:
     missing = run.result("missing template")["msg"]
     assert f"{project.root}/templates/nowhere.j2" in missing
     assert "missing required arguments: dest" in run.result("no dest")["msg"]
+
+
+def test_template_large_output_is_uploaded(project: Project) -> None:
+    project.write(
+        "templates/big.j2", "{% for i in range(count) %}line {{ i }} {{ pad }}\n{% endfor %}"
+    )
+    project.play(
+        "- {name: big, template: {src: big.j2, dest: $T/big.txt}}",
+        vars={"count": 20000, "pad": "x" * 40},
+    )
+    first = project.run()
+    assert first.status("big") == "changed", first.output
+    text = project.path("big.txt").read_text()
+    assert len(text) > 512 * 1024
+    assert text.splitlines()[-1] == f"line 19999 {'x' * 40}"
+    assert project.run().status("big") == "ok"

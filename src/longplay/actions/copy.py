@@ -19,6 +19,8 @@ Relative ``src`` paths are found as Ansible finds them: the role's
 from __future__ import annotations
 
 import base64
+import hashlib
+import io
 import os
 import stat
 from dataclasses import dataclass
@@ -71,8 +73,6 @@ class Payload:
 
     def digest(self) -> transfer.Digest:
         if self.data is not None:
-            import hashlib
-
             return transfer.Digest(
                 hashlib.sha1(self.data).hexdigest(),
                 hashlib.md5(self.data, usedforsecurity=False).hexdigest(),
@@ -212,9 +212,7 @@ async def _send_large(
         return await ctx.run_module("copy", remote)
 
 
-def _reader(payload: Payload) -> Any:
-    import io
-
+def _reader(payload: Payload) -> io.BytesIO:
     return io.BytesIO(payload.read())
 
 
