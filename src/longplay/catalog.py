@@ -96,9 +96,13 @@ class ModuleInfo:
 
 
 def canonical(name: str) -> str:
+    """The short name: builtin prefixes and any ``namespace.collection.`` dropped."""
     for prefix in _PREFIXES:
         if name.startswith(prefix):
             return name[len(prefix) :]
+    parts = name.split(".")
+    if len(parts) == 3 and all(parts):
+        return parts[2]  # community.general.archive -> archive
     return name
 
 

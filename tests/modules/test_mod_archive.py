@@ -146,11 +146,6 @@ def test_archive_and_unarchive_bad_input(project: Project) -> None:
     assert list(project.path("dest").iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="catalog: community.general.archive is not accepted as a name for archive "
-    "(_PREFIXES only strips ansible.builtin./ansible.legacy./longplay.builtin.)",
-)
 def test_archive_under_its_collection_name(project: Project) -> None:
     _release(project)
     project.play("- {name: pack, community.general.archive: {path: $T/release, dest: $T/r.tgz}}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
 from modtools import Project, mode_of, tree
 
 PLAY = """
@@ -57,11 +56,6 @@ def test_file_check_mode_changes_nothing(project: Project) -> None:
     assert tree(project.root) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agent file module: state=touch in check mode fails ('no such directory') when "
-    "the parent is a directory the same run would create; Ansible reports changed",
-)
 def test_file_touch_in_check_mode_under_a_new_directory(project: Project) -> None:
     project.play(
         """

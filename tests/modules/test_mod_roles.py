@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from modtools import Project, tree
 
 COUNTER = """\
@@ -100,12 +99,6 @@ def test_role_layout_end_to_end(project: Project) -> None:
     assert handlers == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="roles: meta/main.yml dependencies are searched only under the depending role's "
-    "directory (roles/web/roles, roles/web), not the playbook's roles/ path, so a sibling "
-    "role in roles/ is 'not found' (Ansible finds it)",
-)
 def test_role_meta_dependency_runs_first(project: Project) -> None:
     _role_project(project)
     project.write("roles/web/meta/main.yml", "dependencies:\n  - role: common\n")

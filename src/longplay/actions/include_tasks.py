@@ -47,7 +47,10 @@ def _context(ctx: ActionContext) -> Any:
     from longplay.playbook.parser import ParseContext
 
     return ParseContext(
-        basedir=ctx.task.basedir, role=ctx.task.role, library_dirs=ctx.task.library_dirs
+        basedir=ctx.task.basedir,
+        role=ctx.task.role,
+        library_dirs=ctx.task.library_dirs,
+        playbook_dir=ctx.task.play.basedir,
     )
 
 

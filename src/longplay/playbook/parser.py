@@ -40,6 +40,8 @@ class ParseContext:
     stack: tuple[str, ...] = field(default_factory=tuple)
     #: problems worth a warning but not an error (shared by nested contexts)
     warnings: list[str] = field(default_factory=list)
+    #: the playbook's directory: roles are also looked for beside it
+    playbook_dir: str | None = None
 
 
 # --- values -----------------------------------------------------------------

@@ -25,8 +25,14 @@ if TYPE_CHECKING:
 _MAIN_NAMES = ("main.yml", "main.yaml", "main")
 
 
-def role_search_paths(basedir: str) -> list[str]:
+def role_search_paths(basedir: str, playbook_dir: str | None = None) -> list[str]:
+    """Where roles are looked for: beside the including file (and, from inside a
+    role, among its sibling roles), beside the playbook, then ANSIBLE_ROLES_PATH."""
     paths = [os.path.join(basedir, "roles"), basedir]
+    if os.path.basename(os.path.dirname(basedir)) == "roles":
+        paths.append(os.path.dirname(basedir))
+    if playbook_dir and playbook_dir != basedir:
+        paths += [os.path.join(playbook_dir, "roles"), playbook_dir]
     env = os.environ.get("ANSIBLE_ROLES_PATH", "")
     paths += [os.path.expanduser(p) for p in env.split(os.pathsep) if p]
     paths += [
@@ -37,10 +43,12 @@ def role_search_paths(basedir: str) -> list[str]:
     return paths
 
 
-def find_role(name: str, basedir: str, origin: Origin | None) -> str:
+def find_role(
+    name: str, basedir: str, origin: Origin | None, playbook_dir: str | None = None
+) -> str:
     if os.sep in name and os.path.isdir(os.path.join(basedir, name)):
         return os.path.abspath(os.path.join(basedir, name))
-    searched = role_search_paths(basedir)
+    searched = role_search_paths(basedir, playbook_dir)
     for directory in searched:
         candidate = os.path.join(directory, name)
         if os.path.isdir(candidate):
@@ -78,8 +86,9 @@ def load_role(
     origin: Origin | None,
     vars_from: str = "main",
     defaults_from: str = "main",
+    playbook_dir: str | None = None,
 ) -> Role:
-    path = find_role(name, basedir, origin)
+    path = find_role(name, basedir, origin, playbook_dir)
     defaults, defaults_path = _load_part(path, "defaults", defaults_from)
     role_vars, vars_path = _load_part(path, "vars", vars_from)
     return Role(
@@ -172,7 +181,7 @@ def expand_role(
     """The role's dependencies' blocks followed by its own."""
     if is_template(name):
         raise ParseError("a role name in 'roles:' cannot be a template", origin)
-    role = load_role(name, params, ctx.basedir, origin, vars_from, defaults_from)
+    role = load_role(name, params, ctx.basedir, origin, vars_from, defaults_from, ctx.playbook_dir)
     identity = (role.path, repr(sorted(params.items())) + tasks_from)
     if identity in seen:
         return []

@@ -205,13 +205,15 @@ def _recurse(path: str, args: Dict[str, Any], ctx: Any) -> bool:
 def _touch(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff) -> Dict[str, Any]:
     target, kind = _target(path, previous, args["follow"])
     if kind == "absent":
+        if ctx.check_mode:
+            # The directory may be created by an earlier task of this same
+            # (checked) run; predict the change as Ansible does.
+            return {"dest": path, "state": "absent", "changed": True}
         if not os.path.isdir(os.path.dirname(os.path.abspath(target)) or "."):
             raise ModuleFailed(
                 f"Error, could not touch target: no such directory: {os.path.dirname(target)}",
                 path=path,
             )
-        if ctx.check_mode:
-            return {"dest": path, "state": "absent", "changed": True}
         with open(target, "ab"):
             pass
         _set_attributes(target, args, ctx, diff)
