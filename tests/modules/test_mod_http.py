@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from modtools import LoopbackServer, Project, mode_of
 
 
@@ -170,3 +171,28 @@ def test_uri_check_mode_and_bad_input(project: Project, http_server: LoopbackSer
     assert "Status code was 500" in wrong["msg"]
     assert "value of body_format must be one of" in run.result("bad body format")["msg"]
     assert "Request failed" in run.result("refused")["msg"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="templating: in a bare condition (assert that/when) a string literal's escape "
+    "'\\n' stays a backslash and an n (Templar.evaluate wraps the condition in {{ }} and "
+    "_escape_backslashes doubles it); Ansible compares with a newline",
+)
+def test_uri_content_compared_with_an_escaped_newline(
+    project: Project, http_server: LoopbackServer
+) -> None:
+    (http_server.root / "page.html").write_text("<p>hi</p>\n")
+    project.play(
+        f"""
+        - name: page
+          uri: {{url: "{http_server.url}/page.html", return_content: true}}
+          register: page
+        - name: check
+          assert:
+            that:
+              - page.content == "<p>hi</p>\\n"
+        """
+    )
+    run = project.run()
+    assert run.status("check") == "ok", run.output
