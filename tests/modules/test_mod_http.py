@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-import pytest
 from modtools import LoopbackServer, Project, mode_of
 
 
@@ -173,12 +172,6 @@ def test_uri_check_mode_and_bad_input(project: Project, http_server: LoopbackSer
     assert "Request failed" in run.result("refused")["msg"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templating: in a bare condition (assert that/when) a string literal's escape "
-    "'\\n' stays a backslash and an n (Templar.evaluate wraps the condition in {{ }} and "
-    "_escape_backslashes doubles it); Ansible compares with a newline",
-)
 def test_uri_content_compared_with_an_escaped_newline(
     project: Project, http_server: LoopbackServer
 ) -> None:

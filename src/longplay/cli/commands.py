@@ -59,7 +59,7 @@ def make_output(options: dict[str, Any], adhoc: bool = False) -> Output:
     if options.get("json_output"):
         from longplay.output.jsonl import JsonOutput
 
-        return JsonOutput()
+        return JsonOutput(verbosity=options.get("verbosity", 0))
     force = os.environ.get("LONGPLAY_FORCE_COLOR") or os.environ.get("ANSIBLE_FORCE_COLOR")
     if adhoc:
         from longplay.cli.adhoc import AdhocOutput

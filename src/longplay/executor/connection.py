@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from longplay.transport.base import RawResult, Transport, Unreachable
+from longplay.transport.base import ConnectionLost, RawResult, Transport, Unreachable
 from longplay.transport.become import BecomeSpec, BecomeTransport
 from longplay.transport.client import AgentClient, AgentLost, EventHandler
 from longplay.transport.discovery import AUTO_PYTHON
@@ -41,6 +41,10 @@ def make_transport(host_name: str, variables: Mapping[str, Any]) -> Transport:
     )
 
 
+#: Agent operations that may be sent again after a lost connection.
+REPEATABLE_OPS = frozenset({"job_watch", "job_prepare", "job_list", "get"})
+
+
 class HostConnection:
     """A host's transport plus its agents, started lazily and kept for the run."""
 
@@ -55,7 +59,6 @@ class HostConnection:
         self._lock = asyncio.Lock()
         self._log = log
         self.python: str | None = None
-        self.reconnects = 0
         self._jobs_prepared = False
 
     async def transport(self) -> Transport:
@@ -91,6 +94,9 @@ class HostConnection:
             client = self._agents.get(key)
             if client is not None and client.alive:
                 return client
+            if client is not None and self.kind != "local":
+                # The agent went away since the last task: start over on a new connection.
+                await self._reset()
             transport = await self.transport()
             if key and become is not None:
                 transport = BecomeTransport(transport, become)
@@ -108,19 +114,28 @@ class HostConnection:
         on_event: EventHandler | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
-        """Send one request to the (become) agent; reconnect once if the agent was lost."""
+        """Send one request to the (become) agent.
+
+        A connection found dead before the request is sent is re-established
+        once. A request lost in flight is sent again only when repeating it is
+        harmless (watching a job: jobs run detached, so the job is simply
+        watched again); a task that may have run is reported unreachable.
+        """
         if self._log is not None:
             self._log(f"<{self.name}> {op}: {_describe(fields)}")
-        try:
-            client = await self.agent(become)
-            return await client.request(op, on_event=on_event, **fields)
-        except AgentLost as lost:
-            if self.kind == "local" or self.reconnects >= 1:
-                raise Unreachable(f"lost the agent on {self.name}: {lost}")
-            self.reconnects += 1
-            await self._reset()
-            client = await self.agent(become)
-            return await client.request(op, on_event=on_event, **fields)
+        for attempt in (1, 2):
+            try:
+                client = await self.agent(become)
+                return await client.request(op, on_event=on_event, **fields)
+            except (AgentLost, ConnectionLost) as lost:
+                in_flight = isinstance(lost, AgentLost) and op not in REPEATABLE_OPS
+                if self.kind == "local" or attempt == 2 or in_flight:
+                    await self._reset()
+                    raise Unreachable(f"lost the connection to {self.name}: {lost}")
+                if self._log is not None:
+                    self._log(f"<{self.name}> connection lost ({lost}); reconnecting")
+                await self._reset()
+        raise AssertionError("unreachable")
 
     async def _reset(self) -> None:
         for client in self._agents.values():

@@ -25,8 +25,9 @@ def task_fields(task: Task) -> dict[str, Any]:
 
 
 class JsonOutput(Output):
-    def __init__(self, stream: TextIO | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, verbosity: int = 0) -> None:
         self.stream = stream or sys.stdout
+        self.verbosity = verbosity
 
     def _emit(self, event: str, **fields: Any) -> None:
         record = {"event": event, "time": round(time.time(), 3), **fields}
@@ -75,6 +76,10 @@ class JsonOutput(Output):
 
     def async_progress(self, host: str, task: Task, event: dict[str, Any]) -> None:
         self._emit("async_progress", host=host, progress=event, **task_fields(task))
+
+    def debug(self, level: int, message: str) -> None:
+        if self.verbosity >= level:
+            self._emit("debug", level=level, message=message)
 
     def warning(self, message: str) -> None:
         self._emit("warning", message=message)

@@ -172,13 +172,13 @@ def _lone_expression(tree: jinja2.nodes.Template) -> jinja2.nodes.Expr | None:
 
 
 @lru_cache(maxsize=4096)
-def _compile(source: str) -> tuple[jinja2.Template, bool]:
+def _compile(source: str, literal_backslashes: bool = True) -> tuple[jinja2.Template, bool]:
     """Compile a template; a lone ``{{ expr }}`` becomes an assignment so its
     value comes back native (output nodes would fold constants to text).
     Returns (template, is_expression)."""
     env = environment()
     try:
-        tree = env.parse(_escape_backslashes(source, env))
+        tree = env.parse(_escape_backslashes(source, env) if literal_backslashes else source)
         expression = _lone_expression(tree)
         if expression is not None:
             body = [jinja2.nodes.Assign(jinja2.nodes.Name(_RESULT, "store"), expression, lineno=1)]
@@ -290,8 +290,8 @@ class Templar:
             return [self.template(item) for item in value]
         return value
 
-    def _render(self, source: str) -> Any:
-        template, is_expression = _compile(source)
+    def _render(self, source: str, literal_backslashes: bool = True) -> Any:
+        template, is_expression = _compile(source, literal_backslashes)
         context: Context = template.new_context(self.variables, shared=True)  # type: ignore[arg-type]
         try:
             if is_expression:
@@ -324,8 +324,12 @@ class Templar:
         return self._render(source)
 
     def evaluate(self, expression: str) -> Any:
-        """The native value of a bare expression (no braces)."""
-        return self._render("{{ " + expression + " }}")
+        """The native value of a bare expression (no braces).
+
+        Unlike ``{{ }}`` templates, a bare expression's string literals keep
+        Jinja's escapes (``"a\\n"`` is a newline), as in Ansible.
+        """
+        return self._render("{{ " + expression + " }}", literal_backslashes=False)
 
     def condition(self, condition: Any) -> bool:
         """Evaluate one conditional the way Ansible does."""

@@ -23,6 +23,10 @@ class Unreachable(Exception):
         self.reason = reason
 
 
+class ConnectionLost(Unreachable):
+    """An established connection dropped; the caller may reconnect once and retry."""
+
+
 class ByteStream(Protocol):
     """A bidirectional byte pipe to a running process (the agent)."""
 

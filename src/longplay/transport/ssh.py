@@ -30,7 +30,7 @@ from typing import Any, cast
 
 import asyncssh
 
-from longplay.transport.base import ByteStream, RawResult, Transport, Unreachable
+from longplay.transport.base import ByteStream, ConnectionLost, RawResult, Transport, Unreachable
 from longplay.transport.become import PasswordHandshake, env_prefix
 from longplay.transport.discovery import expand_auto_python
 
@@ -49,7 +49,7 @@ if logging.getLogger("asyncssh").level == logging.NOTSET:
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
 
 
-class SSHConnectionLost(Unreachable):
+class SSHConnectionLost(ConnectionLost):
     """The connection dropped (or was never up) when a channel was needed.
 
     The executor may :meth:`SSHTransport.reconnect` once and retry.
