@@ -22,13 +22,13 @@ demo: $(BIN)/longplay
 
 test: $(VENV)/.test-deps
 	./scripts/ensure-test-deps
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest -n auto
 
 lint: $(VENV)/.test-deps
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 bench: $(BIN)/longplay

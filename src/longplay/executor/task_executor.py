@@ -75,7 +75,7 @@ class TaskExecutor:
         try:
             if self.task.loop_keyword:
                 return await self._run_loop(variables)
-            return await self._run_item(variables, None)
+            return await self._run_item(variables)
         except Unreachable as exc:
             return {"unreachable": True, "changed": False, "msg": exc.reason}
         except LongplayError as exc:
@@ -135,30 +135,32 @@ class TaskExecutor:
                     items, index, bool(control.get("extended_allitems", True))
                 )
             item_vars = variables.child(extra)
-            result = await self._run_item(item_vars, item)
+            result = await self._run_item(item_vars)
             result[loop_var] = item
             result["ansible_loop_var"] = loop_var
             if index_var:
                 result[str(index_var)] = index
                 result["ansible_index_var"] = str(index_var)
-            label = self._label(item_vars, control, item)
+            label = self._label(item_vars, item)
             self.output.item_result(self.host.name, self.task, res.public(result), label)
             results.append(result)
             if pause and index < len(items) - 1:
                 await asyncio.sleep(pause)
         return res.loop_result(results)
 
-    def _label(self, variables: Variables, control: dict[str, Any], item: Any) -> Any:
-        if "label" in self.task.keywords.get("loop_control", {}):
-            try:
-                return variables.templar.template(self.task.keywords["loop_control"]["label"])
-            except LongplayError:
-                return item
-        return item
+    def _label(self, variables: Variables, item: Any) -> Any:
+        """What the output shows for an item: ``loop_control.label`` or the item."""
+        control = self.task.keywords.get("loop_control") or {}
+        if "label" not in control:
+            return item
+        try:
+            return variables.templar.template(control["label"])
+        except LongplayError:
+            return item
 
     # --- one iteration -------------------------------------------------------
 
-    async def _run_item(self, variables: Variables, item: Any) -> dict[str, Any]:
+    async def _run_item(self, variables: Variables) -> dict[str, Any]:
         conditions = self.task.conditions()
         try:
             for condition in conditions:
