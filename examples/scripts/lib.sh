@@ -1,6 +1,6 @@
 # Sourced by the stand-in scripts: print progress lines while "working".
-# STEP_DELAY (seconds per step, default 0.3) keeps the examples fast.
-STEP_DELAY="${STEP_DELAY:-0.3}"
+# STEP_DELAY (seconds per step, default 0.2) keeps the examples fast.
+STEP_DELAY="${STEP_DELAY:-0.2}"
 
 # work LABEL STEPS: print "LABEL: step i/STEPS" lines, sleeping between them.
 work() {
