@@ -21,7 +21,23 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BENCH_DIR = REPO / ".bench"
-LONGPLAY_BIN = Path(sys.executable).parent / "longplay"
+
+
+def _longplay_bin() -> Path:
+    """longplay beside the running interpreter (``.venv/bin/python bench/run.py``), else the venv's."""
+    for candidate in (
+        Path(sys.executable).parent / "longplay",
+        REPO / ".venv" / "bin" / "longplay",
+    ):
+        if candidate.exists():
+            return candidate
+    found = shutil.which("longplay")
+    if found is None:
+        raise SystemExit("bench: longplay is not installed; run `make demo` or `pip install -e .`")
+    return Path(found)
+
+
+LONGPLAY_BIN = _longplay_bin()
 
 #: What the reference environment gets; pins can be given on the command line.
 REFERENCE_PACKAGES = ("ansible-core", "mitogen")
