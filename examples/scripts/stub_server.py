@@ -42,7 +42,7 @@ def main() -> None:
     last_request = [time.monotonic()]
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             with (root / "access.log").open("a") as log:
                 log.write(f"{self.command} {self.path}\n")
 

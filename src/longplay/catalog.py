@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 
 from longplay.actions.base import ActionSpec
+from longplay.actions.base import find as find_action
 from longplay.actions.base import load_all as load_actions
 from longplay.agent.registry import ModuleSpec
 from longplay.agent.registry import find as find_module
@@ -80,6 +81,12 @@ REFUSED = frozenset(
 )
 
 
+#: Actions whose result is more tasks, run right after them for the host.
+DYNAMIC_INCLUDES = frozenset({"include_tasks", "include_role"})
+#: Task names the parser expands in place before anything runs.
+STATIC_IMPORTS = frozenset({"import_tasks", "import_role"})
+
+
 @dataclass(frozen=True)
 class ModuleInfo:
     """What the parser and executor need to know about a resolved action name."""
@@ -117,11 +124,21 @@ def _command_line_options(spec: ModuleSpec) -> frozenset[str] | None:
 def resolve(name: str, library_dirs: tuple[str, ...] = ()) -> ModuleInfo | None:
     """Resolve an action name as written in a task; None when unknown."""
     short = canonical(name)
-    actions = load_actions()
-    if short in actions:
-        spec = actions[short]
+    spec = find_action(short)
+    if spec is not None:
         raw_options = frozenset(spec.options or ()) - {"_raw_params"} if spec.free_form else None
-        return ModuleInfo(short, "action", spec.free_form, raw_options, spec.async_ok, action=spec)
+        # An action that shadows a target module (copy, unarchive) may run
+        # async: the job runs the module on the host.
+        shadowed = find_module(short)
+        return ModuleInfo(
+            short,
+            "action",
+            spec.free_form,
+            raw_options,
+            spec.async_ok or shadowed is not None,
+            action=spec,
+            module=shadowed,
+        )
     module = find_module(short)
     if module is not None:
         return ModuleInfo(

@@ -32,14 +32,6 @@ GROUPS = {
 
 CHECK_TASK = "Check the results"
 
-RUN_ONCE_RACE = (
-    "run_once does not always run on the first host of the batch: when the first host "
-    "is the last to reach the task, another host runs it (scheduler.turn lets the woken "
-    "hosts go first). Here 'Run database migrations' (run_once) may start the job on "
-    "node4 and 'Wait for migration' (run_once) ask node3 for it: 'could not find job'. "
-    "Deterministic reproduction: test_known_gaps.py::test_run_once_runs_on_first_host"
-)
-
 
 @dataclass(frozen=True)
 class Example:
@@ -61,16 +53,7 @@ EXAMPLE_LIST = [
     Example("fix-async-errors/async-recovery.yml", "all"),
     Example("fix-async-errors/async-monitoring.yml", "all"),
     Example("fix-async-errors/fire-and-forget.yml", "all"),
-    Example(
-        "fix-async-errors/async-collections.yml",
-        "all",
-        xfail=(
-            "unarchive with remote_src: yes refuses async at parse time (exit 4): "
-            "\"The 'unarchive' action does not support async: it runs on the controller.\" "
-            "(ansible-core 2.19 fails the task at run time too: 'This action "
-            "(ansible.builtin.unarchive) does not support async.')"
-        ),
-    ),
+    Example("fix-async-errors/async-collections.yml", "all"),
     Example("fix-async-errors/debug-async.yml", "all"),
     Example("fix-async-errors/longplay-additions.yml", "all"),
     # seed 001: async task fails (timeouts, job not found)
@@ -86,7 +69,7 @@ EXAMPLE_LIST = [
     Example("long-running-tasks/fire-and-forget.yml", "app_servers"),
     Example("long-running-tasks/parallel-backups.yml", "databases"),
     Example("long-running-tasks/package-updates.yml", "all"),
-    Example("long-running-tasks/multiple-independent.yml", "app_servers", flaky=RUN_ONCE_RACE),
+    Example("long-running-tasks/multiple-independent.yml", "app_servers"),
     Example("long-running-tasks/error-handling.yml", "app_servers"),
     Example("long-running-tasks/async-loops.yml", "localhost"),
     Example("long-running-tasks/limitations.yml", "localhost"),
@@ -98,32 +81,12 @@ EXAMPLE_LIST = [
     Example("wait-for-async/inspect-status.yml", "all"),
     Example("wait-for-async/multi-async-wait.yml", "all"),
     Example("wait-for-async/async-loop-wait.yml", "data_servers"),
-    Example(
-        "wait-for-async/async-error-handling.yml",
-        "all",
-        xfail=(
-            "until + failed_when: false: when the retries run out (the migration that "
-            "hangs on the last host), longplay fails the task ('fatal: [node6]: FAILED!', "
-            "result has failed_when_result: false) and the host leaves the play; "
-            "ansible-core 2.19 applies failed_when after the retries and the task is ok, "
-            "so the seed's 'Handle migration timeout' block runs"
-        ),
-    ),
+    Example("wait-for-async/async-error-handling.yml", "all"),
     Example("wait-for-async/async-cleanup.yml", "all"),
     Example("wait-for-async/rolling-async-deploy.yml", "webservers"),
     Example("wait-for-async/longplay-additions.yml", "all"),
     # seed 004: Asynchronous Tasks in Ansible
-    Example(
-        "async-mode/migration.yml",
-        "databases",
-        xfail=(
-            "registered results of successful tasks have no 'failed' key (ansible-core "
-            "always registers failed: false), so the seed's `when: migration_result.failed` "
-            "on a running job's async_status result fails: \"The conditional check "
-            "'migration_result.failed' failed. ... object of type 'dict' has no attribute "
-            "'failed'\""
-        ),
-    ),
+    Example("async-mode/migration.yml", "databases"),
     Example("async-mode/resilient.yml", "localhost"),
     Example("async-mode/longplay-additions.yml", "databases"),
 ]
@@ -196,18 +159,6 @@ def test_refused_example(path: str, longplay: Callable[..., Any], tmp_path: Path
     assert "TASK [" not in run.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "check mode: longplay skips an async command with a bare result "
-        "{skipped: true, skip_reason: 'check mode and async cannot be used on same task.'} "
-        "and no finished/rc/stdout/ansible_job_id; ansible-core 2.19 runs the command "
-        "module in check mode and returns skipped with finished: true, rc: 0, stdout: '', "
-        "msg 'Command would have run if not in check mode'. So the seed's next task "
-        "(when: migration_result.finished == 1) fails: \"object of type 'dict' has no "
-        "attribute 'finished'\""
-    ),
-)
 def test_check_mode_skips_the_migration(longplay: Callable[..., Any], tmp_path: Path) -> None:
     """Seed 001 "Verifying the Fix": ``--check`` runs nothing async."""
     run = run_example(longplay, "async-task-failures/migration.yml", tmp_path, "--check")

@@ -12,21 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 
 def _run(longplay: Callable[..., Any], tmp_path: Path, *args: str) -> Any:
     return longplay("run", *args, "--json", cwd=tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "run_once runs on whichever host is released first, not on the first host of "
-        "the batch: when h1 is the last to reach the task, h2 runs it "
-        "(long-running-tasks/multiple-independent.yml: 'could not find job')"
-    ),
-)
 def test_run_once_runs_on_first_host(longplay, write, tmp_path: Path) -> None:
     write("hosts.ini", "h1 ansible_connection=local\nh2 ansible_connection=local\n")
     write(
@@ -46,14 +36,6 @@ def test_run_once_runs_on_first_host(longplay, write, tmp_path: Path) -> None:
     assert [r["host"] for r in run.results("once")] == ["h1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a condition that YAML parsed as a mapping (unquoted 'x == \"a: b\"') passes "
-        "silently; ansible-core fails: 'Conditional expressions must be strings.' "
-        "(found in long-running-tasks/basic-polling.yml's own assert, now quoted)"
-    ),
-)
 def test_non_string_condition_is_an_error(longplay, write, tmp_path: Path) -> None:
     write(
         "site.yml",
@@ -71,14 +53,6 @@ def test_non_string_condition_is_an_error(longplay, write, tmp_path: Path) -> No
     assert "Conditional expressions must be strings" in run.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a successful task's registered result has no 'failed' key (ansible-core "
-        "registers failed: false): '{{ r.failed }}' is undefined "
-        "(async-mode/migration.yml: when: migration_result.failed)"
-    ),
-)
 def test_registered_result_has_failed_false(longplay, write, tmp_path: Path) -> None:
     write(
         "site.yml",
@@ -97,14 +71,6 @@ def test_registered_result_has_failed_false(longplay, write, tmp_path: Path) -> 
     assert run.rc == 0, run.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "until + failed_when: false: when the retries run out longplay fails the task "
-        "(failed_when_result: false in the result); ansible-core reports it ok and the "
-        "host goes on (wait-for-async/async-error-handling.yml)"
-    ),
-)
 def test_until_exhausted_with_failed_when_false(longplay, write, tmp_path: Path) -> None:
     write(
         "site.yml",
@@ -128,14 +94,6 @@ def test_until_exhausted_with_failed_when_false(longplay, write, tmp_path: Path)
     assert [r["status"] for r in run.results("after")] == ["ok"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "async_wait's results lack stdout_lines/stderr_lines, which async_status "
-        "returns for the same finished job (fix-async-errors/longplay-additions.yml "
-        "uses stdout.splitlines() instead)"
-    ),
-)
 def test_async_wait_results_have_stdout_lines(longplay, write, tmp_path: Path) -> None:
     write(
         "site.yml",

@@ -59,7 +59,7 @@ def test_agent_runs_a_command_over_ssh(sshd: Sshd) -> None:
 def test_bundle_is_sent_once_then_cached(sshd: Sshd, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     digest, _ = agent_bundle()
-    bundle = cache / f"agent-{digest}.zip"
+    bundle = cache / f"agent-{digest}" / "longplay" / "agent" / "main.py"
 
     async def start_twice() -> tuple[float, float, os.stat_result]:
         transport = transport_for(sshd)

@@ -13,6 +13,7 @@ import importlib
 import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from longplay.agent.registry import ModuleSpec, Option, validate
@@ -70,6 +71,28 @@ def action(
 
 
 _loaded = False
+
+
+@lru_cache(maxsize=1)
+def _files() -> frozenset[str]:
+    from longplay import actions as package
+
+    return frozenset(info.name for info in pkgutil.iter_modules(package.__path__))
+
+
+def find(name: str) -> ActionSpec | None:
+    """The action called ``name``, importing only its file.
+
+    An action lives in the file of its name (``assert`` in ``assert_.py``,
+    since ``assert`` is a keyword), so resolving ``command`` imports no
+    action at all and a run loads only the actions its playbook uses.
+    """
+    if name not in ACTIONS:
+        for stem in (name, f"{name}_"):
+            if stem in _files():
+                importlib.import_module(f"longplay.actions.{stem}")
+                break
+    return ACTIONS.get(name)
 
 
 def load_all() -> dict[str, ActionSpec]:

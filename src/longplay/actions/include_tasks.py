@@ -1,4 +1,4 @@
-"""include_tasks and include_role: load more tasks when the task runs.
+"""include_tasks: load more tasks when the task runs.
 
 The included tasks are parsed now (errors name their file and line) and
 handed to the executor, which runs them for this host right after the
@@ -16,7 +16,7 @@ from longplay.executor.context import ActionContext
 from longplay.playbook.model import Block, Node
 
 
-def _wrapper(ctx: ActionContext) -> Block:
+def wrapper_block(ctx: ActionContext) -> Block:
     """A block carrying the include's loop variable (and ``apply`` keywords)."""
     task = ctx.task
     control = task.keywords.get("loop_control") or {}
@@ -43,7 +43,7 @@ def _wrapper(ctx: ActionContext) -> Block:
     return block
 
 
-def _context(ctx: ActionContext) -> Any:
+def parse_context(ctx: ActionContext) -> Any:
     from longplay.playbook.parser import ParseContext
 
     return ParseContext(
@@ -58,7 +58,6 @@ def _context(ctx: ActionContext) -> Any:
     "include_tasks",
     options={"file": Option(), "_raw_params": Option(), "apply": Option(type="dict")},
     free_form="_raw_params",
-    aliases=("include",),
 )
 async def include_tasks(ctx: ActionContext) -> dict[str, Any]:
     """Parse the task file and return its tasks for the executor to run."""
@@ -67,54 +66,14 @@ async def include_tasks(ctx: ActionContext) -> dict[str, Any]:
     target = ctx.args.get("file") or ctx.args.get("_raw_params")
     if not target:
         return {"failed": True, "msg": "No file specified for include_tasks"}
-    parse_ctx = _context(ctx)
+    parse_ctx = parse_context(ctx)
     path = resolve_tasks_path(str(target), parse_ctx)
     if not os.path.isfile(path):
         return {
             "failed": True,
             "msg": f"Could not find or access '{target}' (looked in {os.path.dirname(path)})",
         }
-    block = _wrapper(ctx)
+    block = wrapper_block(ctx)
     block.block = load_task_file(path, block, parse_ctx, (*block.position, 0), ctx.task.origin)
     nodes: list[Node] = [block]
     return {"changed": False, "include": path, "_longplay_include": nodes}
-
-
-@action(
-    "include_role",
-    options={
-        "name": Option(required=True),
-        "tasks_from": Option(default="main"),
-        "vars_from": Option(default="main"),
-        "defaults_from": Option(default="main"),
-        "handlers_from": Option(default="main"),
-        "apply": Option(type="dict"),
-        "public": Option(type="bool", default=False),
-        "allow_duplicates": Option(type="bool", default=True),
-        "rolespec_validate": Option(type="bool", default=True),
-    },
-)
-async def include_role(ctx: ActionContext) -> dict[str, Any]:
-    """Load the role now and return its tasks for the executor to run."""
-    from longplay.playbook.roles import expand_role
-
-    block = _wrapper(ctx)
-    blocks = expand_role(
-        str(ctx.args["name"]),
-        {},
-        {},
-        block,
-        _context(ctx),
-        (*block.position, 0),
-        ctx.task.origin,
-        set(),
-        tasks_from=str(ctx.args["tasks_from"]),
-        vars_from=str(ctx.args["vars_from"]),
-        defaults_from=str(ctx.args["defaults_from"]),
-    )
-    block.block = list(blocks)
-    play = ctx.task.play
-    for role_block in blocks:
-        if role_block.role is not None:
-            play.handlers.extend(h for h in role_block.role.handlers if h not in play.handlers)
-    return {"changed": False, "include": ctx.args["name"], "_longplay_include": [block]}

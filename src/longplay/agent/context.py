@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import tempfile
 import threading
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -99,6 +98,8 @@ class ModuleContext:
         return process.returncode, decode_output(out), decode_output(err)
 
     def make_temp_dir(self) -> str:
+        import tempfile  # rarely needed: keep it out of the agent's start-up
+
         return tempfile.mkdtemp(prefix="longplay-")
 
 

@@ -20,7 +20,7 @@ import traceback
 from typing import Any, BinaryIO, Callable, Dict
 
 from longplay import __version__
-from longplay.agent import jobs, protocol
+from longplay.agent import protocol
 from longplay.agent.context import ModuleContext, stop_foreground_commands
 from longplay.agent.execute import execute_module
 
@@ -74,15 +74,27 @@ def op_get(request: Dict[str, Any], emit: Callable[[Dict[str, Any]], None]) -> D
     return {"data": base64.b64encode(data).decode("ascii"), "eof": len(data) < size}
 
 
+def _job_op(name: str) -> Handler:
+    """An async-job op, imported on first use: plays without async never load it."""
+
+    def handler(request: Dict[str, Any], emit: Callable[[Dict[str, Any]], None]) -> Dict[str, Any]:
+        from longplay.agent import jobs
+
+        result: Dict[str, Any] = getattr(jobs, name)(request, emit)
+        return result
+
+    return handler
+
+
 OPS: Dict[str, Handler] = {
     "run": op_run,
     "put": op_put,
     "get": op_get,
     # async jobs (see longplay.agent.jobs)
-    "job_prepare": jobs.op_job_prepare,
-    "job_start": jobs.op_job_start,
-    "job_watch": jobs.op_job_watch,
-    "job_list": jobs.op_job_list,
+    "job_prepare": _job_op("op_job_prepare"),
+    "job_start": _job_op("op_job_start"),
+    "job_watch": _job_op("op_job_watch"),
+    "job_list": _job_op("op_job_list"),
 }
 
 

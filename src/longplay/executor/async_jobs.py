@@ -26,16 +26,17 @@ def timeout_message(seconds: int) -> str:
 async def run_async(
     executor: TaskExecutor, ctx: ActionContext, info: catalog.ModuleInfo
 ) -> dict[str, Any]:
-    if info.kind == "action" or not info.async_ok:
+    if not info.async_ok:
         return res.failed_result(f"The '{info.name}' action does not support async.")
-    if ctx.check_mode:
-        return res.skipped_result("check mode and async cannot be used on same task.")
+    # The job runs the target module itself (for an action that shadows a
+    # module, such as unarchive with remote_src, without the controller's
+    # half). In check mode the module runs in check mode, as in Ansible.
     launch = await ctx.request(
         "job_start",
         module=info.name,
         args=ctx.args,
         environment=ctx.environment,
-        check=False,
+        check=ctx.check_mode,
         diff=ctx.diff,
         extra=ctx.extra,
         async_dir=ctx.extra.get("async_dir"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.executor import results as res
 from longplay.executor.scheduler import Strategy
 from longplay.executor.task_executor import TaskExecutor
@@ -19,10 +20,6 @@ from longplay.playbook.model import Block, Node, Task
 if TYPE_CHECKING:
     from longplay.executor.play_runner import PlayState
     from longplay.inventory import Host
-
-
-#: actions whose result is more tasks; each included file counts as one "ok"
-INCLUDE_ACTIONS = ("include_tasks", "include_role", "include")
 
 
 class TaskFailed(Exception):
@@ -154,7 +151,8 @@ class HostRunner:
             self.run.variables.set_facts(self.host.name, result["ansible_facts"])
         if task.action == "meta" and not result.get("failed"):
             pass  # flow control is not a result: Ansible leaves it out of the recap
-        elif task.action in INCLUDE_ACTIONS and task.loop_keyword:
+        elif task.action in DYNAMIC_INCLUDES and task.loop_keyword:
+            # each included file counts as one "ok", as in Ansible
             for item in result.get("results", []):
                 self.run.stats.record(self.host.name, item, ignored)
         else:

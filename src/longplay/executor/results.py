@@ -37,6 +37,9 @@ def add_lines(result: dict[str, Any]) -> dict[str, Any]:
         value = result.get(key)
         if isinstance(value, str) and f"{key}_lines" not in result:
             result[f"{key}_lines"] = value.splitlines()
+    for item in result.get("results") or ():
+        if isinstance(item, dict):
+            add_lines(item)  # async_wait returns whole job results
     return result
 
 

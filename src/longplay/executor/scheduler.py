@@ -60,16 +60,17 @@ class Lockstep(Strategy):
         self._active = set(hosts)
         self._waiting: dict[str, tuple[Task, asyncio.Future[bool]]] = {}
         self._running: set[str] = set()
+        self._group_first: str | None = None
 
     async def turn(self, host: str, task: Task) -> bool:
         self._running.discard(host)
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting[host] = (task, future)
-        released_here = self._release()
+        self._release()
         proceed = await future
-        if released_here:
-            # Let the hosts woken by this release start first, so a group runs
-            # in inventory order (run_once picks the first host, as in Ansible).
+        if proceed and host != self._group_first:
+            # Let the group's first host start first, whoever released the
+            # group: run_once then runs on it, as in Ansible.
             await asyncio.sleep(0)
         return proceed
 
@@ -95,6 +96,7 @@ class Lockstep(Strategy):
             (h for h, (t, _) in self._waiting.items() if t is first), key=self._order.__getitem__
         )
         self._announce(first, group)
+        self._group_first = group[0]
         for host in group:
             _, future = self._waiting.pop(host)
             self._running.add(host)

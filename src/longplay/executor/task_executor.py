@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
 from longplay.actions.base import ActionSpec
-from longplay.actions.base import load_all as load_actions
 from longplay.errors import LongplayError, TemplateError, UndefinedError
 from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
@@ -195,7 +194,8 @@ class TaskExecutor:
             if self._until_met(until, result, variables, register):
                 return result
             if attempt > retries:
-                result["failed"] = True
+                if "failed_when_result" not in result:
+                    result["failed"] = True  # failed_when, when given, has the last word
                 result["attempts"] = max(1, retries)
                 return result
             self.output.retrying(self.host.name, self.task, retries - attempt + 1, result)
@@ -356,7 +356,8 @@ class TaskExecutor:
             if ctx.async_seconds > 0:
                 result = await self._run_async(ctx, info)
             elif info.kind == "action":
-                result = await self._run_controller_action(ctx, load_actions()[info.name])
+                assert info.action is not None
+                result = await self._run_controller_action(ctx, info.action)
             elif info.kind == "custom":
                 from longplay.actions.custom import run_custom_module
 
@@ -369,6 +370,7 @@ class TaskExecutor:
             result = res.failed_result(f"the agent on {ctx.connection.name} failed: {exc}")
         except LongplayError as exc:
             result = templating_failure(self.task, exc)
+        result.setdefault("failed", False)  # Ansible registers it for every run action
         return res.add_lines(result)
 
     async def _run_controller_action(self, ctx: ActionContext, spec: ActionSpec) -> dict[str, Any]:

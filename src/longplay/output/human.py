@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
+from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.executor import results as res
 from longplay.output.base import Output
 from longplay.output.progress import ProgressBoard, describe
@@ -195,7 +196,7 @@ class HumanOutput(Output):
             if text:
                 self.console.print(Text(text), end="\n")
         item = f" (item={label})" if label is not None else ""
-        if task.action in ("include_tasks", "include_role", "include") and status == res.OK:
+        if task.action in DYNAMIC_INCLUDES and status == res.OK:
             self._line(
                 f"included: {result.get('include')} for {name}" + (f" =>{item}" if item else ""),
                 "cyan",

@@ -23,10 +23,6 @@ from longplay.templating.templar import is_template
 _TRUE = {"yes", "on", "true", "y", "1", "t"}
 _FALSE = {"no", "off", "false", "n", "0", "f", ""}
 
-#: Task names that pull in more tasks, handled by the parser or executor.
-STATIC_IMPORTS = ("import_tasks", "import_role")
-DYNAMIC_INCLUDES = ("include_tasks", "include_role", "include")
-
 
 @dataclass
 class ParseContext:
@@ -446,7 +442,7 @@ def _module_args(
     if (
         "_raw_params" in args
         and not info.free_form
-        and info.name not in DYNAMIC_INCLUDES + STATIC_IMPORTS
+        and info.name not in catalog.DYNAMIC_INCLUDES | catalog.STATIC_IMPORTS
     ):
         if info.name in ("include_vars",):
             args["file"] = args.pop("_raw_params")
@@ -464,7 +460,7 @@ def parse_task(
     allowed = kw.keywords_for(kw.HANDLER if ctx.is_handler else kw.TASK)
     name, raw_args, key = _find_action(data, allowed, ctx)
     short = catalog.canonical(name)
-    if short in STATIC_IMPORTS:
+    if short in catalog.STATIC_IMPORTS:
         return _static_import(short, data, raw_args, parent, ctx, position, allowed)
     info = catalog.resolve(name, ctx.library_dirs)
     if info is None:

@@ -339,6 +339,11 @@ class Templar:
             return False
         if isinstance(condition, (int, float)):
             return bool(condition)
+        if isinstance(condition, (dict, list)):
+            raise TemplateError(
+                f"Conditional expressions must be strings, got {type(condition).__name__}: {condition!r}. "
+                "Quote the expression in YAML (a ': ' inside it makes a mapping)."
+            )
         text = str(condition).strip()
         if not text:
             return True

@@ -2,9 +2,13 @@
 
 The agent's code (``longplay/agent/`` plus the package's tiny
 ``__init__``) is packed into a deterministic zip whose SHA-256 names it. The
-bootstrap one-liner looks for that zip in the host's cache and only asks for
-the bytes when it is missing, so a second run starts without re-sending
-anything. The zip goes on ``sys.path`` and the agent runs from it.
+bootstrap one-liner looks for that version in the host's cache
+(``~/.cache/longplay/agent-<digest>/``) and only asks for the bytes when it
+is missing; it unpacks them there once, so later starts import plain files
+whose compiled bytecode Python keeps beside them. Nothing is re-sent and
+nothing is recompiled on a second run. The unpacked code is readable by
+other users (it is no secret), so an agent started through sudo or su as
+another user can run from the same cache.
 """
 
 from __future__ import annotations
@@ -25,32 +29,38 @@ _BOOTSTRAP = r"""
 import hashlib,os,sys
 h=%(digest)r
 d=os.path.expanduser(os.environ.get('LONGPLAY_AGENT_CACHE') or '~/.cache/longplay')
-p=os.path.join(d,'agent-'+h+'.zip')
-if not os.path.isfile(p):
+p=os.path.join(d,'agent-'+h)
+if not os.path.isdir(p):
+    import io,shutil,tempfile,zipfile
     sys.stdout.buffer.write(%(marker)r);sys.stdout.flush()
     n=int(sys.stdin.buffer.readline());b=sys.stdin.buffer.read(n)
     if hashlib.sha256(b).hexdigest()!=h:sys.stderr.write('longplay: agent bundle corrupted in transit\n');sys.exit(97)
-    os.makedirs(d,mode=0o700,exist_ok=True);t='%%s.%%d'%%(p,os.getpid())
-    with open(t,'wb') as f:f.write(b)
-    os.replace(t,p)
+    os.makedirs(d,mode=0o700,exist_ok=True);t=tempfile.mkdtemp(prefix='.agent-',dir=d)
+    zipfile.ZipFile(io.BytesIO(b)).extractall(t);os.chmod(t,0o755)
+    try:os.rename(t,p)
+    except OSError:shutil.rmtree(t,ignore_errors=True)
 sys.path.insert(0,p)
 from longplay.agent.main import main
 main()
 """
 
 
+def _agent_files() -> list[Path]:
+    return [_PACKAGE_DIR / "__init__.py", *sorted((_PACKAGE_DIR / "agent").rglob("*.py"))]
+
+
 @lru_cache(maxsize=1)
 def agent_bundle() -> tuple[str, bytes]:
-    """Return (sha256 hex digest, zip bytes) of the agent's code."""
-    files = [_PACKAGE_DIR / "__init__.py"]
-    files += sorted((_PACKAGE_DIR / "agent").rglob("*.py"))
+    """Return (sha256 hex digest, zip bytes) of the agent's code.
+
+    Stored, not deflated: building it costs a couple of milliseconds on
+    every run, while it crosses the network only once per host and version.
+    """
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for path in _agent_files():
             name = "longplay/" + path.relative_to(_PACKAGE_DIR).as_posix()
-            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
+            archive.writestr(zipfile.ZipInfo(name, date_time=_FIXED_TIME), path.read_bytes())
     data = buffer.getvalue()
     return hashlib.sha256(data).hexdigest(), data
 

@@ -100,12 +100,9 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
     if skipped is not None:
         return skipped
     if ctx.check_mode:
-        return {
-            "changed": False,
-            "skipped": True,
-            "cmd": cmd,
-            "msg": "Command would have run if not in check mode",
-        }
+        result = _not_run(cmd, "Command would have run if not in check mode", "")
+        result["skipped"] = True
+        return result
     chdir = args["chdir"]
     if chdir and not os.path.isdir(chdir):
         raise ModuleFailed(

@@ -1,0 +1,50 @@
+"""include_role: load a role when the task runs (see include_tasks for how the tasks run)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from longplay.actions.base import action
+from longplay.actions.include_tasks import parse_context, wrapper_block
+from longplay.agent.registry import Option
+from longplay.executor.context import ActionContext
+
+
+@action(
+    "include_role",
+    options={
+        "name": Option(required=True),
+        "tasks_from": Option(default="main"),
+        "vars_from": Option(default="main"),
+        "defaults_from": Option(default="main"),
+        "handlers_from": Option(default="main"),
+        "apply": Option(type="dict"),
+        "public": Option(type="bool", default=False),
+        "allow_duplicates": Option(type="bool", default=True),
+        "rolespec_validate": Option(type="bool", default=True),
+    },
+)
+async def include_role(ctx: ActionContext) -> dict[str, Any]:
+    """Load the role now and return its tasks for the executor to run."""
+    from longplay.playbook.roles import expand_role
+
+    block = wrapper_block(ctx)
+    blocks = expand_role(
+        str(ctx.args["name"]),
+        {},
+        {},
+        block,
+        parse_context(ctx),
+        (*block.position, 0),
+        ctx.task.origin,
+        set(),
+        tasks_from=str(ctx.args["tasks_from"]),
+        vars_from=str(ctx.args["vars_from"]),
+        defaults_from=str(ctx.args["defaults_from"]),
+    )
+    block.block = list(blocks)
+    play = ctx.task.play
+    for role_block in blocks:
+        if role_block.role is not None:
+            play.handlers.extend(h for h in role_block.role.handlers if h not in play.handlers)
+    return {"changed": False, "include": ctx.args["name"], "_longplay_include": [block]}
