@@ -1,9 +1,7 @@
-"""Minimal reproductions of the longplay gaps the examples ran into.
+"""Minimal reproductions of the differences from ansible-core the seed examples ran into.
 
 Each test states what ansible-core 2.19 does (checked with ansible-playbook)
-and is marked ``xfail(strict=True)`` until longplay does the same; an example
-in examples/ hit each of them (see the reasons). When one starts passing,
-remove its mark and the workaround in the example it names.
+and holds longplay to it, so the fix stays fixed.
 """
 
 from __future__ import annotations
