@@ -59,7 +59,10 @@ def run_cli(
     timeout: float = 120,
 ) -> Run:
     full_env = dict(os.environ)
-    full_env.pop("ANSIBLE_ASYNC_DIR", None)
+    # Nothing of the caller's build tool leaks in (a `make` run inside a
+    # playbook would print "make[1]: Entering directory ...").
+    for name in ("ANSIBLE_ASYNC_DIR", "MAKEFLAGS", "MAKELEVEL", "MFLAGS"):
+        full_env.pop(name, None)
     full_env["NO_COLOR"] = "1"
     full_env.update(env or {})
     process = subprocess.run(
