@@ -51,6 +51,8 @@ def banner(title: str) -> str:
 def clean(task: Task, result: dict[str, Any], verbosity: int) -> dict[str, Any]:
     """What of a result is worth printing (Ansible hides debug's bookkeeping)."""
     shown = {k: v for k, v in result.items() if not k.startswith("_") and k != "diff"}
+    if shown.get("failed") is False:
+        del shown["failed"]  # Ansible only shows "failed" when it is true
     if verbosity < 4:
         shown.pop("invocation", None)
     if task.action == "debug":
@@ -137,6 +139,8 @@ class HumanOutput(Output):
         return task.action == "debug" or (task.action == "assert" and not task.args.get("quiet"))
 
     def _verbose_result(self, task: Task, result: dict[str, Any]) -> bool:
+        if task.position == (-1,) and task.action == "setup":
+            return self.verbosity > 2  # the implicit fact gathering, as Ansible shows it
         return self.verbosity > 0 or self._always_verbose(task)
 
     def _indent(self, task: Task) -> int | None:
@@ -170,14 +174,9 @@ class HumanOutput(Output):
         status = res.status_of(result)
         name = self._host(host, task, result)
         if "results" in result and task.loop_keyword:
-            # Items were shown as they completed; only failures of the whole loop are repeated.
-            if status == res.FAILED:
-                self._line(
-                    f"fatal: [{name}]: FAILED! => {dump(clean(task, result, self.verbosity), None)}",
-                    COLORS[status],
-                )
-                if ignored:
-                    self._line("...ignoring", COLORS["ignored"])
+            # Items were shown as they completed; Ansible adds nothing but the verdict.
+            if status == res.FAILED and ignored:
+                self._line("...ignoring", COLORS["ignored"])
             elif status == res.SKIPPED and not result["results"]:
                 self._line(f"skipping: [{name}]", COLORS[status])
             return
