@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from longplay.actions.base import action
-from longplay.actions.include_tasks import parse_context, wrapper_block
+from longplay.actions.include_tasks import parse_context, shared_include, wrapper_block
 from longplay.agent.registry import Option
 from longplay.executor.context import ActionContext
+from longplay.playbook.model import Node
 
 
 @action(
@@ -28,23 +29,28 @@ async def include_role(ctx: ActionContext) -> dict[str, Any]:
     """Load the role now and return its tasks for the executor to run."""
     from longplay.playbook.roles import expand_role
 
-    block = wrapper_block(ctx)
-    blocks = expand_role(
-        str(ctx.args["name"]),
-        {},
-        {},
-        block,
-        parse_context(ctx),
-        (*block.position, 0),
-        ctx.task.origin,
-        set(),
-        tasks_from=str(ctx.args["tasks_from"]),
-        vars_from=str(ctx.args["vars_from"]),
-        defaults_from=str(ctx.args["defaults_from"]),
-    )
-    block.block = list(blocks)
-    play = ctx.task.play
-    for role_block in blocks:
-        if role_block.role is not None:
-            play.handlers.extend(h for h in role_block.role.handlers if h not in play.handlers)
-    return {"changed": False, "include": ctx.args["name"], "_longplay_include": [block]}
+    def build() -> list[Node]:
+        block = wrapper_block(ctx)
+        blocks = expand_role(
+            str(ctx.args["name"]),
+            {},
+            {},
+            block,
+            parse_context(ctx),
+            (*block.position, 0),
+            ctx.task.origin,
+            set(),
+            tasks_from=str(ctx.args["tasks_from"]),
+            vars_from=str(ctx.args["vars_from"]),
+            defaults_from=str(ctx.args["defaults_from"]),
+        )
+        block.block = list(blocks)
+        play = ctx.task.play
+        for role_block in blocks:
+            if role_block.role is not None:
+                play.handlers.extend(h for h in role_block.role.handlers if h not in play.handlers)
+        return [block]
+
+    target = f"{ctx.args['name']}:{ctx.args['tasks_from']}"
+    nodes = shared_include(ctx, target, build)
+    return {"changed": False, "include": ctx.args["name"], "_longplay_include": nodes}

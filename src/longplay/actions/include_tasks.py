@@ -8,6 +8,7 @@ include, inheriting the include task's keywords (and its loop item).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 from longplay.actions.base import action
@@ -43,6 +44,21 @@ def wrapper_block(ctx: ActionContext) -> Block:
     return block
 
 
+def shared_include(ctx: ActionContext, target: str, build: Callable[[], list[Node]]) -> list[Node]:
+    """The included tasks, parsed once for every host that includes the same thing.
+
+    Hosts that include the same file with the same item and ``apply`` get
+    the very same task objects, so the linear strategy runs them together
+    under one TASK header, as Ansible does.
+    """
+    block = wrapper_block(ctx)
+    key = (id(ctx.task), target, block.position, repr(sorted(block.keywords.items(), key=str)))
+    cache = ctx.run.include_cache
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
 def parse_context(ctx: ActionContext) -> Any:
     from longplay.playbook.parser import ParseContext
 
@@ -73,7 +89,11 @@ async def include_tasks(ctx: ActionContext) -> dict[str, Any]:
             "failed": True,
             "msg": f"Could not find or access '{target}' (looked in {os.path.dirname(path)})",
         }
-    block = wrapper_block(ctx)
-    block.block = load_task_file(path, block, parse_ctx, (*block.position, 0), ctx.task.origin)
-    nodes: list[Node] = [block]
+
+    def build() -> list[Node]:
+        block = wrapper_block(ctx)
+        block.block = load_task_file(path, block, parse_ctx, (*block.position, 0), ctx.task.origin)
+        return [block]
+
+    nodes = shared_include(ctx, path, build)
     return {"changed": False, "include": path, "_longplay_include": nodes}

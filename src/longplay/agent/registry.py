@@ -256,6 +256,9 @@ def validate(spec: ModuleSpec, raw: Dict[str, Any]) -> Tuple[Dict[str, Any], Lis
     names = spec.alias_map()
     problems: List[str] = []
     args: Dict[str, Any] = {}
+    if "_raw_params" in raw and spec.free_form is None:
+        # ``fail: msg=a b``: the stray words are no option; say it as Ansible does.
+        return {}, [f"Action 'ansible.builtin.{spec.name}' does not support raw params."]
     unknown = sorted(key for key in raw if key not in names and not key.startswith("_ansible"))
     if unknown:
         problems.append(

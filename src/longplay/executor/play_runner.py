@@ -270,8 +270,12 @@ class PlayRunner:
                 output.no_more_hosts()
                 self.ctx.halted = True
                 break
-            if self.state.aborted or all(self._failed(h) for h in batch):
-                break  # a batch where every host failed stops the play, as in Ansible
+            if all(self._failed(h) for h in batch):
+                # Every host of the batch failed: Ansible stops the whole run here.
+                self.ctx.halted = True
+                break
+            if self.state.aborted:
+                break
 
     def _failed(self, host: Host) -> bool:
         status = self.state.host_status(host.name)

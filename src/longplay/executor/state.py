@@ -13,6 +13,7 @@ from longplay.inventory import Host
 if TYPE_CHECKING:
     from longplay.inventory import Inventory
     from longplay.output.base import Output
+    from longplay.playbook.model import Node
     from longplay.variables import VariableManager
 
 
@@ -110,6 +111,8 @@ class RunContext:
     halted: bool = False
     #: --start-at-task found its task (everything runs from there on)
     start_reached: bool = False
+    #: tasks pulled in by include_tasks/include_role, shared by the hosts that include them
+    include_cache: dict[tuple[Any, ...], list[Node]] = field(default_factory=dict)
 
     def connection_for(self, name: str) -> HostConnection:
         """The host's connection, created from its (templated) connection variables once."""

@@ -122,6 +122,8 @@ class HumanOutput(Output):
             file=sys.stderr, highlight=False, soft_wrap=True, emoji=False, markup=False
         )
         self.board = ProgressBoard(self.console) if self.console.is_terminal else None
+        self._includes: dict[tuple[str, str], list[str]] = {}
+        self._task_hosts: list[str] = []
 
     # --- plumbing --------------------------------------------------------------
 
@@ -146,9 +148,19 @@ class HumanOutput(Output):
     def _indent(self, task: Task) -> int | None:
         return 4 if self.verbosity > 2 or self._always_verbose(task) else None
 
+    def _flush_includes(self) -> None:
+        order = {host: index for index, host in enumerate(self._task_hosts)}
+        for (path, item), hosts in self._includes.items():
+            hosts.sort(key=lambda host: order.get(host, len(order)))
+            self._line(
+                f"included: {path} for {', '.join(hosts)}" + (f" =>{item}" if item else ""), "cyan"
+            )
+        self._includes.clear()
+
     # --- events ----------------------------------------------------------------
 
     def play_start(self, play: Play, hosts: list[str]) -> None:
+        self._flush_includes()
         self._line("")
         self._line(banner(f"PLAY [{play.name}]"))
 
@@ -156,10 +168,13 @@ class HumanOutput(Output):
         self._line("skipping: no hosts matched", COLORS[res.SKIPPED])
 
     def no_more_hosts(self) -> None:
+        self._flush_includes()
         self._line("")
         self._line(banner("NO MORE HOSTS LEFT"))
 
     def task_start(self, task: Task, hosts: list[str]) -> None:
+        self._flush_includes()
+        self._task_hosts = list(hosts)
         if self.board is not None:
             self.board.start_task(id(task), hosts)
         self._line("")
@@ -196,10 +211,8 @@ class HumanOutput(Output):
                 self.console.print(Text(text), end="\n")
         item = f" (item={label})" if label is not None else ""
         if task.action in DYNAMIC_INCLUDES and status == res.OK:
-            self._line(
-                f"included: {result.get('include')} for {name}" + (f" =>{item}" if item else ""),
-                "cyan",
-            )
+            # Shown once per file (and item) for all hosts, when the task is over.
+            self._includes.setdefault((str(result.get("include")), item), []).append(name)
             return
         shown = clean(task, result, self.verbosity)
         if status == res.FAILED:
@@ -260,6 +273,7 @@ class HumanOutput(Output):
             self._line(message)
 
     def recap(self, stats: Stats) -> None:
+        self._flush_includes()
         if self.board is not None:
             self.board.stop()
         self._line("")
@@ -278,6 +292,7 @@ class HumanOutput(Output):
         self._line("")
 
     def close(self) -> None:
+        self._flush_includes()
         if self.board is not None:
             self.board.stop()
         self.console.file.flush()

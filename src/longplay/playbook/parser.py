@@ -439,18 +439,6 @@ def _module_args(
         merged = dict(extra)
         merged.update(args)
         args = merged
-    if (
-        "_raw_params" in args
-        and not info.free_form
-        and info.name not in catalog.DYNAMIC_INCLUDES | catalog.STATIC_IMPORTS
-    ):
-        if info.name in ("include_vars",):
-            args["file"] = args.pop("_raw_params")
-        elif info.kind != "custom":
-            raise ParseError(
-                f"'{info.name}' does not take free-form text: {args['_raw_params']!r}. Write its options as key=value.",
-                data.origin_of(key),
-            )
     return args
 
 
