@@ -193,3 +193,48 @@ def test_list_tasks_and_hosts(longplay, write, inventory, tmp_path: Path) -> Non
     assert "  play #1 (web): first\tTAGS: [p]" in run.stdout
     assert "      t1\tTAGS: [a, p]" in run.stdout
     assert "    hosts (5):" in run.stdout
+
+
+def test_include_tasks_runs_as_one_task_for_all_hosts(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    write("inc.yml", '- name: included\n  debug: msg="on {{ inventory_hostname }}"\n')
+    write(
+        "site.yml",
+        """
+        - hosts: web
+          gather_facts: false
+          tasks:
+            - include_tasks: inc.yml
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.count("TASK [included]") == 1
+    assert f"included: {tmp_path}/inc.yml for w1, w2, w3, w4, w5" in run.stdout
+
+
+def test_all_hosts_failing_stops_the_run_and_stray_words_fail_at_run_time(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2
+          gather_facts: false
+          tasks:
+            - fail: msg=two words
+        - hosts: web
+          gather_facts: false
+          tasks:
+            - name: never
+              debug: msg=never
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 2
+    failures = run.results("fail")
+    assert [f["result"]["msg"] for f in failures] == [
+        "Action 'ansible.builtin.fail' does not support raw params."
+    ] * 2
+    assert not run.results("never")
