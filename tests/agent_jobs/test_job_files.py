@@ -165,7 +165,7 @@ def test_reference_style_job_files_are_understood(async_dir: Path) -> None:
 def test_large_output_is_capped_in_the_result_but_kept_in_the_file(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # 6 MiB of output: above the 4 MiB cap on what travels in the result
+    # 6 MiB of output: above the 1 MiB cap on what travels in the result
     jid = harness.start("head -c 6291456 /dev/zero | tr '\\0' 'x'; echo; echo the-end")
     final = harness.finished(jid, timeout=20)
     assert final["rc"] == 0

@@ -431,18 +431,20 @@ def serve_launches() -> None:
     """The launcher: fork a runner for each ``{"dir", "jid"}`` line on stdin.
 
     Started once per agent as a fresh, single-threaded interpreter (so
-    forking it is safe, unlike forking the threaded agent), it loads every
-    module once; each job then costs a fork instead of an interpreter start
-    plus all module imports (~100 ms of CPU), and its pages are shared. Runners
+    forking it is safe, unlike forking the threaded agent), it loads the job
+    machinery and the command module once; each job then costs a fork
+    instead of an interpreter start, and the pages are shared. Runners
     are reaped by the kernel (SIGCHLD ignored) and live in their own
     sessions, so they outlive the launcher, which exits when the agent closes
     its stdin.
     """
     import json
 
-    from longplay.agent.registry import load_all
+    from longplay.agent.registry import find
 
-    load_all()
+    # Runners import the module they run when they start; only the most
+    # common one is loaded here, so the launcher is up in a few milliseconds.
+    find("command")
     # keep the collector off the loaded modules' objects, so forked runners
     # keep sharing those pages instead of copying them
     gc.freeze()

@@ -43,7 +43,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 DEFAULT_DIR = "~/.ansible_async"
 DIR_ENV = "ANSIBLE_ASYNC_DIR"
 #: what goes into a final result per stream; the full output stays in the file
-OUTPUT_CAP = 4 * 1024 * 1024
+OUTPUT_CAP = 1024 * 1024
 DEFAULT_GRACE = 5.0
 DEFAULT_TAIL = 20
 TIMEOUT_MSG = "async task did not complete within the requested time - {}s"
@@ -1234,10 +1234,10 @@ def _failed(msg: str, **extra: Any) -> Result:
 
 def op_job_start(request: Dict[str, Any], emit: Emit) -> Result:
     """Agent op ``job_start``: launch a module as a detached async job."""
-    from longplay.agent.registry import load_all
+    from longplay.agent.registry import find
 
     module = str(request.get("module") or "")
-    if module not in load_all():
+    if find(module) is None:
         return _failed(
             f"The module {module} was not found on the target.", started=False, finished=True
         )
@@ -1254,26 +1254,11 @@ def op_job_start(request: Dict[str, Any], emit: Emit) -> Result:
     )
 
 
-_MODULES_LOADED = threading.Event()
-
-
-def _load_modules() -> None:
-    from longplay.agent.registry import load_all
-
-    load_all()
-    _MODULES_LOADED.set()
-
-
 def op_job_prepare(request: Dict[str, Any], emit: Emit) -> Result:
-    """Agent op ``job_prepare``: get ready for jobs in the background (start
-    the launcher, load the module registry the launch check uses) so the
-    first ``job_start`` does not pay for it; returns at once. ``ready`` says
-    whether all of it is done."""
-    launcher_ready = LAUNCHER.prepare()
-    if not _MODULES_LOADED.is_set():
-        threading.Thread(target=_load_modules, name="job-modules", daemon=True).start()
-        return {"ready": False}
-    return {"ready": launcher_ready}
+    """Agent op ``job_prepare``: start the launcher in the background so the
+    first ``job_start`` does not wait for it; returns at once. ``ready`` says
+    whether it is up."""
+    return {"ready": LAUNCHER.prepare()}
 
 
 def op_job_watch(request: Dict[str, Any], emit: Emit) -> Result:

@@ -8,6 +8,7 @@ imports happen inside the commands so ``longplay --version`` stays instant.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -151,6 +152,20 @@ def adhoc(pattern: str, **options: Any) -> None:
 
 
 def main() -> None:
+    try:
+        _main()
+    except SystemExit as exit_:
+        # Everything is printed and every connection closed: skip the
+        # interpreter's teardown (tens of milliseconds of garbage collection).
+        code = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        if isinstance(exit_.code, str):
+            print(exit_.code, file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _main() -> None:
     try:
         cli.main(prog_name="longplay", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:

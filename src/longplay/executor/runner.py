@@ -16,6 +16,10 @@ if TYPE_CHECKING:
     from longplay.playbook.model import Playbook
 
 
+#: seconds to wait for connections to close after the recap
+CLOSE_TIMEOUT = 1.0
+
+
 class PlaybookRunner:
     """Owns the run: variables, connections, stats; plays run in order."""
 
@@ -55,9 +59,13 @@ class PlaybookRunner:
                     if context.halted:
                         break
                     await PlayRunner(context, play).run()
+            context.output.recap(context.stats)
         finally:
-            await context.connections.close()
-        context.output.recap(context.stats)
+            # Agents end when their pipe closes; no need to wait for each one.
+            try:
+                await asyncio.wait_for(context.connections.close(), CLOSE_TIMEOUT)
+            except asyncio.TimeoutError:
+                pass
         return context.stats.exit_code()
 
     def run_sync(self) -> int:

@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import asyncssh
-
+from longplay.transport.asyncssh_import import asyncssh
 from longplay.transport.base import ByteStream, ConnectionLost, RawResult, Transport, Unreachable
 from longplay.transport.become import PasswordHandshake, env_prefix
 from longplay.transport.discovery import expand_auto_python
