@@ -855,13 +855,17 @@ class Launcher:
 
         if self._running():
             return self._process
-        self._process = subprocess.Popen(
-            _interpreter("serve_launches"),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            close_fds=True,
-            start_new_session=True,
-        )
+        forked = _take_preforked()
+        if forked is not None:
+            self._process = forked
+        else:
+            self._process = subprocess.Popen(
+                _interpreter("serve_launches"),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                close_fds=True,
+                start_new_session=True,
+            )
         WATCHER.adopt(self._process)
         if not json.loads(self._process.stdout.readline().decode("utf-8")).get("ready"):
             raise ValueError("the job launcher did not start")
@@ -875,6 +879,41 @@ class Launcher:
 
 
 LAUNCHER = Launcher()
+
+
+class ForkedLauncher:
+    """The launcher forked at agent start (``prefork``), seen like a Popen."""
+
+    def __init__(self, pid: int, write_fd: int, read_fd: int) -> None:
+        self.pid = pid
+        self.stdin = os.fdopen(write_fd, "wb")
+        self.stdout = os.fdopen(read_fd, "rb")
+        self.returncode: Optional[int] = None
+
+    def poll(self) -> Optional[int]:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+                return self.returncode
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else -1
+        return self.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def _take_preforked() -> Optional[ForkedLauncher]:
+    """The pre-forked launcher, once (a dead or used one falls back to a fresh start)."""
+    from longplay.agent import prefork
+
+    forked, prefork.PREFORKED = prefork.PREFORKED, None
+    if forked is None:
+        return None
+    return ForkedLauncher(*forked)
 
 
 def command_text(module: str, args: Dict[str, Any]) -> Optional[str]:

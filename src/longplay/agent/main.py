@@ -20,7 +20,7 @@ import traceback
 from typing import Any, BinaryIO, Callable, Dict
 
 from longplay import __version__
-from longplay.agent import protocol
+from longplay.agent import prefork, protocol
 from longplay.agent.context import ModuleContext, stop_foreground_commands
 from longplay.agent.execute import execute_module
 
@@ -137,6 +137,8 @@ def hello() -> Dict[str, Any]:
 
 
 def main() -> None:
+    # Before any thread exists: a fork of this process is the job launcher.
+    prefork.fork_launcher()
     # Keep the protocol pipe private: anything a module prints by accident
     # goes to stderr instead of corrupting a frame.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
