@@ -457,6 +457,8 @@ def serve_launches() -> None:
         line = sys.stdin.buffer.readline()
         if not line:
             return
+        if not line.strip():
+            continue  # a wake-up (see ``prefork``): nothing to answer
         try:
             request = json.loads(line.decode("utf-8"))
             reply: Dict[str, Any] = {"pid": fork_runner(request["dir"], request["jid"])}

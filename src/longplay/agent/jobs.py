@@ -913,7 +913,10 @@ def _take_preforked() -> Optional[ForkedLauncher]:
     forked, prefork.PREFORKED = prefork.PREFORKED, None
     if forked is None:
         return None
-    return ForkedLauncher(*forked)
+    launcher = ForkedLauncher(*forked)
+    launcher.stdin.write(b"\n")  # wake it: it imports what it needs and says it is ready
+    launcher.stdin.flush()
+    return launcher
 
 
 def command_text(module: str, args: Dict[str, Any]) -> Optional[str]:

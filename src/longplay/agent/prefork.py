@@ -4,9 +4,10 @@ Starting a launcher later means a fresh interpreter (forking a threaded
 process is unsafe), which costs tens of milliseconds of CPU per host, and
 on a fleet that cost lands exactly when every host launches its first job.
 Forking the freshly started, still single-threaded agent costs about a
-millisecond; the child imports the job machinery itself and serves launches
-(``jobrunner.serve_launches``) over a pair of pipes. It exits when the agent
-closes its end (the agent exited).
+millisecond. The child then sleeps until the agent first needs it (so runs
+without async jobs pay nothing more), imports the job machinery and serves
+launches (``jobrunner.serve_launches``) over a pair of pipes. It exits when
+the agent closes its end (the agent exited).
 
 Standard library only, Python >= 3.8.
 """
@@ -41,6 +42,9 @@ def fork_launcher() -> None:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 2)
             os.closerange(3, 65536)  # nothing of the agent's channel stays open here
+            import select
+
+            select.select([0], [], [])  # asleep until the agent wakes it (or exits)
             from longplay.agent.jobrunner import serve_launches
 
             serve_launches()
