@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 #: seconds to wait for connections to close after the recap
-CLOSE_TIMEOUT = 1.0
+CLOSE_TIMEOUT = 0.2
 
 
 class PlaybookRunner:
