@@ -238,3 +238,31 @@ def test_all_hosts_failing_stops_the_run_and_stray_words_fail_at_run_time(
         "Action 'ansible.builtin.fail' does not support raw params."
     ] * 2
     assert not run.results("never")
+
+
+def test_add_host_and_group_by_feed_later_plays(longplay, write, inventory, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2
+          gather_facts: false
+          tasks:
+            - add_host:
+                name: extra1
+                groups: dynamic
+                ansible_connection: local
+                color: blue
+              run_once: true
+            - group_by:
+                key: "tier_{{ 'front' if inventory_hostname == 'w1' else 'back' }}"
+        - hosts: dynamic:tier_front
+          gather_facts: false
+          tasks:
+            - name: check
+              debug: msg="{{ inventory_hostname }} {{ groups['tier_back'] }}"
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    messages = {e["host"]: e["result"]["msg"] for e in run.results("check")}
+    assert messages == {"w1": "w1 ['w2']", "extra1": "extra1 ['w2']"}

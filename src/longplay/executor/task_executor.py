@@ -370,6 +370,13 @@ class TaskExecutor:
             result = res.failed_result(f"the agent on {ctx.connection.name} failed: {exc}")
         except LongplayError as exc:
             result = templating_failure(self.task, exc)
+        except Exception as exc:  # a bug in one action must not stop the other hosts
+            import traceback
+
+            result = res.failed_result(
+                f"Unexpected error in '{self.task.action}': {type(exc).__name__}: {exc}",
+                exception=traceback.format_exc(),
+            )
         result.setdefault("failed", False)  # Ansible registers it for every run action
         return res.add_lines(result)
 
