@@ -898,7 +898,11 @@ class ForkedLauncher:
                 self.returncode = -1
                 return self.returncode
             if pid:
-                self.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else -1
+                self.returncode = (
+                    os.waitstatus_to_exitcode(status)
+                    if hasattr(os, "waitstatus_to_exitcode")
+                    else -1
+                )
         return self.returncode
 
     def kill(self) -> None:
