@@ -528,3 +528,27 @@ def test_start_at_task_and_templated_names(longplay, write, tmp_path: Path) -> N
     run = longplay("run", "site.yml", "--start-at-task", "deploy shop", "--json", cwd=tmp_path)
     assert run.rc == 0, run.output
     assert [e["task"] for e in run.results()] == ["deploy shop", "last"]
+
+
+def test_ansible_cfg_inventory_and_settings(longplay, write, tmp_path: Path) -> None:
+    write(
+        "ansible.cfg",
+        "[defaults]\ninventory = inventory/hosts\nforks = 3\nroles_path = elsewhere\n",
+    )
+    write("inventory/hosts", "[web]\nw1 ansible_connection=local\nw2 ansible_connection=local\n")
+    write("elsewhere/greet/tasks/main.yml", "- name: greet\n  debug: msg=from-role\n")
+    write(
+        "site.yml",
+        """
+        - hosts: web
+          gather_facts: false
+          roles: [greet]
+          tasks:
+            - assert:
+                that: ansible_forks == 3
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert sorted(run.recap()) == ["w1", "w2"]
+    assert len(run.results("greet : greet")) == 2

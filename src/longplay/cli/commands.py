@@ -16,9 +16,12 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from longplay.config import Config, apply_environment, load_config
 from longplay.errors import ExitCode, LongplayError, OptionsError, ParseError
 from longplay.executor.state import RunOptions
 from longplay.output.base import Output
+
+DEFAULT_FORKS = 50
 
 
 def parse_extra_vars(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
@@ -92,13 +95,16 @@ def _read_password(path: str | None, ask: bool, prompt: str) -> str | None:
     return None
 
 
-def run_options(options: dict[str, Any]) -> RunOptions:
-    if options.get("forks", 1) < 1:
+def run_options(options: dict[str, Any], config: Config | None = None) -> RunOptions:
+    forks = options.get("forks")
+    if forks is None:
+        forks = (config.forks if config else None) or DEFAULT_FORKS
+    if forks < 1:
         raise OptionsError("forks must be at least 1")
     return RunOptions(
         check=bool(options.get("check")),
         diff=bool(options.get("diff")),
-        forks=int(options.get("forks") or 50),
+        forks=forks,
         verbosity=int(options.get("verbosity") or 0),
         tags=_split_tags(options.get("tags") or ()),
         skip_tags=_split_tags(options.get("skip_tags") or ()),
@@ -150,12 +156,14 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
         from longplay.inventory import load_inventory
         from longplay.playbook.parser import load_playbook
 
-        run = run_options(options)
+        config = load_config()
+        apply_environment(config)
+        run = run_options(options, config)
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())
         for path in paths:
             if not os.path.isfile(path):
                 raise LongplayError(f"the playbook: {path} could not be found")
-        inventory = load_inventory(list(options.get("inventory") or ()))
+        inventory = load_inventory(list(options.get("inventory") or config.inventory))
         for warning in inventory.warnings:
             output.warning(warning)
         playbooks = [load_playbook(path) for path in paths]
@@ -182,9 +190,11 @@ def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
         from longplay.executor.runner import PlaybookRunner
         from longplay.inventory import load_inventory
 
-        run = run_options(options)
+        config = load_config()
+        apply_environment(config)
+        run = run_options(options, config)
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())
-        inventory = load_inventory(list(options.get("inventory") or ()))
+        inventory = load_inventory(list(options.get("inventory") or config.inventory))
         if options.get("list_hosts"):
             hosts = inventory.select(pattern)
             print(f"  hosts ({len(hosts)}):")

@@ -45,9 +45,8 @@ def _common_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "-f",
             "--forks",
             type=int,
-            default=50,
-            show_default=True,
-            help="Hosts worked on at the same time.",
+            default=None,
+            help="Hosts worked on at the same time (default 50, or forks in ansible.cfg).",
         ),
         click.option(
             "-C", "--check", is_flag=True, help="Don't change anything; predict what would change."

@@ -1,0 +1,87 @@
+"""Settings from ``ansible.cfg``, so projects that rely on one work unchanged.
+
+The file is found where Ansible finds it: ``$ANSIBLE_CONFIG``, then
+``./ansible.cfg``, ``~/.ansible.cfg``, ``/etc/ansible/ansible.cfg``; only
+the first one found is read. A setting from the file is used only when
+neither the command line nor the matching ``ANSIBLE_*`` environment
+variable gives one (Ansible's order). Most settings are handed on as those
+environment variables, which the parts that use them already read.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass, field
+
+#: ansible.cfg (section, key) -> the environment variable longplay reads
+_AS_ENVIRONMENT = {
+    ("defaults", "host_key_checking"): "ANSIBLE_HOST_KEY_CHECKING",
+    ("defaults", "roles_path"): "ANSIBLE_ROLES_PATH",
+    ("defaults", "remote_user"): "ANSIBLE_REMOTE_USER",
+    ("defaults", "remote_port"): "ANSIBLE_REMOTE_PORT",
+    ("defaults", "private_key_file"): "ANSIBLE_PRIVATE_KEY_FILE",
+    ("defaults", "timeout"): "ANSIBLE_TIMEOUT",
+    ("defaults", "force_color"): "ANSIBLE_FORCE_COLOR",
+}
+
+
+@dataclass
+class Config:
+    path: str | None = None
+    inventory: list[str] = field(default_factory=list)
+    forks: int | None = None
+    environment: dict[str, str] = field(default_factory=dict)
+
+
+def find_config() -> str | None:
+    candidates = [
+        os.environ.get("ANSIBLE_CONFIG", ""),
+        os.path.join(os.getcwd(), "ansible.cfg"),
+        os.path.expanduser("~/.ansible.cfg"),
+        "/etc/ansible/ansible.cfg",
+    ]
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def load_config() -> Config:
+    """Read the first ansible.cfg found (an unreadable or broken one is ignored)."""
+    path = find_config()
+    config = Config(path=path)
+    if os.environ.get("ANSIBLE_INVENTORY"):
+        config.inventory = [p for p in os.environ["ANSIBLE_INVENTORY"].split(",") if p.strip()]
+    if path is None:
+        return config
+    parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
+    try:
+        parser.read(path, encoding="utf-8")
+    except (OSError, configparser.Error):
+        return config
+    base = os.path.dirname(os.path.abspath(path))
+    inventory = parser.get("defaults", "inventory", fallback="")
+    for part in inventory.split(","):
+        part = os.path.expanduser(part.strip())
+        if part:
+            config.inventory.append(part if os.path.isabs(part) else os.path.join(base, part))
+    if os.environ.get("ANSIBLE_INVENTORY"):
+        config.inventory = [p for p in os.environ["ANSIBLE_INVENTORY"].split(",") if p.strip()]
+    forks = parser.get("defaults", "forks", fallback="").strip()
+    if forks.isdigit():
+        config.forks = int(forks)
+    for (section, key), variable in _AS_ENVIRONMENT.items():
+        value = parser.get(section, key, fallback="").strip()
+        if value:
+            config.environment[variable] = value
+    ssh_args = parser.get("ssh_connection", "ssh_args", fallback="").strip()
+    if ssh_args:
+        config.environment["ANSIBLE_SSH_ARGS"] = ssh_args
+    return config
+
+
+def apply_environment(config: Config) -> None:
+    """Hand the file's settings on as environment variables that are not set already."""
+    for variable, value in config.environment.items():
+        os.environ.setdefault(variable, value)
