@@ -118,13 +118,24 @@ class Supervisor:
 
     def run(self) -> None:
         me = os.getpid()
+        # The worker starts once its pid is in the job file, so a status check
+        # that sees the job's output also sees its pid.
+        go_read, go_write = os.pipe()
         worker = os.fork()
         if worker == 0:
+            os.close(go_write)
+            os.read(go_read, 1)
+            os.close(go_read)
             run_worker(self.paths, self.spec, me)
+        os.close(go_read)
         with contextlib.suppress(OSError):
             os.setpgid(worker, worker)  # also done by the child: whoever runs first
         try:
-            jobs.record_pids(self.paths, self.spec, {"runner_pid": me, "pid": worker})
+            try:
+                jobs.record_pids(self.paths, self.spec, {"runner_pid": me, "pid": worker})
+            finally:
+                os.write(go_write, b"g")
+                os.close(go_write)
             status = self.wait(worker)
             jobs.finalize(self.paths, self.final_result(worker, status))
         except jobs.JobGone:
