@@ -10,7 +10,6 @@ Standard library only, Python >= 3.8.
 
 from __future__ import annotations
 
-import traceback
 from typing import Any, Dict
 
 from longplay.agent.context import ModuleContext
@@ -49,8 +48,14 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
             "failed": True,
             "changed": False,
             "msg": f"MODULE FAILURE: {type(exc).__name__}: {exc}",
-            "exception": traceback.format_exc(),
+            "exception": _format_exception(),
         }
     result = dict(result or {})
     result.setdefault("changed", False)
     return result
+
+
+def _format_exception() -> str:
+    import traceback  # only a failing module pays for it
+
+    return traceback.format_exc()

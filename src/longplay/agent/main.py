@@ -11,12 +11,9 @@ Standard library only, Python >= 3.8.
 
 from __future__ import annotations
 
-import base64
 import os
-import platform
 import sys
 import threading
-import traceback
 from typing import Any, BinaryIO, Callable, Dict
 
 from longplay import __version__
@@ -41,6 +38,20 @@ class Channel:
             self._stream.flush()
 
 
+# Imported when first needed: every millisecond of the agent's start-up is
+# paid once per host, on hosts that share their CPUs with other work.
+def _base64() -> Any:
+    import base64
+
+    return base64
+
+
+def _traceback() -> str:
+    import traceback
+
+    return traceback.format_exc()
+
+
 def op_run(request: Dict[str, Any], emit: Callable[[Dict[str, Any]], None]) -> Dict[str, Any]:
     """Run a module and return its result."""
     ctx = ModuleContext(
@@ -58,7 +69,7 @@ def op_put(request: Dict[str, Any], emit: Callable[[Dict[str, Any]], None]) -> D
     path = os.path.expanduser(request["path"])
     mode = "ab" if request.get("append") else "wb"
     with open(path, mode) as handle:
-        handle.write(base64.b64decode(request.get("data", "")))
+        handle.write(_base64().b64decode(request.get("data", "")))
     if request.get("mode") is not None:
         os.chmod(path, int(request["mode"]))
     return {"path": path, "size": os.path.getsize(path)}
@@ -71,7 +82,7 @@ def op_get(request: Dict[str, Any], emit: Callable[[Dict[str, Any]], None]) -> D
     with open(path, "rb") as handle:
         handle.seek(int(request.get("offset", 0)))
         data = handle.read(size)
-    return {"data": base64.b64encode(data).decode("ascii"), "eof": len(data) < size}
+    return {"data": _base64().b64encode(data).decode("ascii"), "eof": len(data) < size}
 
 
 def _job_op(name: str) -> Handler:
@@ -118,7 +129,7 @@ def handle(channel: Channel, request: Dict[str, Any]) -> None:
                 "id": request_id,
                 "ok": False,
                 "error": f"{type(exc).__name__}: {exc}",
-                "detail": traceback.format_exc(),
+                "detail": _traceback(),
             }
         )
         return
@@ -131,7 +142,7 @@ def hello() -> Dict[str, Any]:
         "version": __version__,
         "pid": os.getpid(),
         "python": sys.executable,
-        "python_version": platform.python_version(),
+        "python_version": ".".join(str(part) for part in sys.version_info[:3]),
         "uid": os.getuid(),
     }
 

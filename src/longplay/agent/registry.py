@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import pkgutil
-import shlex
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 BOOLEANS_TRUE = frozenset(("y", "yes", "on", "1", "true", "t", "1.0"))
@@ -142,6 +140,8 @@ def load_all() -> Dict[str, ModuleSpec]:
     """Import every module file in ``longplay.agent.modules`` once."""
     global _loaded
     if not _loaded:
+        import pkgutil
+
         from longplay.agent import modules as package
 
         for info in pkgutil.iter_modules(package.__path__):
@@ -304,6 +304,8 @@ def validate(spec: ModuleSpec, raw: Dict[str, Any]) -> Tuple[Dict[str, Any], Lis
 def parse_kv(text: str) -> List[Tuple[str, str]]:
     """Split ``a=1 b='two words'`` into pairs; words without ``=`` are skipped."""
     pairs = []
+    import shlex
+
     for word in shlex.split(text):
         if "=" in word:
             key, _, value = word.partition("=")
