@@ -512,6 +512,7 @@ class SSHTransport(Transport):
             options["tunnel"] = settings.proxy_jump
         if settings.proxy_command:
             options["proxy_command"] = settings.proxy_command
+        options["encryption_algs"] = _cipher_preference()
         options["keepalive_interval"] = settings.keepalive_interval
         options["keepalive_count_max"] = settings.keepalive_count_max
         if not settings.host_key_checking:
@@ -696,3 +697,14 @@ class SSHTransport(Transport):
                 session.chan.write(stdin)
             session.chan.write_eof()
         return await reader
+
+
+def _cipher_preference() -> list[str]:
+    """asyncssh's ciphers with AES-GCM first: OpenSSL does AES-GCM in C, while
+    asyncssh's chacha20-poly1305 costs Python time on every packet. Every
+    cipher stays on offer, so servers that want another still get it."""
+    from asyncssh.encryption import get_default_encryption_algs
+
+    algorithms = [name.decode("ascii") for name in get_default_encryption_algs()]
+    preferred = [name for name in algorithms if name.startswith(("aes128-gcm", "aes256-gcm"))]
+    return preferred + [name for name in algorithms if name not in preferred]
