@@ -51,3 +51,11 @@ class Output:
     def recap(self, stats: Stats) -> None: ...
 
     def close(self) -> None: ...
+
+
+def describe(event: dict[str, Any]) -> tuple[float, str]:
+    """(elapsed seconds, last output line or message) from a progress event."""
+    elapsed = float(event.get("elapsed") or 0)
+    tail = event.get("stdout_tail") or event.get("stderr_tail") or []
+    last = str(tail[-1]) if tail else str(event.get("msg") or "")
+    return elapsed, last

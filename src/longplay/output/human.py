@@ -14,13 +14,9 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.text import Text
-
 from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.executor import results as res
-from longplay.output.base import Output
-from longplay.output.progress import ProgressBoard, describe
+from longplay.output.base import Output, describe
 
 if TYPE_CHECKING:
     from longplay.executor.state import Stats
@@ -105,30 +101,69 @@ def dump(result: dict[str, Any], indent: int | None) -> str:
     return json.dumps(result, sort_keys=True, indent=indent, default=str, ensure_ascii=False)
 
 
-class HumanOutput(Output):
-    def __init__(
-        self, verbosity: int = 0, stream: TextIO | None = None, force_color: bool | None = None
-    ) -> None:
-        self.verbosity = verbosity
+class Writer:
+    """Plain lines, no colour: what a pipe or a file gets (and no rich import)."""
+
+    is_terminal = False
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def line(self, text: str, style: str | None = None) -> None:
+        self.stream.write(text + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+class RichWriter(Writer):
+    """Coloured lines through rich, for a terminal (or forced colour)."""
+
+    def __init__(self, stream: TextIO, force_color: bool | None) -> None:
+        from rich.console import Console
+
+        super().__init__(stream)
         self.console = Console(
-            file=stream or sys.stdout,
+            file=stream,
             highlight=False,
             soft_wrap=True,
             force_terminal=force_color,
             emoji=False,
             markup=False,
         )
-        self.errors = Console(
-            file=sys.stderr, highlight=False, soft_wrap=True, emoji=False, markup=False
-        )
-        self.board = ProgressBoard(self.console) if self.console.is_terminal else None
+        self.is_terminal = self.console.is_terminal
+
+    def line(self, text: str, style: str | None = None) -> None:
+        from rich.text import Text
+
+        self.console.print(Text(text, style=style or ""))
+
+
+def make_writer(stream: TextIO, force_color: bool | None) -> Writer:
+    if force_color or (force_color is None and stream.isatty()):
+        return RichWriter(stream, force_color)
+    return Writer(stream)
+
+
+class HumanOutput(Output):
+    def __init__(
+        self, verbosity: int = 0, stream: TextIO | None = None, force_color: bool | None = None
+    ) -> None:
+        self.verbosity = verbosity
+        self.out = make_writer(stream or sys.stdout, force_color)
+        self.errors = make_writer(sys.stderr, force_color)
+        self.board = None
+        if isinstance(self.out, RichWriter) and self.out.is_terminal:
+            from longplay.output.progress import ProgressBoard
+
+            self.board = ProgressBoard(self.out.console)
         self._includes: dict[tuple[str, str], list[str]] = {}
         self._task_hosts: list[str] = []
 
     # --- plumbing --------------------------------------------------------------
 
     def _line(self, text: str, style: str | None = None) -> None:
-        self.console.print(Text(text, style=style or ""))
+        self.out.line(text, style)
 
     @staticmethod
     def _host(host: str, task: Task, result: dict[str, Any]) -> str:
@@ -208,7 +243,7 @@ class HumanOutput(Output):
         if "diff" in result and status in (res.CHANGED, res.OK):
             text = render_diff(result["diff"])
             if text:
-                self.console.print(Text(text), end="\n")
+                self.out.line(text.rstrip("\n") + "\n")
         item = f" (item={label})" if label is not None else ""
         if task.action in DYNAMIC_INCLUDES and status == res.OK:
             # Shown once per file (and item) for all hosts, when the task is over.
@@ -263,10 +298,10 @@ class HumanOutput(Output):
         self._line(text, COLORS["async"])
 
     def warning(self, message: str) -> None:
-        self.errors.print(Text(f"[WARNING]: {message}", style=COLORS["warning"]))
+        self.errors.line(f"[WARNING]: {message}", COLORS["warning"])
 
     def error(self, message: str) -> None:
-        self.errors.print(Text(f"[ERROR]: {message}", style="bold red"))
+        self.errors.line(f"[ERROR]: {message}", "bold red")
 
     def debug(self, level: int, message: str) -> None:
         if self.verbosity >= level:
@@ -295,4 +330,5 @@ class HumanOutput(Output):
         self._flush_includes()
         if self.board is not None:
             self.board.stop()
-        self.console.file.flush()
+        self.out.flush()
+        self.errors.flush()

@@ -14,13 +14,7 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.text import Text
 
-
-def describe(event: dict[str, Any]) -> tuple[float, str]:
-    """(elapsed seconds, last output line or message) from a progress event."""
-    elapsed = float(event.get("elapsed") or 0)
-    tail = event.get("stdout_tail") or event.get("stderr_tail") or []
-    last = str(tail[-1]) if tail else str(event.get("msg") or "")
-    return elapsed, last
+from longplay.output.base import describe
 
 
 class ProgressBoard:
