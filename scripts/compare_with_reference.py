@@ -43,6 +43,20 @@ def normalise(text: str) -> list[str]:
     return lines
 
 
+def sort_within_tasks(lines: list[str]) -> list[str]:
+    """Hosts finish in any order in both tools: compare each task's lines as a set."""
+    out: list[str] = []
+    block: list[str] = []
+    for line in lines:
+        if line.startswith(("PLAY ", "TASK [", "RUNNING HANDLER [")):
+            out += sorted(block)
+            block = []
+            out.append(line)
+        else:
+            block.append(line)
+    return out + sorted(block)
+
+
 def run(command: list[str]) -> tuple[int, list[str]]:
     env = {**os.environ, "NO_COLOR": "1", "ANSIBLE_NOCOLOR": "1"}
     process = subprocess.run(
@@ -57,6 +71,7 @@ def main(argv: list[str]) -> int:
         return 2
     reference_rc, reference = run([REFERENCE, *argv])
     longplay_rc, ours = run([LONGPLAY, "run", *argv])
+    reference, ours = sort_within_tasks(reference), sort_within_tasks(ours)
     diff = list(difflib.unified_diff(reference, ours, "ansible-playbook", "longplay", lineterm=""))
     print("\n".join(diff) if diff else "same output")
     print(f"exit codes: ansible-playbook {reference_rc}, longplay {longplay_rc}")

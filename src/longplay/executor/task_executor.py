@@ -191,8 +191,14 @@ class TaskExecutor:
             result["attempts"] = attempt
             if result.get("unreachable"):
                 return result
-            if self._until_met(until, result, variables, register):
-                return result
+            try:
+                if self._until_met(until, result, variables, register):
+                    return result
+            except LongplayError as exc:
+                # Fails this iteration (this loop item), as Ansible does; other items go on.
+                return res.failed_result(
+                    f"Task failed: Error while evaluating conditional: {exc.message}"
+                )
             if attempt > retries:
                 if "failed_when_result" not in result:
                     result["failed"] = True  # failed_when, when given, has the last word
