@@ -552,3 +552,28 @@ def test_ansible_cfg_inventory_and_settings(longplay, write, tmp_path: Path) -> 
     assert run.rc == 0, run.output
     assert sorted(run.recap()) == ["w1", "w2"]
     assert len(run.results("greet : greet")) == 2
+
+
+def test_until_error_fails_each_item_not_the_task(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - command: "echo {{ item }}"
+              loop: [a, b]
+              register: out
+              until: out.results | length > 0
+              retries: 1
+              delay: 0
+              ignore_errors: true
+            - assert:
+                that:
+                  - out.results | length == 2
+                  - out.results[1].msg is search('Error while evaluating conditional')
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.count("failed: [localhost] (item=") == 2
