@@ -127,15 +127,16 @@ def resolve(name: str, library_dirs: tuple[str, ...] = ()) -> ModuleInfo | None:
     spec = find_action(short)
     if spec is not None:
         raw_options = frozenset(spec.options or ()) - {"_raw_params"} if spec.free_form else None
-        # An action that shadows a target module (copy, unarchive) may run
-        # async: the job runs the module on the host.
+        # An action with a module behind it (copy, unarchive) is refused async
+        # when it runs, as ansible-core does; a pure controller action (debug,
+        # set_fact...) already when the playbook is parsed (see the parser).
         shadowed = find_module(short)
         return ModuleInfo(
             short,
             "action",
             spec.free_form,
             raw_options,
-            spec.async_ok or shadowed is not None,
+            spec.async_ok,
             action=spec,
             module=shadowed,
         )

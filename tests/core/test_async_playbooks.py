@@ -389,3 +389,18 @@ def test_killed_job_is_reported_not_running_forever(longplay, write, tmp_path: P
     )
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 0, run.output
+
+
+def test_module_backed_action_refuses_async_at_run_time(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _play(
+            f"    - copy:\n        content: hi\n        dest: {tmp_path}/out\n      async: 10\n      poll: 1\n"
+        ),
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 2  # like ansible-core: a task failure, not a parse error
+    assert (
+        run.results("copy")[0]["result"]["msg"]
+        == "This action (ansible.builtin.copy) does not support async."
+    )

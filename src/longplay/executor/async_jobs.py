@@ -27,10 +27,11 @@ async def run_async(
     executor: TaskExecutor, ctx: ActionContext, info: catalog.ModuleInfo
 ) -> dict[str, Any]:
     if not info.async_ok:
-        return res.failed_result(f"The '{info.name}' action does not support async.")
-    # The job runs the target module itself (for an action that shadows a
-    # module, such as unarchive with remote_src, without the controller's
-    # half). In check mode the module runs in check mode, as in Ansible.
+        # Wording of ansible-core, which refuses these (copy, unarchive...) at run time too.
+        return res.failed_result(
+            f"This action (ansible.builtin.{info.name}) does not support async."
+        )
+    # In check mode the module runs in check mode, as in Ansible.
     launch = await ctx.request(
         "job_start",
         module=info.name,

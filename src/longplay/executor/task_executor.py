@@ -235,15 +235,22 @@ class TaskExecutor:
         ):
             return result
         scope = variables.child({register: res.public(result)} if register else {})
-        try:
-            if changed_when is not None:
+        # A condition that cannot be evaluated fails the task but keeps the
+        # module's result (and says why in *_when_result), as Ansible does.
+        if changed_when is not None:
+            try:
                 result["changed"] = scope.templar.all_conditions(changed_when)
-            if failed_when is not None:
+            except LongplayError as exc:
+                result["changed_when_result"] = f"Error while evaluating conditional: {exc.message}"
+                result["failed"] = True
+        if failed_when is not None:
+            try:
                 failed = any(scope.templar.condition(c) for c in failed_when)
                 result["failed_when_result"] = failed
                 result["failed"] = failed
-        except LongplayError as exc:
-            return templating_failure(self.task, exc)
+            except LongplayError as exc:
+                result["failed_when_result"] = f"Error while evaluating conditional: {exc.message}"
+                result["failed"] = True
         return result
 
     # --- building the action's context ---------------------------------------

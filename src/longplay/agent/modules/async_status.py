@@ -38,8 +38,9 @@ def job_dir(args: Dict[str, Any], ctx: Any) -> str:
 
 
 def _with_reference_keys(result: Dict[str, Any]) -> Dict[str, Any]:
-    """Unfinished answers carry empty stdout/stderr, as the reference's do, so
-    templates reading ``.stdout`` of a running job do not break."""
+    """Every answer carries stdout/stderr (empty when the job printed none, or
+    is unknown or still running), as the reference's do, so templates reading
+    ``.stdout`` do not break."""
     result.setdefault("stdout", "")
     result.setdefault("stderr", "")
     return result
@@ -49,8 +50,7 @@ def _status(directory: str, args: Dict[str, Any]) -> Dict[str, Any]:
     result = jobs.status(directory, args["jid"], args["tail_lines"])
     if not result.get("finished"):
         result["changed"] = False
-        _with_reference_keys(result)
-    return result
+    return _with_reference_keys(result)
 
 
 def _terminate(directory: str, args: Dict[str, Any]) -> Dict[str, Any]:
