@@ -633,15 +633,16 @@ def _type_flags(mode: int) -> Dict[str, bool]:
     }
 
 
+# In the order ansible-core reports them (it shows in loop labels).
 _PERMISSION_KEYS = (
-    ("rusr", stat.S_IRUSR),
     ("wusr", stat.S_IWUSR),
+    ("rusr", stat.S_IRUSR),
     ("xusr", stat.S_IXUSR),
-    ("rgrp", stat.S_IRGRP),
     ("wgrp", stat.S_IWGRP),
+    ("rgrp", stat.S_IRGRP),
     ("xgrp", stat.S_IXGRP),
-    ("roth", stat.S_IROTH),
     ("woth", stat.S_IWOTH),
+    ("roth", stat.S_IROTH),
     ("xoth", stat.S_IXOTH),
     ("isuid", stat.S_ISUID),
     ("isgid", stat.S_ISGID),
@@ -650,22 +651,21 @@ _PERMISSION_KEYS = (
 
 def stat_dict(path: str, info: os.stat_result) -> Dict[str, Any]:
     """The stat keys stat and find report for one path (no checksum, no access checks)."""
-    result: Dict[str, Any] = {
-        "path": path,
-        "mode": mode_str(info.st_mode),
-        "uid": info.st_uid,
-        "gid": info.st_gid,
-        "size": info.st_size,
-        "inode": info.st_ino,
-        "dev": info.st_dev,
-        "nlink": info.st_nlink,
-        "atime": info.st_atime,
-        "mtime": info.st_mtime,
-        "ctime": info.st_ctime,
-        "pw_name": user_name(info.st_uid),
-        "gr_name": group_name(info.st_gid),
-    }
+    result: Dict[str, Any] = {"path": path, "mode": mode_str(info.st_mode)}
     result.update(_type_flags(info.st_mode))
+    result.update(
+        uid=info.st_uid,
+        gid=info.st_gid,
+        size=info.st_size,
+        inode=info.st_ino,
+        dev=info.st_dev,
+        nlink=info.st_nlink,
+        atime=info.st_atime,
+        mtime=info.st_mtime,
+        ctime=info.st_ctime,
+        gr_name=group_name(info.st_gid),
+        pw_name=user_name(info.st_uid),
+    )
     for key, bit in _PERMISSION_KEYS:
         result[key] = bool(info.st_mode & bit)
     return result

@@ -1030,13 +1030,14 @@ def start_job(
             "finished": True,
             "msg": f"could not start the async job in {directory}: {exc}",
         }
+    # key order as ansible-core's (it shows when a launch result is a loop label)
     return {
-        "ansible_job_id": paths.jid,
+        "failed": False,
         "started": True,
         "finished": False,
-        "failed": False,
-        "changed": True,
+        "ansible_job_id": paths.jid,
         "results_file": paths.job_file,
+        "changed": True,
     }
 
 

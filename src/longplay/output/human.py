@@ -254,7 +254,7 @@ class HumanOutput(Output):
             shown.pop("failed", None)
             prefix = f"failed: [{name}]{item}" if label is not None else f"fatal: [{name}]: FAILED!"
             self._line(
-                f"{prefix} => {dump(shown, self._indent(task) if self.verbosity > 2 else None)}",
+                f"{prefix} => {dump(shown, self._indent(task))}",
                 COLORS[status],
             )
             if ignored:
