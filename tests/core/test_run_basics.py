@@ -577,3 +577,27 @@ def test_until_error_fails_each_item_not_the_task(longplay, write, tmp_path: Pat
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 0, run.output
     assert run.stdout.count("failed: [localhost] (item=") == 2
+
+
+def test_results_echo_their_arguments_with_secrets_masked(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - command: echo hi
+              register: r
+            - copy:
+                content: secret
+                dest: {tmp_path}/out
+              register: c
+            - assert:
+                that:
+                  - r.invocation.module_args._raw_params == "echo hi"
+                  - r.invocation.module_args.chdir is none
+                  - c.invocation.module_args.content == "NOT_LOGGING_PARAMETER"
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output

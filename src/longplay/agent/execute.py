@@ -35,6 +35,9 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
             "changed": False,
             "msg": f"remote module ({name}) does not support check mode",
         }
+    # What the module was called with, as Ansible reports it (not for the
+    # internal helpers whose arguments carry whole files).
+    invocation = {} if name.startswith("_") else {"module_args": _logged_args(spec, args)}
     try:
         result = spec.func(args, ctx)
     except ModuleFailed as failure:
@@ -42,6 +45,8 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
         result["failed"] = True
         result["msg"] = failure.msg
         result.setdefault("changed", False)
+        if invocation:
+            result.setdefault("invocation", invocation)
         return result
     except Exception as exc:  # a module bug must not take the agent down
         return {
@@ -52,7 +57,26 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
         }
     result = dict(result or {})
     result.setdefault("changed", False)
+    if invocation:
+        result.setdefault("invocation", invocation)
     return result
+
+
+#: internal arguments the controller adds, not written by the user
+_UNLOGGED = ("_content_b64", "_src_path")
+
+
+def _logged_args(spec: Any, args: Dict[str, Any]) -> Dict[str, Any]:
+    """The arguments as Ansible reports them under ``invocation``: secrets masked."""
+    logged = {}
+    for name, value in args.items():
+        if name in _UNLOGGED:
+            continue
+        option = spec.options.get(name)
+        if option is not None and option.no_log and value is not None:
+            value = "NOT_LOGGING_PARAMETER"
+        logged[name] = value
+    return logged
 
 
 def _format_exception() -> str:

@@ -121,13 +121,14 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
             cmd, shell=shell, cwd=chdir, stdin=data, executable=executable
         )
     except OSError as exc:
+        # As ansible-core: the command as written, and the error under "exception".
         raise ModuleFailed(
             "Error executing command.",
-            cmd=cmd,
+            cmd=cmd if isinstance(cmd, str) else " ".join(cmd),
             rc=exc.errno or 2,
             stdout="",
             stderr="",
-            detail=str(exc),
+            exception=str(exc),
         )
     ended = _now()
     result = {

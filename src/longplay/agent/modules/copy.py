@@ -28,7 +28,7 @@ from longplay.agent.registry import ModuleFailed, Option, module
 OPTIONS = dict(
     fileops.FILE_OPTIONS,
     dest=Option(type="path", required=True),
-    content=Option(type="raw"),
+    content=Option(type="raw", no_log=True),
     src=Option(type="path"),
     remote_src=Option(type="bool", default=False),
     backup=Option(type="bool", default=False),
