@@ -140,7 +140,9 @@ def test_final_result_of_a_command_job(harness: Harness) -> None:
     for key in ("start", "end", "delta"):
         assert final[key]
     assert final["ansible_job_id"] == jid
-    assert harness.record(jid) == final  # the file a person cats holds the same
+    record = harness.record(jid)  # the file a person cats holds the same...
+    assert record.pop("invocation")["module_args"]["_raw_params"] == final["cmd"]
+    assert record == final  # ...plus the module's arguments, which status leaves out
 
 
 def test_unknown_jid_reports_could_not_find_job(harness: Harness) -> None:

@@ -579,7 +579,9 @@ def test_until_error_fails_each_item_not_the_task(longplay, write, tmp_path: Pat
     assert run.stdout.count("failed: [localhost] (item=") == 2
 
 
-def test_results_echo_their_arguments_with_secrets_masked(longplay, write, tmp_path: Path) -> None:
+def test_loop_results_echo_their_arguments_with_secrets_masked(
+    longplay, write, tmp_path: Path
+) -> None:
     write(
         "site.yml",
         f"""
@@ -587,16 +589,21 @@ def test_results_echo_their_arguments_with_secrets_masked(longplay, write, tmp_p
           gather_facts: false
           tasks:
             - command: echo hi
+              register: plain
+            - command: "echo {{{{ item }}}}"
+              loop: [hi]
               register: r
             - copy:
                 content: secret
-                dest: {tmp_path}/out
+                dest: "{tmp_path}/{{{{ item }}}}"
+              loop: [out]
               register: c
             - assert:
                 that:
-                  - r.invocation.module_args._raw_params == "echo hi"
-                  - r.invocation.module_args.chdir is none
-                  - c.invocation.module_args.content == "NOT_LOGGING_PARAMETER"
+                  - plain.invocation is not defined
+                  - r.results[0].invocation.module_args._raw_params == "echo hi"
+                  - r.results[0].invocation.module_args.chdir is none
+                  - c.results[0].invocation.module_args.content == "NOT_LOGGING_PARAMETER"
         """,
     )
     run = longplay("run", "site.yml", cwd=tmp_path)

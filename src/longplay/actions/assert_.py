@@ -8,6 +8,7 @@ from longplay.actions.base import action
 from longplay.agent.registry import Option
 from longplay.errors import LongplayError
 from longplay.executor.context import ActionContext
+from longplay.executor.results import VERBOSE_ALWAYS
 
 
 @action(
@@ -42,11 +43,10 @@ async def assert_(ctx: ActionContext) -> dict[str, Any]:
                 "assertion": condition,
                 "evaluated_to": False,
                 "msg": args["fail_msg"] if args["fail_msg"] is not None else "Assertion failed",
+                VERBOSE_ALWAYS: True,
             }
-    result: dict[str, Any] = {
+    return {
         "changed": False,
         "msg": args["success_msg"] or "All assertions passed",
+        VERBOSE_ALWAYS: not args["quiet"],
     }
-    if args["quiet"]:
-        result["_ansible_verbose_always"] = False
-    return result

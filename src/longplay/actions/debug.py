@@ -8,6 +8,7 @@ from longplay.actions.base import action
 from longplay.agent.registry import Option
 from longplay.errors import LongplayError
 from longplay.executor.context import ActionContext
+from longplay.executor.results import VERBOSE_ALWAYS
 
 NOT_DEFINED = "VARIABLE IS NOT DEFINED!"
 
@@ -33,9 +34,10 @@ async def debug(ctx: ActionContext) -> dict[str, Any]:
             name if isinstance(name, str) else str(name): _show_var(ctx, name),
             "changed": False,
             "failed": False,
+            VERBOSE_ALWAYS: True,
         }
     message = args["msg"] if args["msg"] is not None else "Hello world!"
-    return {"msg": message, "changed": False, "failed": False}
+    return {"msg": message, "changed": False, "failed": False, VERBOSE_ALWAYS: True}
 
 
 def _show_var(ctx: ActionContext, name: Any) -> Any:

@@ -37,7 +37,8 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
         }
     # What the module was called with, as Ansible reports it (not for the
     # internal helpers whose arguments carry whole files).
-    invocation = {} if name.startswith("_") else {"module_args": _logged_args(spec, args)}
+    echo = not name.startswith("_") and name not in _NOT_ECHOED
+    invocation = {"module_args": _logged_args(spec, args)} if echo else {}
     try:
         result = spec.func(args, ctx)
     except ModuleFailed as failure:
@@ -64,6 +65,8 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
 
 #: internal arguments the controller adds, not written by the user
 _UNLOGGED = ("_content_b64", "_src_path")
+#: modules that are actions in ansible-core, whose results carry no invocation
+_NOT_ECHOED = frozenset({"async_status", "async_wait"})
 
 
 def _logged_args(spec: Any, args: Dict[str, Any]) -> Dict[str, Any]:

@@ -391,7 +391,10 @@ def not_found(paths: JobPaths) -> Result:
 
 
 def final_view(data: Dict[str, Any], paths: JobPaths) -> Result:
+    """A finished job as async_status reports it: the job file keeps the
+    module's ``invocation``, the answer leaves it out, as ansible-core does."""
     result = dict(data)
+    result.pop("invocation", None)
     result.update(
         finished=True, started=True, ansible_job_id=paths.jid, results_file=paths.job_file
     )

@@ -141,10 +141,7 @@ class HostRunner:
         """Record, show and act on a task's result."""
         await self._apply_instructions(task, result)
         public = res.public(result)
-        if task.get("no_log"):
-            shown = res.censor(public)
-        else:
-            shown = public
+        shown = res.censor(public) if task.get("no_log") else res.displayed(result)
         ignored = self._ignored(task, result)
         self._register(task, public)
         if "ansible_facts" in result and not _facts_are_variables(result):

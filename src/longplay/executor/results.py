@@ -43,8 +43,21 @@ def add_lines(result: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+#: set by actions whose result is shown even without -v (debug, assert), as in Ansible
+VERBOSE_ALWAYS = "_ansible_verbose_always"
+
+
 def public(result: dict[str, Any]) -> dict[str, Any]:
-    """The result without executor instructions, as registered and shown."""
+    """The result as registered: no executor instructions, no display hints (loop items too)."""
+    cleaned = {k: v for k, v in result.items() if not k.startswith((INTERNAL_PREFIX, "_ansible_"))}
+    items = cleaned.get("results")
+    if isinstance(items, list) and any(isinstance(i, dict) and VERBOSE_ALWAYS in i for i in items):
+        cleaned["results"] = [public(i) if isinstance(i, dict) else i for i in items]
+    return cleaned
+
+
+def displayed(result: dict[str, Any]) -> dict[str, Any]:
+    """The result as handed to the output: display hints kept."""
     return {k: v for k, v in result.items() if not k.startswith(INTERNAL_PREFIX)}
 
 

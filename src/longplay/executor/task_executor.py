@@ -74,7 +74,10 @@ class TaskExecutor:
         try:
             if self.task.loop_keyword:
                 return await self._run_loop(variables)
-            return await self._run_item(variables)
+            result = await self._run_item(variables)
+            # ansible-core keeps the echoed arguments only in loop items' results.
+            result.pop("invocation", None)
+            return result
         except Unreachable as exc:
             return {"unreachable": True, "changed": False, "msg": exc.reason}
         except LongplayError as exc:
@@ -141,7 +144,7 @@ class TaskExecutor:
                 result[str(index_var)] = index
                 result["ansible_index_var"] = str(index_var)
             label = self._label(item_vars, item)
-            self.output.item_result(self.host.name, self.task, res.public(result), label)
+            self.output.item_result(self.host.name, self.task, res.displayed(result), label)
             results.append(result)
             if pause and index < len(items) - 1:
                 await asyncio.sleep(pause)

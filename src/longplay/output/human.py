@@ -51,6 +51,8 @@ def clean(task: Task, result: dict[str, Any], verbosity: int) -> dict[str, Any]:
         del shown["failed"]  # Ansible only shows "failed" when it is true
     if verbosity < 4:
         shown.pop("invocation", None)
+    if verbosity < 3:
+        shown.pop("exception", None)  # Ansible prints tracebacks only with -vvv
     if task.action == "debug":
         if "msg" in shown:
             shown = {k: v for k, v in shown.items() if k in _DEBUG_KEYS}
@@ -171,17 +173,17 @@ class HumanOutput(Output):
         return f"{host} -> {delegated}" if delegated else host
 
     @staticmethod
-    def _always_verbose(task: Task) -> bool:
-        """debug and assert show their result even without -v, as in Ansible."""
-        return task.action == "debug" or (task.action == "assert" and not task.args.get("quiet"))
+    def _always_verbose(result: dict[str, Any]) -> bool:
+        """debug and assert mark results shown even without -v, as in Ansible."""
+        return bool(result.get(res.VERBOSE_ALWAYS))
 
     def _verbose_result(self, task: Task, result: dict[str, Any]) -> bool:
         if task.position == (-1,) and task.action == "setup":
             return self.verbosity > 2  # the implicit fact gathering, as Ansible shows it
-        return self.verbosity > 0 or self._always_verbose(task)
+        return self.verbosity > 0 or self._always_verbose(result)
 
-    def _indent(self, task: Task) -> int | None:
-        return 4 if self.verbosity > 2 or self._always_verbose(task) else None
+    def _indent(self, result: dict[str, Any]) -> int | None:
+        return 4 if self.verbosity > 2 or self._always_verbose(result) else None
 
     def _flush_includes(self) -> None:
         order = {host: index for index, host in enumerate(self._task_hosts)}
@@ -254,7 +256,7 @@ class HumanOutput(Output):
             shown.pop("failed", None)
             prefix = f"failed: [{name}]{item}" if label is not None else f"fatal: [{name}]: FAILED!"
             self._line(
-                f"{prefix} => {dump(shown, self._indent(task))}",
+                f"{prefix} => {dump(shown, self._indent(result))}",
                 COLORS[status],
             )
             if ignored:
@@ -272,7 +274,7 @@ class HumanOutput(Output):
         word = "changed" if status == res.CHANGED else "ok"
         text = f"{word}: [{name}]" + (f" => (item={label})" if label is not None else "")
         if self._verbose_result(task, result):
-            text += f" => {dump(shown, self._indent(task))}"
+            text += f" => {dump(shown, self._indent(result))}"
         self._line(text, COLORS[status])
 
     def retrying(self, host: str, task: Task, retries_left: int, result: dict[str, Any]) -> None:

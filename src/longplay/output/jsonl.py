@@ -50,6 +50,7 @@ class JsonOutput(Output):
         self._emit("task_start", hosts=hosts, **task_fields(task))
 
     def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:
+        result = res.public(result)
         self._emit(
             "host_result",
             host=host,
@@ -60,6 +61,7 @@ class JsonOutput(Output):
         )
 
     def item_result(self, host: str, task: Task, result: dict[str, Any], label: Any) -> None:
+        result = res.public(result)
         self._emit(
             "item_result",
             host=host,
