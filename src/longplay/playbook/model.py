@@ -104,6 +104,8 @@ class Task(Node):
 
     def display_name(self) -> str:
         name = self.rendered_name if self.rendered_name is not None else self.keywords.get("name")
+        if not name and self.action == "include_role" and self.args.get("name"):
+            name = f"include_role : {self.args['name']}"  # as ansible-core titles it
         if self.role is not None:
             return f"{self.role.name} : {name or self.action}"
         return str(name or self.action)
