@@ -608,3 +608,27 @@ def test_loop_results_echo_their_arguments_with_secrets_masked(
     )
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 0, run.output
+
+
+def test_condition_and_debug_var_errors_read_like_ansible(longplay, write, tmp_path: Path) -> None:
+    path = write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - debug: msg=x
+              when: nope == 1
+              ignore_errors: true
+            - debug: var=undefined_thing
+              register: shown
+            - assert:
+                that: shown.undefined_thing == "<< error 1 - 'undefined_thing' is undefined >>"
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert (
+        "Task failed: Error while evaluating conditional: 'nope' is undefined. "
+        f"The error appears to be in '{path}': line 4, column 7"
+    ) in run.stdout

@@ -43,7 +43,7 @@ async def assert_(ctx: ActionContext) -> dict[str, Any]:
                 "assertion": condition,
                 "evaluated_to": False,
                 "msg": args["fail_msg"] if args["fail_msg"] is not None else "Assertion failed",
-                VERBOSE_ALWAYS: True,
+                VERBOSE_ALWAYS: not args["quiet"],
             }
     return {
         "changed": False,

@@ -10,8 +10,6 @@ from longplay.errors import LongplayError
 from longplay.executor.context import ActionContext
 from longplay.executor.results import VERBOSE_ALWAYS
 
-NOT_DEFINED = "VARIABLE IS NOT DEFINED!"
-
 
 @action(
     "debug",
@@ -45,6 +43,6 @@ def _show_var(ctx: ActionContext, name: Any) -> Any:
         return name
     try:
         value = ctx.templar.evaluate(name)
-    except LongplayError:
-        return NOT_DEFINED
+    except LongplayError as exc:
+        return f"<< error 1 - {exc.message} >>"  # what ansible-core 2.19 shows
     return value

@@ -169,11 +169,10 @@ class TaskExecutor:
                 if not variables.templar.condition(condition):
                     return res.skipped_result(condition=condition)
         except LongplayError as exc:
-            result = templating_failure(self.task, exc)
-            result["msg"] = (
-                f"The conditional check '{condition}' failed. The error was: {result['msg']}"
-            )
-            return result
+            # ansible-core's wording, plus where the task is (it prints that apart)
+            location = where(self.task)
+            message = f"Task failed: Error while evaluating conditional: {exc.message}"
+            return res.failed_result(f"{message}. {location}" if location else message)
         try:
             ctx = await self._action_context(variables)
         except LongplayError as exc:
