@@ -99,3 +99,20 @@ class UndefinedError(TemplateError):
 
 class TaskError(LongplayError):
     """A task cannot run as written (a bad keyword value found at run time)."""
+
+
+class TaskArgsError(TemplateError):
+    """A task's value could not be rendered; ``message`` is the whole report.
+
+    Worded as ansible-core 2.19 words it: the task's arguments
+    ("Finalization of task args for 'ansible.builtin.debug' failed: Error while
+    resolving value for 'msg': ..."), a keyword ("Error processing keyword
+    'environment': ..."), the loop.
+    """
+
+
+def condition_failure(exc: LongplayError) -> str:
+    """How ansible-core words a condition that could not be evaluated."""
+    if isinstance(exc, UndefinedError):
+        return f"Error while evaluating conditional: {exc.message}"
+    return exc.message

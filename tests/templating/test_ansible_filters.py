@@ -327,7 +327,9 @@ def test_to_json() -> None:
 
 def test_from_json() -> None:
     assert ev("'{\"a\": [1, null]}' | from_json") == {"a": [1, None]}
-    with pytest.raises(TemplateError, match="The filter plugin 'from_json' failed: Expecting"):
+    with pytest.raises(
+        TemplateError, match=r"The filter plugin 'ansible\.builtin\.from_json' failed: Expecting"
+    ):
         ev("'[1, 2' | from_json")
     with pytest.raises(TemplateError, match="from_json"):
         ev("[1] | from_json")
@@ -516,7 +518,9 @@ def test_path_filters(tmp_path: Any) -> None:
     assert ev("'/tmp/x/../y' | realpath") == os.path.realpath("/tmp/y")
     assert ev("'/a/b' | relpath('/a')") == "b"
     assert ev("['a', 'b'] | path_join") == "a/b"
-    with pytest.raises(TemplateError, match="The filter plugin 'basename' failed"):
+    with pytest.raises(
+        TemplateError, match=r"The filter plugin 'ansible\.builtin\.basename' failed"
+    ):
         ev("none | basename")
     (tmp_path / "one.conf").write_text("1")
     (tmp_path / "two.conf").write_text("2")

@@ -144,7 +144,7 @@ def test_tests_work_in_select() -> None:
 
 
 def test_regex_test_bad_pattern() -> None:
-    with pytest.raises(TemplateError, match="The test plugin 'match' failed"):
+    with pytest.raises(TemplateError, match=r"The test plugin 'ansible\.builtin\.match' failed"):
         ev("'x' is match('(')")
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from longplay.actions.base import action
 from longplay.agent.registry import Option
-from longplay.errors import LongplayError
+from longplay.errors import LongplayError, condition_failure
 from longplay.executor.context import ActionContext
 from longplay.executor.results import VERBOSE_ALWAYS
 
@@ -32,9 +32,8 @@ async def assert_(ctx: ActionContext) -> dict[str, Any]:
         except LongplayError as exc:
             return {
                 "failed": True,
-                "msg": f"The conditional check '{condition}' failed. The error was: {exc.message}",
-                "assertion": condition,
-                "evaluated_to": False,
+                "changed": False,
+                "msg": f"Task failed: {condition_failure(exc)}",
             }
         if not holds:
             return {

@@ -150,6 +150,14 @@ def _human_type() -> type:
     return HumanOutput
 
 
+def announce_config(output: Output, config: Config) -> None:
+    """With -v, which ansible.cfg is in use, in ansible-core's words."""
+    if config.path:
+        output.debug(1, f"Using {config.path} as config file")
+    else:
+        output.debug(1, "No config file found; using defaults")
+
+
 def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
     def body(output: Output) -> int:
         from longplay.executor.runner import PlaybookRunner
@@ -157,6 +165,7 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
         from longplay.playbook.parser import load_playbook
 
         config = load_config()
+        announce_config(output, config)
         apply_environment(config)
         run = run_options(options, config)
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())
@@ -191,6 +200,7 @@ def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
         from longplay.inventory import load_inventory
 
         config = load_config()
+        announce_config(output, config)
         apply_environment(config)
         run = run_options(options, config)
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())

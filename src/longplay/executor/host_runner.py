@@ -162,6 +162,8 @@ class HostRunner:
             self.status.failed = True
             if task.get("any_errors_fatal") is True:
                 self.play.abort()
+            if res.INVOCATION in result:
+                raise TaskFailed(task, {**public, "invocation": result[res.INVOCATION]})
             raise TaskFailed(task, public)
         if result.get("changed") and task.keywords.get("notify") and not result.get("failed"):
             self._notify(task, result)

@@ -67,8 +67,13 @@ class PlayState:
             self.ctx.start_reached = True
         return self.ctx.start_reached
 
-    def rendered_name(self, task: Task, host_name: str | None = None) -> str:
-        """The task's name with templates rendered for ``host_name`` (default: the batch's first)."""
+    def rendered_name(
+        self, task: Task, host_name: str | None = None, errors: list[str] | None = None
+    ) -> str:
+        """The task's name with templates rendered for ``host_name`` (default: the batch's first).
+
+        A part that fails to render reads ``<< error N - message >>`` (the
+        messages go to ``errors``), as in ansible-core."""
         name = task.keywords.get("name")
         if not is_template(name):
             return task.name
@@ -80,9 +85,13 @@ class PlayState:
         if host is None:
             return task.name
         try:
-            return str(self.ctx.variables.for_host(host, task).templar.template(name))
+            templar = self.ctx.variables.for_host(host, task).templar
         except LongplayError:
             return task.name
+        text, problems = templar.template_marking_errors(str(name))
+        if errors is not None:
+            errors.extend(problems)
+        return text
 
     def run_once_result(self, task: Task) -> asyncio.Future[dict[str, Any]] | None:
         return self._run_once.get(id(task))
@@ -354,7 +363,10 @@ class PlayRunner:
     def _render_name(self, task: Task, hosts: list[str]) -> None:
         """Template the task's name with the first host's variables, as Ansible shows it."""
         if is_template(task.keywords.get("name")) and hosts:
-            task.rendered_name = self.state.rendered_name(task, hosts[0])
+            errors: list[str] = []
+            task.rendered_name = self.state.rendered_name(task, hosts[0], errors)
+            if errors:
+                self.ctx.output.warning(_template_errors_warning(errors, task))
 
     async def _run_section(self, nodes: list[Node], batch: list[Host]) -> None:
         hosts = self.state.active(batch)
@@ -420,3 +432,16 @@ class PlayRunner:
                 strategy.leave(host.name)
 
         await asyncio.gather(*(one(h) for h in hosts))
+
+
+def _template_errors_warning(errors: list[str], task: Task) -> str:
+    """ansible-core's warning for a task name that did not render."""
+    count = len(errors)
+    lines = [f"Encountered {count} template error{'s' if count > 1 else ''}."]
+    lines += [f"error {number} - {message}" for number, message in enumerate(errors, 1)]
+    if task.name_origin is not None:
+        lines.append(f"Origin: {task.name_origin}")
+        snippet = task.name_origin.snippet()
+        if snippet:
+            lines += ["", snippet, ""]
+    return "\n".join(lines)

@@ -47,12 +47,33 @@ def add_lines(result: dict[str, Any]) -> dict[str, Any]:
 VERBOSE_ALWAYS = "_ansible_verbose_always"
 
 
+#: a task's echoed arguments, kept apart: only ansible_failed_result shows them
+INVOCATION = INTERNAL_PREFIX + "invocation"
+
+#: what ansible-core registers as the ``exception`` of a failure that raised none
+NO_TRACEBACK = "(traceback unavailable)"
+
+
 def public(result: dict[str, Any]) -> dict[str, Any]:
-    """The result as registered: no executor instructions, no display hints (loop items too)."""
+    """The result as registered: no executor instructions, no display hints (loop items too).
+
+    A failed result (a failed loop item too, not the loop's summary) carries an
+    ``exception``, as ansible-core registers it."""
     cleaned = {k: v for k, v in result.items() if not k.startswith((INTERNAL_PREFIX, "_ansible_"))}
     items = cleaned.get("results")
-    if isinstance(items, list) and any(isinstance(i, dict) and VERBOSE_ALWAYS in i for i in items):
-        cleaned["results"] = [public(i) if isinstance(i, dict) else i for i in items]
+    if isinstance(items, list) and any(
+        isinstance(i, dict) and (VERBOSE_ALWAYS in i or i.get("failed")) for i in items
+    ):
+        cleaned["results"] = [_public_item(i) if isinstance(i, dict) else i for i in items]
+    elif cleaned.get("failed") and "exception" not in cleaned and not isinstance(items, list):
+        cleaned["exception"] = NO_TRACEBACK
+    return cleaned
+
+
+def _public_item(item: dict[str, Any]) -> dict[str, Any]:
+    cleaned = public(item)
+    if cleaned.get("failed") and "exception" not in cleaned:
+        cleaned["exception"] = NO_TRACEBACK
     return cleaned
 
 

@@ -13,12 +13,18 @@ from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
 from longplay.actions.base import ActionSpec
-from longplay.errors import LongplayError, TemplateError, UndefinedError
+from longplay.errors import (
+    LongplayError,
+    TaskArgsError,
+    TemplateError,
+    UndefinedError,
+    condition_failure,
+)
 from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
 from longplay.executor.context import ActionContext
 from longplay.templating.lookups import run_lookup
-from longplay.templating.templar import OMIT, Variables
+from longplay.templating.templar import OMIT, Templar, Variables
 from longplay.transport.base import Unreachable
 from longplay.transport.become import BecomeSpec
 from longplay.transport.client import AgentError
@@ -33,20 +39,20 @@ DEFAULT_DELAY = 5
 DEFAULT_POLL = 10
 
 
-def where(task: Task) -> str:
-    if task.origin is None:
-        return ""
-    return f"The error appears to be in '{task.origin.path}': line {task.origin.line}, column {task.origin.column}"
+def templating_failure(exc: LongplayError) -> dict[str, Any]:
+    """A failed result for a value that could not be rendered, worded as ansible-core 2.19."""
+    if isinstance(exc, TaskArgsError):
+        return res.failed_result(exc.message)
+    return res.failed_result(f"Task failed: {exc.message}")
 
 
-def templating_failure(task: Task, exc: LongplayError) -> dict[str, Any]:
-    """A failed result for a template problem, naming the variable and the task's file:line."""
-    if isinstance(exc, UndefinedError):
-        message = f"The task includes an option with an undefined variable: {exc.message}."
-    else:
-        message = f"{exc.message}."
-    location = where(task)
-    return res.failed_result(f"{message} {location}".strip() if location else message)
+def action_fqcn(task: Task) -> str:
+    """The action's collection-qualified name, as ansible-core names it in messages."""
+    written = task.action_as_written or task.action
+    info = catalog.resolve(written, task.library_dirs)
+    if written.count(".") == 2 or info is None or info.kind == "custom":
+        return written
+    return f"ansible.builtin.{task.action}"
 
 
 def strip_omitted(value: Any) -> Any:
@@ -75,13 +81,15 @@ class TaskExecutor:
             if self.task.loop_keyword:
                 return await self._run_loop(variables)
             result = await self._run_item(variables)
-            # ansible-core keeps the echoed arguments only in loop items' results.
-            result.pop("invocation", None)
+            # ansible-core keeps the echoed arguments only in loop items' results
+            # (and in ansible_failed_result).
+            if "invocation" in result:
+                result[res.INVOCATION] = result.pop("invocation")
             return result
         except Unreachable as exc:
             return {"unreachable": True, "changed": False, "msg": exc.reason}
         except LongplayError as exc:
-            return templating_failure(self.task, exc)
+            return templating_failure(exc)
 
     # --- loops ---------------------------------------------------------------
 
@@ -110,8 +118,10 @@ class TaskExecutor:
     async def _run_loop(self, variables: Variables) -> dict[str, Any]:
         try:
             items = self._loop_items(variables)
+        except UndefinedError as exc:
+            return templating_failure(exc)
         except LongplayError as exc:
-            return templating_failure(self.task, exc)
+            return res.failed_result(exc.message)  # ansible-core: no "Task failed" here
         raw_control = dict(self.task.keywords.get("loop_control") or {})
         raw_control.pop("label", None)  # rendered per item, once the item exists
         control = variables.templar.template(raw_control)
@@ -169,14 +179,11 @@ class TaskExecutor:
                 if not variables.templar.condition(condition):
                     return res.skipped_result(condition=condition)
         except LongplayError as exc:
-            # ansible-core's wording, plus where the task is (it prints that apart)
-            location = where(self.task)
-            message = f"Task failed: Error while evaluating conditional: {exc.message}"
-            return res.failed_result(f"{message}. {location}" if location else message)
+            return res.failed_result(f"Task failed: {condition_failure(exc)}")
         try:
             ctx = await self._action_context(variables)
         except LongplayError as exc:
-            return templating_failure(self.task, exc)
+            return templating_failure(exc)
         return await self._run_with_retries(ctx, variables)
 
     async def _run_with_retries(self, ctx: ActionContext, variables: Variables) -> dict[str, Any]:
@@ -198,9 +205,7 @@ class TaskExecutor:
                     return result
             except LongplayError as exc:
                 # Fails this iteration (this loop item), as Ansible does; other items go on.
-                return res.failed_result(
-                    f"Task failed: Error while evaluating conditional: {exc.message}"
-                )
+                return res.failed_result(f"Task failed: {condition_failure(exc)}")
             if attempt > retries:
                 if "failed_when_result" not in result:
                     result["failed"] = True  # failed_when, when given, has the last word
@@ -243,15 +248,17 @@ class TaskExecutor:
             try:
                 result["changed"] = scope.templar.all_conditions(changed_when)
             except LongplayError as exc:
-                result["changed_when_result"] = f"Error while evaluating conditional: {exc.message}"
+                result["changed_when_result"] = condition_failure(exc)
                 result["failed"] = True
         if failed_when is not None:
             try:
                 failed = any(scope.templar.condition(c) for c in failed_when)
                 result["failed_when_result"] = failed
                 result["failed"] = failed
+                if failed and "msg" not in result:
+                    result["msg"] = "Task failed: Action failed: Unknown error."
             except LongplayError as exc:
-                result["failed_when_result"] = f"Error while evaluating conditional: {exc.message}"
+                result["failed_when_result"] = condition_failure(exc)
                 result["failed"] = True
         return result
 
@@ -264,7 +271,7 @@ class TaskExecutor:
         if "_args_template" in args:
             args = dict(templar.template(args["_args_template"]) or {})
             args.update({k: v for k, v in task.args.items() if k != "_args_template"})
-        templated_args = strip_omitted(templar.template(args))
+        templated_args = strip_omitted(self._template_args(templar, args))
         connection = self._connection(variables)
         check_mode = self._flag("check_mode", variables, self.run.options.check)
         diff = self._flag("diff", variables, self.run.options.diff)
@@ -291,6 +298,19 @@ class TaskExecutor:
             on_event=lambda event: self.output.async_progress(self.host.name, task, event),
         )
 
+    def _template_args(self, templar: Templar, args: dict[str, Any]) -> dict[str, Any]:
+        """Render the arguments one by one, so a failure names the argument."""
+        rendered: dict[str, Any] = {}
+        for key, value in args.items():
+            try:
+                rendered[templar.template(key)] = templar.template(value)
+            except LongplayError as exc:
+                raise TaskArgsError(
+                    f"Task failed: Finalization of task args for '{action_fqcn(self.task)}' "
+                    f"failed: Error while resolving value for '{key}': {exc.message}"
+                ) from exc
+        return rendered
+
     def _flag(self, name: str, variables: Variables, default: bool) -> bool:
         value = self.task.get(name)
         if value is None:
@@ -306,7 +326,12 @@ class TaskExecutor:
             value = node.keywords.get("environment")
             if value is None:
                 continue
-            value = variables.templar.template(value)
+            try:
+                value = variables.templar.template(value)
+            except LongplayError as exc:
+                raise TaskArgsError(
+                    f"Task failed: Error processing keyword 'environment': {exc.message}"
+                ) from exc
             for part in value if isinstance(value, list) else [value]:
                 if isinstance(part, dict):
                     merged.update({str(k): "" if v is None else str(v) for k, v in part.items()})
@@ -383,8 +408,10 @@ class TaskExecutor:
             raise
         except AgentError as exc:
             result = res.failed_result(f"the agent on {ctx.connection.name} failed: {exc}")
+        except UndefinedError as exc:
+            result = templating_failure(exc)
         except LongplayError as exc:
-            result = templating_failure(self.task, exc)
+            result = res.failed_result(exc.message)
         except Exception as exc:  # a bug in one action must not stop the other hosts
             import traceback
 

@@ -226,7 +226,11 @@ class HumanOutput(Output):
         status = res.status_of(result)
         name = self._host(host, task, result)
         if "results" in result and task.loop_keyword:
-            # Items were shown as they completed; Ansible adds nothing but the verdict.
+            # Items were shown as they completed; Ansible adds nothing but the verdict
+            # (and, for debug alone, the loop's failure).
+            if status == res.FAILED and task.action == "debug":
+                summary = {"msg": result.get("msg")}
+                self._line(f"fatal: [{name}]: FAILED! => {dump(summary, None)}", COLORS[status])
             if status == res.FAILED and ignored:
                 self._line("...ignoring", COLORS["ignored"])
             elif status == res.SKIPPED and not result["results"]:

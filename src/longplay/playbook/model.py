@@ -97,6 +97,8 @@ class Task(Node):
     library_dirs: tuple[str, ...] = ()
     #: the name with its templates rendered, set when the task is announced
     rendered_name: str | None = None
+    #: where the name's value is written, for warnings about it
+    name_origin: Origin | None = None
 
     @property
     def name(self) -> str:
@@ -106,9 +108,11 @@ class Task(Node):
         name = self.rendered_name if self.rendered_name is not None else self.keywords.get("name")
         if not name and self.action == "include_role" and self.args.get("name"):
             name = f"include_role : {self.args['name']}"  # as ansible-core titles it
+        # an unnamed task is titled by its action as written (ansible.builtin.debug)
+        action = self.action_as_written or self.action
         if self.role is not None:
-            return f"{self.role.name} : {name or self.action}"
-        return str(name or self.action)
+            return f"{self.role.name} : {name or action}"
+        return str(name or action)
 
     @property
     def loop_keyword(self) -> str | None:

@@ -482,6 +482,8 @@ def parse_task(
     )
     task.position = position
     task.library_dirs = ctx.library_dirs
+    if "name" in data:
+        task.name_origin = data.origin_of("name")
     return task
 
 

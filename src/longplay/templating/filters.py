@@ -71,9 +71,9 @@ def guard(kind: str, name: str, func: Callable[..., Any], allow_undefined: bool 
         except (UndefinedError, jinja2.UndefinedError):
             raise
         except TemplateError as exc:
-            raise TemplateError(f"The {kind} plugin '{name}' failed: {exc.message}")
+            raise TemplateError(f"The {kind} plugin 'ansible.builtin.{name}' failed: {exc.message}")
         except Exception as exc:
-            raise TemplateError(f"The {kind} plugin '{name}' failed: {exc}")
+            raise TemplateError(f"The {kind} plugin 'ansible.builtin.{name}' failed: {exc}")
 
     return wrapper
 
@@ -127,12 +127,14 @@ def ternary(value: Any, true_val: Any, false_val: Any, none_val: Any = None) -> 
 def mandatory(value: Any, msg: str | None = None) -> Any:
     """Fail when ``value`` is undefined, with ``msg`` or a message naming it."""
     if isinstance(value, jinja2.Undefined):
+        # ansible-core reports it as a failure of the filter, still an undefined value
+        prefix = "The filter plugin 'ansible.builtin.mandatory' failed: "
         if msg:
-            raise UndefinedError(str(msg))
+            raise UndefinedError(prefix + str(msg))
         name = getattr(value, "_undefined_name", None)
         if name is None:
-            raise UndefinedError("Mandatory variable not defined.")
-        raise UndefinedError(f"Mandatory variable '{name}' not defined.")
+            raise UndefinedError(prefix + "Mandatory variable not defined.")
+        raise UndefinedError(prefix + f"Mandatory variable '{name}' not defined.")
     return value
 
 
@@ -1006,9 +1008,16 @@ def listing(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _registry() -> dict[str, Callable[..., Any]]:
+    # Jinja's own filters fail naming themselves too (undefined values pass
+    # through: ``default`` and friends take them).
     filters: dict[str, Callable[..., Any]] = {
-        name: listing(jinja2.filters.FILTERS[name]) for name in _LAZY_JINJA_FILTERS
+        name: guard("filter", name, func, allow_undefined=True)
+        for name, func in jinja2.filters.FILTERS.items()
     }
+    for name in _LAZY_JINJA_FILTERS:
+        filters[name] = guard(
+            "filter", name, listing(jinja2.filters.FILTERS[name]), allow_undefined=True
+        )
     for name, func in _OWN.items():
         wrapped = guard("filter", name, func)
         filters[name] = wrapped

@@ -119,7 +119,10 @@ def lookup_file(
     for term in terms:
         path = find_file(variables, "files", str(term))
         if path is None or not os.path.isfile(path):
-            raise TemplateError(f"Unable to access the file '{term}': File not found.")
+            raise TemplateError(
+                f"Unable to access the file '{term}': File not found. "
+                "Use -vvvvv to see paths searched."
+            )
         with open(path, encoding="utf-8", errors="replace") as handle:
             text = handle.read()
         if lstrip:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from functools import lru_cache
 from typing import Any
@@ -141,6 +142,7 @@ def environment() -> LongplayEnvironment:
 
 
 _RESULT = "__longplay_result"
+_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 
 
 def _escape_backslashes(source: str, env: jinja2.Environment) -> str:
@@ -172,22 +174,24 @@ def _lone_expression(tree: jinja2.nodes.Template) -> jinja2.nodes.Expr | None:
 
 
 @lru_cache(maxsize=4096)
-def _compile(source: str, literal_backslashes: bool = True) -> tuple[jinja2.Template, bool]:
+def _compile(source: str, bare: bool = False) -> tuple[jinja2.Template, bool]:
     """Compile a template; a lone ``{{ expr }}`` becomes an assignment so its
     value comes back native (output nodes would fold constants to text).
+    ``bare`` marks a condition's bare expression wrapped in braces: its string
+    literals keep Jinja's escapes and errors call it an "expression".
     Returns (template, is_expression)."""
     env = environment()
     try:
-        tree = env.parse(_escape_backslashes(source, env) if literal_backslashes else source)
+        tree = env.parse(source if bare else _escape_backslashes(source, env))
         expression = _lone_expression(tree)
         if expression is not None:
             body = [jinja2.nodes.Assign(jinja2.nodes.Name(_RESULT, "store"), expression, lineno=1)]
             return env.from_string(jinja2.nodes.Template(body, lineno=1)), True
         return env.from_string(tree), False
     except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(
-            f"template error while templating string: {exc.message}. String: {source}"
-        )
+        # ansible-core's wording; a bare expression (a condition) is an "expression"
+        what = "expression" if bare else "template"
+        raise TemplateError(f"Syntax error in {what}: {exc.message}")
 
 
 def _finalize(value: Any) -> Any:
@@ -290,8 +294,8 @@ class Templar:
             return [self.template(item) for item in value]
         return value
 
-    def _render(self, source: str, literal_backslashes: bool = True) -> Any:
-        template, is_expression = _compile(source, literal_backslashes)
+    def _render(self, source: str, bare: bool = False) -> Any:
+        template, is_expression = _compile(source, bare)
         context: Context = template.new_context(self.variables, shared=True)  # type: ignore[arg-type]
         try:
             if is_expression:
@@ -317,8 +321,27 @@ class Templar:
             ZeroDivisionError,
             OverflowError,
         ) as exc:
-            raise TemplateError(f"Unexpected templating type error occurred on ({source}): {exc}")
+            what = "expression" if bare else "template"
+            raise TemplateError(f"Error rendering {what}: {exc}")
         return _finalize(result)
+
+    def template_marking_errors(self, source: str) -> tuple[str, list[str]]:
+        """Render text (a task's name), each failing ``{{ }}`` replaced by
+        ``<< error N - message >>`` as ansible-core does; also the messages."""
+        try:
+            return str(self.template(source)), []
+        except TemplateError:
+            pass
+        errors: list[str] = []
+
+        def piece(match: re.Match[str]) -> str:
+            try:
+                return str(self._render(match.group(0)))
+            except TemplateError as exc:
+                errors.append(exc.message)
+                return f"<< error {len(errors)} - {exc.message} >>"
+
+        return _EXPRESSION.sub(piece, source), errors
 
     def _template_string(self, source: str) -> Any:
         return self._render(source)
@@ -329,7 +352,7 @@ class Templar:
         Unlike ``{{ }}`` templates, a bare expression's string literals keep
         Jinja's escapes (``"a\\n"`` is a newline), as in Ansible.
         """
-        return self._render("{{ " + expression + " }}", literal_backslashes=False)
+        return self._render("{{ " + expression + " }}", bare=True)
 
     def condition(self, condition: Any) -> bool:
         """Evaluate one conditional the way Ansible does."""

@@ -1,0 +1,179 @@
+"""Failures read as ansible-core 2.19 words them: task arguments, loops,
+keywords, conditions, filters, task names; what a failed result registers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+
+def _fatal_messages(stdout: str) -> list[str]:
+    messages = []
+    for line in stdout.splitlines():
+        if line.startswith(("fatal: [", "failed: [")) and "=> {" in line:
+            messages.append(json.loads(line.split("=> ", 1)[1])["msg"])
+    return messages
+
+
+def test_template_failures_name_the_argument_keyword_or_condition(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            d: {a: 1}
+            bad: not json
+          tasks:
+            - ansible.builtin.command: "echo {{ nope }}"
+              ignore_errors: true
+            - file:
+                path: "/tmp/{{ d.missing }}"
+              ignore_errors: true
+            - debug: msg="{{ bad | from_json }}"
+              ignore_errors: true
+            - debug: msg="{{ 1 / 0 }}"
+              ignore_errors: true
+            - debug: msg="{{ 'a' | no_such_filter }}"
+              ignore_errors: true
+            - debug: msg="{{ nope | mandatory }}"
+              ignore_errors: true
+            - debug: msg=x
+              loop: "{{ nope }}"
+              ignore_errors: true
+            - command: echo hi
+              environment:
+                A: "{{ nope }}"
+              ignore_errors: true
+            - debug: msg=x
+              when: nope
+              ignore_errors: true
+            - debug: msg=x
+              when: (1 / 0) > 0
+              ignore_errors: true
+            - assert:
+                that: nope
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    args = "Task failed: Finalization of task args for '{}' failed: Error while resolving value for"
+    assert _fatal_messages(run.stdout) == [
+        f"{args.format('ansible.builtin.command')} '_raw_params': 'nope' is undefined",
+        f"{args.format('ansible.builtin.file')} 'path': object of type 'dict' has no attribute "
+        "'missing'",
+        f"{args.format('ansible.builtin.debug')} 'msg': The filter plugin "
+        "'ansible.builtin.from_json' failed: Expecting value: line 1 column 1 (char 0)",
+        f"{args.format('ansible.builtin.debug')} 'msg': Error rendering template: division by zero",
+        f"{args.format('ansible.builtin.debug')} 'msg': Syntax error in template: "
+        "No filter named 'no_such_filter'.",
+        f"{args.format('ansible.builtin.debug')} 'msg': The filter plugin "
+        "'ansible.builtin.mandatory' failed: Mandatory variable 'nope' not defined.",
+        "Task failed: 'nope' is undefined",
+        "Task failed: Error processing keyword 'environment': 'nope' is undefined",
+        "Task failed: Error while evaluating conditional: 'nope' is undefined",
+        "Task failed: Error rendering expression: division by zero",
+        "Task failed: Error while evaluating conditional: 'nope' is undefined",
+    ]
+    # an unnamed task is titled by its action as written
+    assert "TASK [ansible.builtin.command] ***" in run.stdout
+
+
+def test_task_name_that_does_not_render_marks_the_error(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            a: A
+          tasks:
+            - name: "Backup {{ item }} {{ a }}"
+              debug: msg={{ item }}
+              loop: [1]
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "TASK [Backup << error 1 - 'item' is undefined >> A] ***" in run.stdout
+    assert "[WARNING]: Encountered 1 template error.\nerror 1 - 'item' is undefined\n" in run.stderr
+    assert "site.yml:6:13" in run.stderr
+
+
+def test_failed_results_register_an_exception_and_failed_when_a_message(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - fail: msg=boom
+              register: failed
+              ignore_errors: true
+            - set_fact: a=1
+              register: made_to_fail
+              failed_when: true
+              ignore_errors: true
+            - command: "{{ item }}"
+              loop: ["true", "false"]
+              register: looped
+              ignore_errors: true
+            - block:
+                - command: /bin/false
+              rescue:
+                - set_fact:
+                    caught: "{{ ansible_failed_result }}"
+            - debug:
+                msg:
+                  - "{{ failed.exception }}"
+                  - "{{ made_to_fail.msg }}"
+                  - "{{ looped.exception is defined }}"
+                  - "{{ looped.results | map(attribute='exception', default='-') | list }}"
+                  - "{{ caught.invocation.module_args._raw_params }}"
+                  - "{{ caught.exception }}"
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.results("debug")[-1]["result"]["msg"] == [
+        "(traceback unavailable)",
+        "Task failed: Action failed: Unknown error.",
+        False,
+        ["-", "(traceback unavailable)"],
+        "/bin/false",
+        "(traceback unavailable)",
+    ]
+
+
+def test_verbose_run_says_which_config_file(longplay, write, tmp_path: Path) -> None:
+    write("site.yml", "- hosts: localhost\n  gather_facts: false\n  tasks: []\n")
+    run = longplay("run", "site.yml", "-v", cwd=tmp_path)
+    assert run.stdout.startswith("No config file found; using defaults\n"), run.stdout
+    write("ansible.cfg", "[defaults]\n")
+    run = longplay("run", "site.yml", "-v", cwd=tmp_path)
+    assert run.stdout.startswith(f"Using {tmp_path / 'ansible.cfg'} as config file\n"), run.stdout
+
+
+def test_failed_debug_loop_prints_the_loop_failure(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - debug: msg="{{ item }}"
+              failed_when: item == 2
+              loop: [1, 2]
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert 'fatal: [localhost]: FAILED! => {"msg": "One or more items failed"}\n...ignoring' in (
+        run.stdout
+    )
