@@ -79,8 +79,53 @@ def test_max_fail_percentage_stops_the_run(longplay, write, inventory, tmp_path:
     )
     run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
     assert run.rc == 2
-    assert "NO MORE HOSTS LEFT" in run.stdout
+    assert run.stdout.count("NO MORE HOSTS LEFT") == 2  # as ansible-core prints it
     assert "TASK [next]" not in run.stdout and "play2" not in run.stdout
+
+
+def test_failed_handler_counts_towards_max_fail_percentage(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: web
+          gather_facts: false
+          serial: 1
+          max_fail_percentage: 0
+          handlers:
+            - name: broken
+              command: "false"
+          tasks:
+            - command: "true"
+              notify: broken
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 2
+    assert run.stdout.count("NO MORE HOSTS LEFT") == 2
+    assert "w2" not in run.stdout
+
+
+def test_delegated_results_name_both_hosts(longplay, write, inventory, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2
+          gather_facts: false
+          tasks:
+            - command: echo hi
+              delegate_to: w1
+            - debug: msg=hi
+              delegate_to: localhost
+              loop: [1]
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "changed: [w1]\n" in run.stdout
+    assert "changed: [w2 -> w1]\n" in run.stdout
+    assert "ok: [w1 -> localhost] => (item=1) => {" in run.stdout
 
 
 def test_any_errors_fatal(longplay, write, inventory, tmp_path: Path) -> None:
@@ -100,6 +145,8 @@ def test_any_errors_fatal(longplay, write, inventory, tmp_path: Path) -> None:
     run = longplay("run", "-i", "hosts", "site.yml", "--json", cwd=tmp_path)
     assert run.rc == 2
     assert not run.results("never")
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert "NO MORE HOSTS LEFT" not in run.stdout  # ansible-core stops without saying it
 
 
 def test_free_strategy_lets_hosts_run_ahead(longplay, write, inventory, tmp_path: Path) -> None:

@@ -46,6 +46,8 @@ class PlayState:
         self._throttles: dict[int, asyncio.Semaphore] = {}
         #: meta: end_play stops this play only; other aborts stop the run
         self.ended_by_meta = False
+        #: max_fail_percentage (not any_errors_fatal) stopped the play
+        self.aborted_by_max_fail = False
 
     def host_status(self, name: str) -> HostStatus:
         status = self.statuses.get(name)
@@ -107,8 +109,9 @@ class PlayState:
             semaphore = self._throttles[id(task)] = asyncio.Semaphore(max(1, limit))
         return semaphore
 
-    def abort(self) -> None:
+    def abort(self, max_fail: bool = False) -> None:
         self.aborted = True
+        self.aborted_by_max_fail = self.aborted_by_max_fail or max_fail
 
     def end_play(self) -> None:
         self.aborted = True
@@ -124,7 +127,7 @@ class PlayState:
             if self.host_status(h.name).failed or self.host_status(h.name).unreachable
         )
         if failed * 100.0 / len(self.batch) > float(limit):
-            self.abort()
+            self.abort(max_fail=True)
 
     def active(self, hosts: list[Host]) -> list[Host]:
         return [h for h in hosts if not self._done(self.host_status(h.name))]
@@ -276,7 +279,11 @@ class PlayRunner:
             await self._run_batch(batch, all_names)
             self.ctx.dead_hosts.update(h.name for h in batch if self._failed(h))
             if self.state.aborted and not self.state.ended_by_meta:
-                output.no_more_hosts()
+                if self.state.aborted_by_max_fail:
+                    # ansible-core says it twice (the strategy, then the batch loop);
+                    # any_errors_fatal stops without saying it.
+                    output.no_more_hosts()
+                    output.no_more_hosts()
                 self.ctx.halted = True
                 break
             if all(self._failed(h) for h in batch):
@@ -424,8 +431,10 @@ class PlayRunner:
                 await run_handlers(self.state, runner)
             except TaskFailed:
                 runner.status.failed = True
+                self.state.check_fail_percentage()
             except HostUnreachable:
                 runner.status.unreachable = True
+                self.state.check_fail_percentage()
             except (EndHost, EndPlay, EndBatch):
                 pass
             finally:

@@ -46,6 +46,9 @@ def add_lines(result: dict[str, Any]) -> dict[str, Any]:
 #: set by actions whose result is shown even without -v (debug, assert), as in Ansible
 VERBOSE_ALWAYS = "_ansible_verbose_always"
 
+#: the host a delegated task ran on, when not the task's own (shown as ``[h1 -> localhost]``)
+DELEGATED_TO = "_ansible_delegated_to"
+
 
 #: a task's echoed arguments, kept apart: only ansible_failed_result shows them
 INVOCATION = INTERNAL_PREFIX + "invocation"

@@ -184,7 +184,10 @@ class TaskExecutor:
             ctx = await self._action_context(variables)
         except LongplayError as exc:
             return templating_failure(exc)
-        return await self._run_with_retries(ctx, variables)
+        result = await self._run_with_retries(ctx, variables)
+        if ctx.connection.name != self.host.name:
+            result[res.DELEGATED_TO] = ctx.connection.name
+        return result
 
     async def _run_with_retries(self, ctx: ActionContext, variables: Variables) -> dict[str, Any]:
         until = self.task.keywords.get("until")

@@ -169,7 +169,7 @@ class HumanOutput(Output):
 
     @staticmethod
     def _host(host: str, task: Task, result: dict[str, Any]) -> str:
-        delegated = result.get("_longplay_delegated_to")
+        delegated = result.get(res.DELEGATED_TO)
         return f"{host} -> {delegated}" if delegated else host
 
     @staticmethod
