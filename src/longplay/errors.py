@@ -8,6 +8,7 @@ ansible-playbook's.
 from __future__ import annotations
 
 import linecache
+import os
 from dataclasses import dataclass
 
 
@@ -40,7 +41,7 @@ class Origin:
         width = len(str(self.line))
         lines = []
         for number in numbers:
-            text = linecache.getline(self.path, number).rstrip("\n")
+            text = linecache.getline(self.path, number).rstrip("\n").replace("\t", " ")
             lines.append(f"{number:>{width}} {text}")
         if not linecache.getline(self.path, self.line):
             return ""
@@ -53,11 +54,19 @@ class LongplayError(Exception):
 
     exit_code = ExitCode.ERROR
 
-    def __init__(self, message: str, origin: Origin | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        origin: Origin | None = None,
+        hint: str | None = None,
+        example: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.origin = origin
         self.hint = hint
+        #: a paragraph shown after the source (ansible-core's "For example: ..." help)
+        self.example = example
 
     def render(self) -> str:
         parts = [self.message]
@@ -67,8 +76,11 @@ class LongplayError(Exception):
             parts.append(f"Origin: {self.origin}")
             snippet = self.origin.snippet()
             if snippet:
-                parts.append("")
-                parts.append(snippet)
+                parts += ["", snippet, ""]  # ansible-core ends it with a blank line
+            elif os.path.isfile(self.origin.path):
+                parts += ["", "(source not shown: file truncated)", ""]
+        if self.example:
+            parts += ["", self.example, ""]
         return "\n".join(parts)
 
     def __str__(self) -> str:

@@ -40,9 +40,13 @@ def test_unknown_keyword_suggests_closest(longplay, write, tmp_path: Path) -> No
     )
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 4
-    assert "'registr' is not a valid keyword for a Task" in run.stderr
+    # ansible-core takes the stray key for a second action
+    assert "conflicting action statements: command, registr" in run.stderr
     assert "Did you mean 'register'?" in run.stderr
-    assert f"{path}:8:7" in run.stderr
+    assert f"{path}:7:7" in run.stderr
+    write("play.yml", "- hosts: localhost\n  tasks: []\n  bogus: 1\n")
+    run = longplay("run", "play.yml", cwd=tmp_path)
+    assert "[ERROR]: 'bogus' is not a valid attribute for a Play\n" in run.stderr
     assert not (tmp_path / "marker").exists()
 
 
@@ -114,7 +118,74 @@ def test_bad_loop_control_and_strategy(longplay, write, tmp_path: Path) -> None:
     )
     run = longplay("run", "loop.yml", cwd=tmp_path)
     assert run.rc == 4
-    assert "Did you mean 'label'?" in run.stderr
+    assert "'lable' is not a valid attribute for a LoopControl Did you mean 'label'?" in run.stderr
+    assert "loop.yml:6:9" in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "where", "example"),
+    [
+        (
+            "    - debug: msg=a: b\n",
+            "Colons in unquoted values must be followed by a non-space character.",
+            "7:19",
+            "    raw: echo 'name: ansible'",
+        ),
+        (
+            "    - debug:\n        msg: {{ x }}\n",
+            "This may be an issue with missing quotes around a template block.",
+            "8:14",
+            "    raw: {{ some_var }}",
+        ),
+        (
+            '    - debug:\n        msg: "{{ x }}" extra\n',
+            "Values starting with a quote must end with the same quote.",
+            "8:14",
+            '    raw: "foo" in bar',
+        ),
+        ("\t- debug: msg=a\n", "Tabs are usually invalid in YAML.", "7:1", None),
+        (
+            "    - debug: msg=a\n     - debug: msg=b\n",
+            "While parsing a block collection did not find expected '-' indicator.",
+            "8:6",
+            None,
+        ),
+    ],
+)
+def test_yaml_errors_read_like_ansible(
+    longplay, write, tmp_path: Path, text: str, message: str, where: str, example: str | None
+) -> None:
+    path = write("site.yml", _with_marker(tmp_path, "- hosts: localhost\n  tasks:\n" + text))
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert f"[ERROR]: YAML parsing failed: {message}\nOrigin: {path}:{where}\n" in run.stderr
+    if example:
+        assert f"\n\n\nFor example:\n\n{example}\n" in run.stderr
+    assert not (tmp_path / "marker").exists()
+
+
+def test_unbalanced_quotes_in_free_form_arguments(longplay, write, tmp_path: Path) -> None:
+    path = write("site.yml", _with_marker(tmp_path, "    - command: echo it's\n"))
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert (
+        "[ERROR]: Error loading tasks: failed at splitting arguments, either an unbalanced "
+        f"jinja2 block or quotes: echo it's\nOrigin: {path}:5:7\n"
+    ) in run.stderr
+    assert not (tmp_path / "marker").exists()
+
+
+def test_duplicate_key_warns_and_keeps_the_last(longplay, write, tmp_path: Path) -> None:
+    path = write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        "    - debug:\n        msg: a\n        msg: b\n",
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0
+    assert '"msg": "b"' in run.stdout
+    assert (f"[WARNING]: Found duplicate mapping key 'msg'.\nOrigin: {path}:6:9\n") in run.stderr
+    assert "         ^ column 9\n\nUsing last defined value only.\n" in run.stderr
 
 
 def test_async_on_controller_action_is_refused(longplay, write, tmp_path: Path) -> None:

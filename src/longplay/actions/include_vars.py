@@ -51,7 +51,7 @@ async def include_vars(ctx: ActionContext) -> dict[str, Any]:
                 return {"failed": True, "msg": f"{path} must contain a mapping of variables"}
             values.update(data)
     except LongplayError as exc:
-        return {"failed": True, "msg": exc.render()}
+        return {"failed": True, "msg": exc.render().rstrip("\n")}
     if ctx.args.get("name"):
         values = {str(ctx.args["name"]): values}
     return {

@@ -9,7 +9,13 @@ in the command line, so ``echo a=b`` still echoes ``a=b``.
 
 from __future__ import annotations
 
+from longplay.errors import ParseError
+
 _OPENERS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+class UnbalancedArgs(ParseError):
+    """A quote or a Jinja2 block left open in free-form arguments."""
 
 
 def split_args(text: str) -> list[tuple[int, int]]:
@@ -44,6 +50,10 @@ def split_args(text: str) -> list[tuple[int, int]]:
             elif quote == char and text[i - 1] != "\\":
                 quote = None
         i += 1
+    if quote is not None or closers:
+        raise UnbalancedArgs(
+            "failed at splitting arguments, either an unbalanced jinja2 block or quotes: " + text
+        )
     if start is not None:
         spans.append((start, len(text)))
     return spans

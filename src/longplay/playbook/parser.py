@@ -15,7 +15,7 @@ from typing import Any
 from longplay import catalog
 from longplay.errors import Origin, ParseError
 from longplay.playbook import keywords as kw
-from longplay.playbook.kvargs import parse_kv
+from longplay.playbook.kvargs import UnbalancedArgs, parse_kv
 from longplay.playbook.model import Block, Node, Play, Playbook, Role, Task
 from longplay.playbook.source import SourceDict, load_yaml, origin_of
 from longplay.templating.templar import is_template
@@ -162,7 +162,17 @@ def _keywords(data: SourceDict, scope: str, allowed: set[str], what: str) -> dic
 def _unknown_keyword(key: Any, data: SourceDict, allowed: set[str], what: str) -> ParseError:
     hint = kw.did_you_mean(str(key), allowed)
     return ParseError(
-        f"'{key}' is not a valid keyword for a {what}.", data.origin_of_key(key), hint
+        f"'{key}' is not a valid attribute for a {what}", data.origin_of_key(key), hint
+    )
+
+
+def _conflicting_action(action: str, key: Any, data: SourceDict, allowed: set[str]) -> ParseError:
+    """A task key that is neither a keyword nor a module, beside the task's module: ansible-core
+    takes it for a second action."""
+    return ParseError(
+        f"conflicting action statements: {action}, {key}",
+        data.origin,
+        kw.did_you_mean(str(key), allowed),
     )
 
 
@@ -193,7 +203,7 @@ def load_playbook(path: str) -> Playbook:
 def _load_plays(path: str, playbook: Playbook, stack: tuple[str, ...]) -> None:
     if path in stack:
         raise ParseError(f"import_playbook loop: {' -> '.join([*stack, path])}")
-    data = load_yaml(path)
+    data = load_yaml(path, playbook.warnings)
     if data is None:
         return
     if not isinstance(data, list):
@@ -389,7 +399,8 @@ def _find_action(data: SourceDict, allowed: set[str], ctx: ParseContext) -> tupl
     if len(known) == 1:
         others = [c for c in candidates if c != known[0]]
         if others:
-            raise _unknown_keyword(others[0], data, allowed | {str(known[0])}, "Task")
+            first_two = [c for c in candidates if c in (known[0], others[0])]
+            raise _conflicting_action(str(first_two[0]), first_two[1], data, allowed)
         return str(known[0]), data[known[0]], str(known[0])
     if len(candidates) > 1:
         # None resolves: report the first as an unknown module or keyword, whichever it is closer to.
@@ -423,7 +434,10 @@ def _module_args(
     elif isinstance(raw, dict):
         args = dict(raw)
     elif isinstance(raw, str):
-        args = parse_kv(raw, info.raw_options) if info.free_form else parse_kv(raw)
+        try:
+            args = parse_kv(raw, info.raw_options) if info.free_form else parse_kv(raw)
+        except UnbalancedArgs as exc:
+            raise ParseError(f"Error loading tasks: {exc.message}", data.origin) from exc
     elif info.free_form and isinstance(raw, (int, float)):
         args = {"_raw_params": str(raw)}
     else:
@@ -494,9 +508,12 @@ def _check_task_values(
     if isinstance(control, dict):
         for option in control:
             if option not in kw.LOOP_CONTROL_OPTIONS:
+                origins = data.get("loop_control")
                 raise ParseError(
-                    f"'{option}' is not a valid option of loop_control.",
-                    data.origin_of("loop_control"),
+                    f"'{option}' is not a valid attribute for a LoopControl",
+                    origins.origin_of_key(option)
+                    if isinstance(origins, SourceDict)
+                    else data.origin_of("loop_control"),
                     kw.did_you_mean(str(option), kw.LOOP_CONTROL_OPTIONS),
                 )
     async_value = keywords.get("async")
@@ -590,7 +607,7 @@ def load_task_file(
         raise ParseError(f"task file includes itself: {path}", origin)
     if not os.path.isfile(path):
         raise ParseError(f"Could not find or access '{path}'", origin)
-    data = load_yaml(path)
+    data = load_yaml(path, ctx.warnings)
     child_ctx = replace(
         ctx, basedir=ctx.basedir if ctx.role else os.path.dirname(path), stack=(*ctx.stack, path)
     )

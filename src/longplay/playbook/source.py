@@ -58,6 +58,8 @@ def origin_of(value: Any) -> Origin | None:
 
 class _Loader(_BaseLoader):
     source_path = "<string>"
+    #: where duplicate keys are reported (None: not reported)
+    warnings: list[str] | None = None
 
     def _origin(self, node: yaml.Node) -> Origin:
         mark = node.start_mark
@@ -72,10 +74,19 @@ class _Loader(_BaseLoader):
             try:
                 hash(key)
             except TypeError:
+                if isinstance(key_node, yaml.MappingNode) and node.flow_style:
+                    # ``msg: {{ x }}``: a template block that needed quotes
+                    raise ParseError(
+                        "YAML parsing failed: This may be an issue with missing quotes around "
+                        "a template block.",
+                        self._origin(node),
+                        example=_example("{{ some_var }}", '"{{ some_var }}"'),
+                    )
                 raise ParseError("a mapping key must be a string or number", self._origin(key_node))
-            if key in mapping:
-                # Ansible warns and keeps the last value; so do we (see warnings in output).
-                pass
+            if key in mapping and self.warnings is not None:
+                # Ansible warns and keeps the last value; so do we.
+                where = ParseError(f"Found duplicate mapping key {key!r}.", self._origin(key_node))
+                self.warnings.append(where.render() + "\nUsing last defined value only.\n")
             mapping[key] = self.construct_object(value_node, deep=True)
             mapping.value_origins[key] = self._origin(value_node)
             mapping.key_origins[key] = self._origin(key_node)
@@ -107,25 +118,24 @@ _Loader.add_constructor("!unsafe", _Loader.construct_unsafe)
 _Loader.add_constructor("!vault", _Loader.construct_vault)
 
 
-def load_yaml_text(text: str, path: str) -> Any:
-    """Parse YAML text; syntax errors become a :class:`ParseError` at the right line."""
+def load_yaml_text(text: str, path: str, warnings: list[str] | None = None) -> Any:
+    """Parse YAML text; syntax errors become a :class:`ParseError` at the right line.
+
+    Duplicate keys keep the last value and, given ``warnings``, add a warning there."""
     loader = _Loader(text)
     loader.source_path = path
+    loader.warnings = warnings
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        origin = Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path, 1)
-        problem = exc.problem or "invalid YAML"
-        detail = f"{exc.context}, {problem}" if exc.context else problem
-        raise ParseError(f"YAML parsing failed: {detail}.", origin)
+        raise _yaml_error(exc, text, path)
     except yaml.YAMLError as exc:
         raise ParseError(f"YAML parsing failed: {exc}", Origin(path, 1))
     finally:
         loader.dispose()
 
 
-def load_yaml(path: str | os.PathLike[str]) -> Any:
+def load_yaml(path: str | os.PathLike[str], warnings: list[str] | None = None) -> Any:
     """Read and parse a YAML file, with positions; a missing file is a ParseError."""
     path = os.fspath(path)
     try:
@@ -133,4 +143,39 @@ def load_yaml(path: str | os.PathLike[str]) -> Any:
             text = handle.read()
     except OSError as exc:
         raise ParseError(f"could not read {path}: {exc.strerror}")
-    return load_yaml_text(text, path)
+    return load_yaml_text(text, path, warnings)
+
+
+def _example(wrong: str, right: str) -> str:
+    return f"For example:\n\n    raw: {wrong}\n\nShould be:\n\n    raw: {right}"
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> ParseError:
+    """A YAML syntax error worded as ansible-core words it (with its help for common slips)."""
+    mark = exc.problem_mark or exc.context_mark
+    origin = Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path, 1)
+    problem = exc.problem or "invalid YAML"
+    if "mapping values are not allowed" in problem:
+        return ParseError(
+            "YAML parsing failed: Colons in unquoted values must be followed by a non-space "
+            "character.",
+            origin,
+            example=_example("echo 'name: ansible'", "\"echo 'name: ansible'\""),
+        )
+    lines = text.splitlines()
+    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+    column = mark.column if mark is not None else 0
+    if "cannot start any token" in problem and line[column : column + 1] == "\t":
+        return ParseError("YAML parsing failed: Tabs are usually invalid in YAML.", origin)
+    if mark is not None and "did not find expected key" in problem:
+        _, sep, value = line.partition(": ")
+        value = value.strip()
+        if sep and value[:1] in ("'", '"') and not value.endswith(value[0]):
+            column = line.index(": ") + 3
+            return ParseError(
+                "YAML parsing failed: Values starting with a quote must end with the same quote.",
+                Origin(path, mark.line + 1, column),
+                example=_example('"foo" in bar', "'\"foo\" in bar'"),
+            )
+    detail = f"{exc.context} {problem}" if exc.context else problem
+    return ParseError(f"YAML parsing failed: {detail[:1].upper()}{detail[1:]}.", origin)
