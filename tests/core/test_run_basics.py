@@ -136,6 +136,57 @@ def test_loop_when_register_results(longplay, write, tmp_path: Path) -> None:
     assert "changed: [localhost] => (item=2)" in run.stdout
 
 
+def test_skipped_and_empty_loops_read_like_ansible(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - command: "echo {{ item }}"
+              loop: [1, 2]
+              when: item > 5
+              register: none_ran
+            - debug: msg=x
+              loop: []
+              register: empty
+            - assert:
+                that:
+                  - none_ran.msg == "All items skipped"
+                  - empty.skipped_reason == "No items in the list"
+        """,
+    )
+    run = longplay("run", "site.yml", "-v", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert (
+        'skipping: [localhost] => (item=2)  => {"ansible_loop_var": "item", "changed": false, '
+        '"false_condition": "item > 5", "item": 2, "skip_reason": "Conditional result was False"}\n'
+        'skipping: [localhost] => {"changed": false, "msg": "All items skipped"}\n'
+    ) in run.stdout
+    assert 'skipping: [localhost] => {"skipped_reason": "No items in the list"}\n' in run.stdout
+
+
+def test_set_fact_in_a_loop_sees_earlier_items(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - set_fact:
+                total: "{{ (total | default(0) | int) + item }}"
+                names: "{{ (names | default([])) + ['n' ~ item] }}"
+              loop: [1, 2, 3]
+            - assert:
+                that:
+                  - total | int == 6
+                  - names == ['n1', 'n2', 'n3']
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+
+
 def test_block_rescue_always(longplay, write, tmp_path: Path) -> None:
     write(
         "site.yml",

@@ -125,6 +125,8 @@ def loop_result(results: list[dict[str, Any]]) -> dict[str, Any]:
             "skipped": bool(results) and all(r.get("skipped") for r in results),
         }
     )
+    if aggregate["skipped"]:
+        aggregate["msg"] = "All items skipped"
     if any(r.get("failed") for r in results):
         aggregate["failed"] = True
         aggregate["msg"] = "One or more items failed"

@@ -129,9 +129,13 @@ class TaskExecutor:
         index_var = control.get("index_var")
         pause = float(control.get("pause") or 0)
         if not items:
-            result = res.skipped_result("No items in the list")
-            result["results"] = []
-            return result
+            # ansible-core's key here is skipped_reason (skip_reason elsewhere)
+            return {
+                "changed": False,
+                "skipped": True,
+                "skipped_reason": "No items in the list",
+                "results": [],
+            }
         results: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             extra: dict[str, Any] = {
@@ -148,6 +152,11 @@ class TaskExecutor:
                 )
             item_vars = variables.child(extra)
             result = await self._run_item(item_vars)
+            set_vars = result.get("_longplay_set_vars")
+            if set_vars and not result.get("failed"):
+                # set_fact in a loop: later items see what earlier ones set
+                self.run.variables.set_runtime(self.host.name, set_vars)
+                variables = self.run.variables.for_host(self.host, self.task)
             result[loop_var] = item
             result["ansible_loop_var"] = loop_var
             if index_var:

@@ -233,8 +233,13 @@ class HumanOutput(Output):
                 self._line(f"fatal: [{name}]: FAILED! => {dump(summary, None)}", COLORS[status])
             if status == res.FAILED and ignored:
                 self._line("...ignoring", COLORS["ignored"])
-            elif status == res.SKIPPED and not result["results"]:
-                self._line(f"skipping: [{name}]", COLORS[status])
+            elif status == res.SKIPPED:
+                # after the items (or for an empty list), with -v what ansible-core keeps of it
+                text = f"skipping: [{name}]"
+                if self.verbosity > 0:
+                    kept = ("skipped_reason",) if not result["results"] else ("changed", "msg")
+                    text += f" => {dump({k: result[k] for k in kept if k in result}, None)}"
+                self._line(text, COLORS[status])
             return
         self._status_line(status, name, task, result, None, ignored)
 
@@ -271,7 +276,8 @@ class HumanOutput(Output):
             return
         if status == res.SKIPPED:
             text = f"skipping: [{name}]" + (f" => (item={label}) " if label is not None else "")
-            if self.verbosity > 0 and label is None:
+            if self.verbosity > 0:
+                shown.pop("skipped", None)
                 text += f" => {dump(shown, None)}"
             self._line(text, COLORS[status])
             return
