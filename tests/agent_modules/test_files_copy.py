@@ -65,6 +65,17 @@ def test_check_mode_changes_nothing(run: Run, tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+def test_check_mode_into_a_directory_not_made_yet(run: Run, tmp_path: Path) -> None:
+    """An earlier checked task would have made the directory: the file would be written."""
+    dest = tmp_path / "later" / "conf"
+    result = run("copy", {"dest": str(dest), "content": "new\n"}, check=True, diff=True)
+    assert result["changed"] is True
+    assert result["diff"] == [{"before": "", "after": "new\n", "after_header": str(dest)}]
+    assert not (tmp_path / "later").exists()
+    failed = run("copy", {"dest": str(dest), "content": "new\n"})
+    assert failed["failed"] is True and "does not exist" in failed["msg"]
+
+
 def test_binary_content_via_base64(run: Run, tmp_path: Path) -> None:
     data = bytes(range(256))
     dest = tmp_path / "blob"

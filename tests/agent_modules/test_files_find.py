@@ -44,6 +44,13 @@ def test_defaults_list_visible_files_at_top_level(run: Run, tree: Path) -> None:
     assert entry["isreg"] is True and isinstance(entry["size"], int)
 
 
+def test_files_come_before_directories_in_listing_order(run: Run, tree: Path) -> None:
+    result = run("find", {"paths": str(tree), "file_type": "any", "hidden": True})
+    found = [os.path.basename(f["path"]) for f in result["files"]]
+    listed = next(os.walk(tree))
+    assert found == listed[2] + listed[1]  # as Ansible walks: files, then directories
+
+
 def test_glob_patterns_excludes_and_recursion(run: Run, tree: Path) -> None:
     result = run(
         "find", {"paths": [str(tree)], "patterns": "*.txt", "excludes": "a*", "recurse": True}

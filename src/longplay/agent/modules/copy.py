@@ -172,13 +172,19 @@ def _final_dest(args: Dict[str, Any], ctx: Any) -> str:
     if args["follow"] and os.path.islink(dest):
         dest = os.path.realpath(dest)
     parent = os.path.dirname(os.path.abspath(dest))
-    if not os.path.isdir(parent) and not (into_dir and ctx.check_mode):
+    if not os.path.isdir(parent) and not ctx.check_mode:
         raise ModuleFailed(f"Destination directory {parent} does not exist", checksum=None)
     return dest
 
 
 def _copy_file(args: Dict[str, Any], ctx: Any, source: Source) -> Dict[str, Any]:
     dest = _final_dest(args, ctx)
+    if ctx.check_mode and not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
+        # a file in a directory an earlier (checked) task would make: it would be written
+        result: Dict[str, Any] = {"changed": True}
+        if ctx.diff:
+            result["diff"] = [fileops.content_diff(None, source.head(), None, dest)]
+        return result
     checksum = source.checksum()
     if args["checksum"] and args["checksum"] != checksum:
         raise ModuleFailed(

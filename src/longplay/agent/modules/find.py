@@ -104,9 +104,9 @@ def _walk(
         skipped[str(exc.filename)] = str(exc)
 
     for directory, dirs, names in os.walk(root, onerror=on_error, followlinks=follow):
-        dirs.sort()
         level = 1 if directory == root else os.path.relpath(directory, root).count(os.sep) + 2
-        for name in sorted(dirs + names):
+        # Ansible's order: files, then directories, each as the filesystem lists them
+        for name in names + dirs:
             path = os.path.join(directory, name)
             info = _stat(path, follow)
             if info is not None:
