@@ -181,10 +181,10 @@ def _copy_file(args: Dict[str, Any], ctx: Any, source: Source) -> Dict[str, Any]
     dest = _final_dest(args, ctx)
     if ctx.check_mode and not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
         # a file in a directory an earlier (checked) task would make: it would be written
-        result: Dict[str, Any] = {"changed": True}
+        predicted: Dict[str, Any] = {"changed": True}
         if ctx.diff:
-            result["diff"] = [fileops.content_diff(None, source.head(), None, dest)]
-        return result
+            predicted["diff"] = [fileops.content_diff(None, source.head(), None, dest)]
+        return predicted
     checksum = source.checksum()
     if args["checksum"] and args["checksum"] != checksum:
         raise ModuleFailed(
