@@ -51,6 +51,18 @@ def test_default_state_reports_the_file_and_changes_mode(run: Run, tmp_path: Pat
     assert run("file", {"path": str(path), "mode": "0600"})["changed"] is False
 
 
+def test_directory_under_a_file_fails_as_mkdir_does(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("x")
+    path = tmp_path / "plain" / "sub" / "deeper"
+    result = run("file", {"path": str(path), "state": "directory"})
+    first = tmp_path / "plain" / "sub"
+    assert result["failed"] is True and result["path"] == str(path)
+    assert result["msg"] == (
+        f"There was an issue creating {first} as requested: "
+        f"[Errno 20] Not a directory: {os.fsencode(first)!r}"
+    )
+
+
 def test_directory_with_parents_gets_mode_on_each_new_level(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "c"
     result = run("file", {"path": str(path), "state": "directory", "mode": "0700"}, diff=True)

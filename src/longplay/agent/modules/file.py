@@ -8,6 +8,7 @@ with ``src`` for links), ``state``, ``mode``, ``uid``/``gid``,
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import time
@@ -171,7 +172,9 @@ def _make_directories(path: str, args: Dict[str, Any], ctx: Any) -> bool:
         missing.append(current)
         current = os.path.dirname(current)
     if not os.path.isdir(current):
-        raise ModuleFailed(f"There was an issue creating {path}: {current} is not a directory")
+        first = missing[-1]  # the directory that cannot be made, worded as os.mkdir fails
+        error = OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), os.fsencode(first))
+        raise ModuleFailed(f"There was an issue creating {first} as requested: {error}", path=path)
     if ctx.check_mode:
         return True
     for directory in reversed(missing):
