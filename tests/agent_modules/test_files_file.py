@@ -227,3 +227,10 @@ def test_directory_over_a_file_fails_cleanly(run: Run, tmp_path: Path) -> None:
 
 def test_missing_path_argument_fails_cleanly(run: Run) -> None:
     failed_cleanly(run("file", {"state": "touch"}), "missing required arguments: path")
+
+
+def test_unknown_option_lists_options_then_aliases(run: Run, tmp_path: Path) -> None:
+    result = run("file", {"path": str(tmp_path), "bogus": 1})
+    assert result["failed"] is True
+    assert result["msg"].startswith("Unsupported parameters for (file) module: bogus. ")
+    assert result["msg"].endswith(", state, unsafe_writes (dest, name).")

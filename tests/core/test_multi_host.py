@@ -282,7 +282,7 @@ def test_all_hosts_failing_stops_the_run_and_stray_words_fail_at_run_time(
     assert run.rc == 2
     failures = run.results("fail")
     assert [f["result"]["msg"] for f in failures] == [
-        "Action 'ansible.builtin.fail' does not support raw params."
+        "Task failed: Action 'ansible.builtin.fail' does not support raw params."
     ] * 2
     assert not run.results("never")
 

@@ -442,6 +442,12 @@ def test_tags_select_and_skip(longplay, write, tmp_path: Path) -> None:
         "c",
         "d",
     ]
+    # asking for 'never' itself runs the never-tagged tasks, as in ansible-core
+    assert names(longplay("run", "site.yml", "--json", "-t", "two,never", cwd=tmp_path)) == [
+        "b",
+        "c",
+        "d",
+    ]
 
 
 def test_check_mode_skips_commands(longplay, write, tmp_path: Path) -> None:

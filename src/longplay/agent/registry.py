@@ -251,6 +251,13 @@ def convert(value: Any, type_name: str, elements: Optional[str] = None) -> Any:
     return converted
 
 
+def _supported(spec: ModuleSpec) -> str:
+    """Option names, then aliases in parentheses, as Ansible lists them."""
+    names = sorted(spec.options)
+    aliases = sorted(set(spec.alias_map()) - set(names))
+    return ", ".join(names) + (" ({})".format(", ".join(aliases)) if aliases else "")
+
+
 def validate(spec: ModuleSpec, raw: Dict[str, Any]) -> Tuple[Dict[str, Any], List[str]]:
     """Return (arguments with defaults and types applied, problems found)."""
     names = spec.alias_map()
@@ -258,12 +265,14 @@ def validate(spec: ModuleSpec, raw: Dict[str, Any]) -> Tuple[Dict[str, Any], Lis
     args: Dict[str, Any] = {}
     if "_raw_params" in raw and spec.free_form is None:
         # ``fail: msg=a b``: the stray words are no option; say it as Ansible does.
-        return {}, [f"Action 'ansible.builtin.{spec.name}' does not support raw params."]
+        return {}, [
+            f"Task failed: Action 'ansible.builtin.{spec.name}' does not support raw params."
+        ]
     unknown = sorted(key for key in raw if key not in names and not key.startswith("_ansible"))
     if unknown:
         problems.append(
             "Unsupported parameters for ({}) module: {}. Supported parameters include: {}.".format(
-                spec.name, ", ".join(unknown), ", ".join(sorted(names))
+                spec.name, ", ".join(unknown), _supported(spec)
             )
         )
     for key, value in raw.items():

@@ -151,7 +151,7 @@ def tags_selected(task_tags: set[str], only: list[str], skip: list[str]) -> bool
         return False
     if "always" in task_tags and "always" not in skip:
         return True
-    if "never" in task_tags and not (task_tags - {"never"}) & set(only):
+    if "never" in task_tags and not task_tags & set(only):  # --tags never runs them too
         return False
     if not only or "all" in only:
         return True
