@@ -690,3 +690,11 @@ def test_condition_and_debug_var_errors_read_like_ansible(longplay, write, tmp_p
         "fatal: [localhost]: FAILED! => "
         '{"msg": "Task failed: Error while evaluating conditional: \'nope\' is undefined"}'
     ) in run.stdout
+
+
+def test_adhoc_command_output_runs_stdout_stderr_and_msg_together(longplay, tmp_path: Path) -> None:
+    run = longplay("adhoc", "localhost", "-m", "shell", "-a", "echo a; echo b >&2; exit 3")
+    assert run.rc == 2
+    assert run.stdout == "localhost | FAILED | rc=3 >>\nabnon-zero return code\n"
+    run = longplay("adhoc", "localhost", "-m", "shell", "-a", "true")
+    assert run.stdout == "localhost | CHANGED | rc=0 >>\n\n"

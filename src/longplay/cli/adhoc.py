@@ -102,8 +102,8 @@ class AdhocOutput(HumanOutput):
             return f"{host} | {caption} | rc={rc} | (stdout) {stdout}" + (
                 f" (stderr) {stderr}" if stderr else ""
             )
-        body = "\n".join(part for part in (stdout, stderr) if part) or str(result.get("msg") or "")
-        return f"{host} | {caption} | rc={rc} >>\n{body}"
+        # ansible's minimal callback runs them together: stdout, stderr, msg
+        return f"{host} | {caption} | rc={rc} >>\n{stdout}{stderr}{result.get('msg') or ''}"
 
     def recap(self, stats: Stats) -> None:
         return None
