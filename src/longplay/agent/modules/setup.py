@@ -52,16 +52,16 @@ def setup(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
         if name in wanted:
             facts.update(COLLECTORS[name](facts, args, ctx))
     result = {"ansible_" + key: value for key, value in facts.items()}
-    patterns = args["filter"]
-    if patterns:
-        result = {key: value for key, value in result.items() if _matches(key, patterns)}
     result["gather_subset"] = list(args["gather_subset"])
     result["module_setup"] = True
+    patterns = args["filter"]
+    if patterns:  # as in Ansible, gather_subset and module_setup are filtered too
+        result = {key: value for key, value in result.items() if _matches(key, patterns)}
     return {"ansible_facts": result, "changed": False}
 
 
 def _matches(name: str, patterns: List[str]) -> bool:
-    short = name[len("ansible_") :]
+    short = name[len("ansible_") :] if name.startswith("ansible_") else name
     return any(fnmatch.fnmatchcase(name, p) or fnmatch.fnmatchcase(short, p) for p in patterns)
 
 
