@@ -177,3 +177,37 @@ def test_failed_debug_loop_prints_the_loop_failure(longplay, write, tmp_path: Pa
     assert 'fatal: [localhost]: FAILED! => {"msg": "One or more items failed"}\n...ignoring' in (
         run.stdout
     )
+
+
+def test_conditions_must_have_a_boolean_result(longplay, write, tmp_path: Path) -> None:
+    path = write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            word: "yes"
+            flag: true
+          tasks:
+            - command: echo hi
+              register: out
+            - debug: msg=x
+              when: out.stdout
+              ignore_errors: true
+            - debug: msg=x
+              when: "{{ word }}"
+              ignore_errors: true
+            - debug: msg=x
+              when: "{{ flag }}"
+            - debug: msg=x
+              when: out.stdout | length > 0
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert _fatal_messages(run.stdout) == [
+        f"Task failed: Conditional result (True) was derived from value of type 'str' at "
+        f"'{path}:10:13'. Conditionals must have a boolean result.",
+        "Task failed: Error while evaluating conditional: 'yes' is undefined",
+    ]
+    assert "ok=5" in run.stdout and "ignored=2" in run.stdout

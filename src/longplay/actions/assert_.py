@@ -28,7 +28,7 @@ async def assert_(ctx: ActionContext) -> dict[str, Any]:
     conditions = raw_that if isinstance(raw_that, list) else [raw_that]
     for condition in conditions:
         try:
-            holds = ctx.templar.condition(condition)
+            holds = ctx.templar.condition(condition, ctx.task.origin)
         except LongplayError as exc:
             return {
                 "failed": True,

@@ -182,10 +182,9 @@ class TaskExecutor:
     # --- one iteration -------------------------------------------------------
 
     async def _run_item(self, variables: Variables) -> dict[str, Any]:
-        conditions = self.task.conditions()
         try:
-            for condition in conditions:
-                if not variables.templar.condition(condition):
+            for condition, origin in self.task.conditions_with_origins():
+                if not variables.templar.condition(condition, origin):
                     return res.skipped_result(condition=condition)
         except LongplayError as exc:
             return res.failed_result(f"Task failed: {condition_failure(exc)}")
@@ -239,7 +238,7 @@ class TaskExecutor:
         self, until: list[Any], result: dict[str, Any], variables: Variables, register: Any
     ) -> bool:
         scope = variables.child({register: res.public(result)} if register else {})
-        return scope.templar.all_conditions(until)
+        return scope.templar.all_conditions(until, self.task.keyword_origins.get("until"))
 
     def _apply_result_conditions(
         self, result: dict[str, Any], variables: Variables, register: Any
@@ -258,13 +257,16 @@ class TaskExecutor:
         # module's result (and says why in *_when_result), as Ansible does.
         if changed_when is not None:
             try:
-                result["changed"] = scope.templar.all_conditions(changed_when)
+                result["changed"] = scope.templar.all_conditions(
+                    changed_when, self.task.keyword_origins.get("changed_when")
+                )
             except LongplayError as exc:
                 result["changed_when_result"] = condition_failure(exc)
                 result["failed"] = True
         if failed_when is not None:
             try:
-                failed = any(scope.templar.condition(c) for c in failed_when)
+                origin = self.task.keyword_origins.get("failed_when")
+                failed = any(scope.templar.condition(c, origin) for c in failed_when)
                 result["failed_when_result"] = failed
                 result["failed"] = failed
                 if failed and "msg" not in result:

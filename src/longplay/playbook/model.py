@@ -37,6 +37,8 @@ class Node:
     basedir: str = "."
     #: place in the play (section, index, sub-index...): orders hosts in lockstep
     position: tuple[int, ...] = ()
+    #: where each keyword's value is written (for messages about conditions)
+    keyword_origins: dict[str, Origin] = field(default_factory=dict)
 
     def get(self, name: str, default: Any = None) -> Any:
         """A keyword's value here, or inherited from the enclosing block/play."""
@@ -58,9 +60,14 @@ class Node:
 
     def conditions(self) -> list[Any]:
         """Every ``when`` from the play down to this node, in order."""
-        found: list[Any] = []
+        return [condition for condition, _ in self.conditions_with_origins()]
+
+    def conditions_with_origins(self) -> list[tuple[Any, Origin | None]]:
+        """Every ``when`` from the play down, with where it is written."""
+        found: list[tuple[Any, Origin | None]] = []
         for node in self.chain():
-            found.extend(node.keywords.get("when", []))
+            origin = node.keyword_origins.get("when")
+            found.extend((c, origin) for c in node.keywords.get("when", []))
         return found
 
     def tags(self) -> set[str]:

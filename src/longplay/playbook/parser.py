@@ -351,6 +351,7 @@ def parse_block(
         basedir=ctx.basedir,
     )
     block.position = position
+    block.keyword_origins = _keyword_origins(data)
     block.block = parse_tasks(
         data.get("block"), block, ctx, (*position, 0), data.origin_of("block")
     )
@@ -498,7 +499,17 @@ def parse_task(
     task.library_dirs = ctx.library_dirs
     if "name" in data:
         task.name_origin = data.origin_of("name")
+    task.keyword_origins = _keyword_origins(data)
     return task
+
+
+def _keyword_origins(data: SourceDict) -> dict[str, Origin]:
+    found = {}
+    for key in ("when", "until", "failed_when", "changed_when"):
+        origin = data.origin_of(key) if key in data else None
+        if origin is not None:
+            found[key] = origin
+    return found
 
 
 def _check_task_values(

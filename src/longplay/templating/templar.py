@@ -354,8 +354,9 @@ class Templar:
         """
         return self._render("{{ " + expression + " }}", bare=True)
 
-    def condition(self, condition: Any) -> bool:
-        """Evaluate one conditional the way Ansible does."""
+    def condition(self, condition: Any, origin: Any = None) -> bool:
+        """Evaluate one conditional the way Ansible does: its result must be a boolean
+        (``origin``, where the condition is written, names it otherwise)."""
         if isinstance(condition, bool):
             return condition
         if condition is None:
@@ -373,24 +374,22 @@ class Templar:
         if is_template(text):
             value = self._render(text)
             if isinstance(value, str):
-                lowered = value.strip().lower()
-                if lowered in ("", "false", "no", "off", "0", "none"):
+                if not value.strip():
                     return False
-                if lowered in ("true", "yes", "on", "1"):
-                    return True
+                # the rendered text is evaluated in turn: "True" is true, "yes" a variable
                 value = self.evaluate(value)
         else:
             value = self.evaluate(text)
-        return _truthy(value)
+        if not isinstance(value, bool):
+            where = str(origin) if origin is not None else "<unknown>"
+            raise TemplateError(
+                f"Conditional result ({bool(value)}) was derived from value of type "
+                f"'{type(value).__name__}' at {where!r}. Conditionals must have a boolean result."
+            )
+        return value
 
-    def all_conditions(self, conditions: list[Any]) -> bool:
-        return all(self.condition(c) for c in conditions)
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "false", "no", "off", "0", "none")
-    return bool(value)
+    def all_conditions(self, conditions: list[Any], origin: Any = None) -> bool:
+        return all(self.condition(c, origin) for c in conditions)
 
 
 def template_value(
