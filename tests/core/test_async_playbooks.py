@@ -91,6 +91,71 @@ def test_fire_and_forget_then_async_status(longplay, write, tmp_path: Path) -> N
     assert run.rc == 0, run.output
 
 
+def test_status_and_cleanup_results_read_as_in_ansible_core(
+    longplay, write, tmp_path: Path
+) -> None:
+    """Loop items of async_status carry the job's invocation (a finished job)
+    or async_status's own (cleanup, unknown job); cleanup is never changed
+    and names the file as erased; a polled result has stdout/stderr even
+    when the module printed nothing."""
+    write(
+        "site.yml",
+        _play(
+            """
+    - ping:
+      async: 10
+      poll: 1
+      register: polled
+    - command: "echo {{ item }}"
+      async: 10
+      poll: 0
+      loop: [a]
+      register: bg
+    - async_status:
+        jid: "{{ item.ansible_job_id }}"
+      loop: "{{ bg.results }}"
+      loop_control:
+        label: "{{ item.item }}"
+      register: done
+      until: done.finished
+      retries: 20
+      delay: 0.2
+    - async_status:
+        jid: "{{ item.ansible_job_id }}"
+        mode: cleanup
+      loop: "{{ bg.results }}"
+      register: cleaned
+    - async_status:
+        jid: "j000000000000.2"
+        mode: cleanup
+      register: unknown
+      ignore_errors: true
+    - async_status:
+        jid: "{{ item }}"
+      loop: ["j000000000000.3"]
+      register: unknown_item
+      ignore_errors: true
+    - assert:
+        that:
+          - polled.stdout == "" and polled.stderr_lines == []
+          - polled.invocation is not defined
+          - done.results[0].invocation.module_args._raw_params == "echo a"
+          - done.results[0].item.item == "a"
+          - cleaned is not changed
+          - cleaned.results[0].terminated is not defined
+          - cleaned.results[0].invocation.module_args.mode == "cleanup"
+          - cleaned.results[0].invocation.module_args.jid == bg.results[0].ansible_job_id
+          - unknown.erased.endswith("/j000000000000.2")
+          - unknown.results_file is not defined
+          - unknown.invocation is not defined
+          - unknown_item.results[0].invocation.module_args.mode == "status"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+
+
 def test_loop_launches_every_item_before_waiting(longplay, write, tmp_path: Path) -> None:
     marks = tmp_path / "marks"
     write(
@@ -133,13 +198,38 @@ def test_async_timeout_fails_with_reference_message(longplay, write, tmp_path: P
     - assert:
         that:
           - slow is failed
+          - slow is not changed
           - slow.msg == "async task did not complete within the requested time - 1s"
-          - "'before' in slow.stdout"
+          - slow.ansible_job_id is not defined
+          # the job's last status, as in ansible-core; longplay's also keeps
+          # the output so far and says how the job was stopped
+          - slow.async_result.ansible_job_id is defined
+          - slow.async_result.stdout_lines == ["before"]
+          - slow.async_result.timed_out
+    - shell: "echo before; sleep 30"
+      async: 1
+      poll: 0
+      register: bg
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+      register: waited
+      until: waited.finished
+      retries: 10
+      delay: 0.5
+      ignore_errors: true
+    - assert:
+        that:
+          - waited is failed
+          - waited is not changed
+          - waited.msg == "Timeout exceeded"
+          - waited.child_pid is number
+          - waited.cmd is not defined
 """
         ),
     )
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 0, run.output
+    assert "changed=1" in run.output and "ignored=2" in run.output  # the launch only
 
 
 def test_terminate_stops_a_running_job(longplay, write, tmp_path: Path) -> None:

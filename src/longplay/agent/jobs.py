@@ -46,7 +46,8 @@ DIR_ENV = "ANSIBLE_ASYNC_DIR"
 OUTPUT_CAP = 1024 * 1024
 DEFAULT_GRACE = 5.0
 DEFAULT_TAIL = 20
-TIMEOUT_MSG = "async task did not complete within the requested time - {}s"
+#: what a job stopped at its deadline records, worded as the reference's job files
+TIMEOUT_MSG = "Timeout exceeded"
 NOT_FOUND_MSG = "could not find job"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 #: result keys the worker uses to talk to the runner; never shown to users
@@ -391,10 +392,9 @@ def not_found(paths: JobPaths) -> Result:
 
 
 def final_view(data: Dict[str, Any], paths: JobPaths) -> Result:
-    """A finished job as async_status reports it: the job file keeps the
-    module's ``invocation``, the answer leaves it out, as ansible-core does."""
+    """A finished job as async_status reports it: the job file as it is, the
+    module's ``invocation`` included (ansible-core shows it in loop items)."""
     result = dict(data)
-    result.pop("invocation", None)
     result.update(
         finished=True, started=True, ansible_job_id=paths.jid, results_file=paths.job_file
     )
@@ -459,17 +459,40 @@ def stopped_result(
     names = [signal_name(number) for number in sent]
     if rc is not None and (raw is None or "rc" not in raw):
         result["rc"] = rc
+    if kind == "timeout":
+        return timed_out_result(data, result, names)
     result["failed"] = True
     result["signal"] = names[-1] if names else None
-    if kind == "timeout":
-        result["msg"] = TIMEOUT_MSG.format(data.get("async"))
-        result["timed_out"] = True
-    else:
-        how = names[0] if names else "no signal (nothing was running)"
-        if len(names) > 1:
-            how += f", then {names[-1]} after the grace period"
-        result["msg"] = f"terminated by request with {how}"
-        result["terminated"] = True
+    how = names[0] if names else "no signal (nothing was running)"
+    if len(names) > 1:
+        how += f", then {names[-1]} after the grace period"
+    result["msg"] = f"terminated by request with {how}"
+    result["terminated"] = True
+    return result
+
+
+def timed_out_result(data: Dict[str, Any], produced: Dict[str, Any], signals: List[str]) -> Result:
+    """The final result of a job stopped at its deadline.
+
+    The keys the reference records for such a job (``msg: Timeout
+    exceeded``, ``child_pid``, not changed), plus what longplay keeps: the
+    output written before the deadline, the return code, ``timed_out`` and
+    the signal that ended it. Whatever else the module managed to report
+    (cmd, start, end...) is left out: the job did not complete.
+    """
+    result: Result = {
+        "failed": True,
+        "changed": False,
+        "msg": TIMEOUT_MSG,
+        "child_pid": data.get("pid"),
+        "timed_out": True,
+        "signal": signals[-1] if signals else None,
+    }
+    kept = ["rc", "stdout", "stderr"]
+    kept += [
+        stream + suffix for stream in ("stdout", "stderr") for suffix in ("_truncated", "_file")
+    ]
+    result.update({key: produced[key] for key in kept if key in produced})
     return result
 
 
@@ -719,21 +742,25 @@ def cleanup(directory: str, jid: Any, sig: Any = "TERM", grace: float = DEFAULT_
     paths = JobPaths(directory, jid)
     signal_number(sig)
     if not os.path.lexists(paths.job_file) and not os.path.isdir(paths.hidden):
-        result = not_found(paths)
-        result["erased"] = paths.job_file
-        return result
+        missing = not_found(paths)
+        del missing["results_file"]  # cleanup names the file as ``erased``
+        missing["erased"] = paths.job_file
+        return missing
     terminated = False
     if not status(directory, jid, 0).get("finished"):
         _, terminated = terminate(directory, jid, sig, grace)
     remove_job(paths)
-    return {
+    result: Result = {
         "ansible_job_id": paths.jid,
         "erased": paths.job_file,
         "started": False,
         "finished": False,
-        "changed": terminated,
-        "terminated": terminated,
+        # not changed, as in the reference (whose cleanup only removes the file)
+        "changed": False,
     }
+    if terminated:
+        result["terminated"] = True
+    return result
 
 
 def list_jobs(directory: str) -> List[Result]:
