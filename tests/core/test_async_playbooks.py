@@ -402,6 +402,30 @@ def test_adhoc_background_prints_job_id(longplay, tmp_path: Path) -> None:
     assert result["ansible_job_id"].startswith("j")
 
 
+def test_adhoc_polled_job_prints_like_ansible(longplay, tmp_path: Path) -> None:
+    """A polled job: JSON when it succeeds, the command's text when it fails
+    (stdout, stderr and msg run together, rc -1 for a timeout); no ASYNC OK line."""
+    ok = longplay("adhoc", "localhost", "-a", "echo hi", "-B", "10", "-P", "1", cwd=tmp_path)
+    assert ok.rc == 0, ok.output
+    assert ok.stdout.startswith("localhost | CHANGED => {"), ok.stdout
+    assert json.loads(ok.stdout.split("=>", 1)[1])["stdout"] == "hi"
+    failed = longplay(
+        "adhoc", "localhost", "-m", "shell", "-a", "echo out; echo err >&2; exit 3",
+        "-B", "10", "-P", "1", cwd=tmp_path,
+    )  # fmt: skip
+    assert failed.rc == 2
+    assert failed.stdout == "localhost | FAILED | rc=3 >>\nouterrnon-zero return code\n"
+    slow = longplay("adhoc", "localhost", "-a", "sleep 5", "-B", "1", "-P", "1", cwd=tmp_path)
+    assert slow.rc == 2
+    assert slow.stdout.splitlines()[-2:] == [
+        "localhost | FAILED | rc=-1 >>",
+        "async task did not complete within the requested time - 1s",
+    ]
+    unknown = longplay("adhoc", "localhost", "-m", "async_status", "-a", "jid=1.2", cwd=tmp_path)
+    assert unknown.stdout.startswith("localhost | FAILED! => {")
+    assert "failed" not in json.loads(unknown.stdout.split("=>", 1)[1])
+
+
 def test_jobs_survive_a_killed_controller(write, longplay, tmp_path: Path) -> None:
     """SIGKILL the controller while a job runs; the job finishes and its result is readable."""
     write(
