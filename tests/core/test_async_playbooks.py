@@ -206,6 +206,14 @@ def test_async_timeout_fails_with_reference_message(longplay, write, tmp_path: P
           - slow.async_result.ansible_job_id is defined
           - slow.async_result.stdout_lines == ["before"]
           - slow.async_result.timed_out
+    - async_status:
+        jid: "{{ slow.async_result.ansible_job_id }}"
+      register: slow_status
+      ignore_errors: true
+    - assert:
+        that:  # the job file of a timed-out job is kept, as in ansible-core
+          - slow_status is failed
+          - slow_status.msg == "Timeout exceeded"
     - shell: "echo before; sleep 30"
       async: 1
       poll: 0
@@ -229,7 +237,7 @@ def test_async_timeout_fails_with_reference_message(longplay, write, tmp_path: P
     )
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 0, run.output
-    assert "changed=1" in run.output and "ignored=2" in run.output  # the launch only
+    assert "changed=1" in run.output and "ignored=3" in run.output  # the launch only
 
 
 def test_terminate_stops_a_running_job(longplay, write, tmp_path: Path) -> None:

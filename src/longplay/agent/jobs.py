@@ -1356,7 +1356,10 @@ def op_job_watch(request: Dict[str, Any], emit: Emit) -> Result:
     WATCHER.watch(watch)
     watch.done.wait()
     result = watch.result
-    if request.get("cleanup") and result.get("finished") and result.get("msg") != NOT_FOUND_MSG:
+    # ``cleanup`` removes a job that completed; one stopped at its deadline
+    # stays readable by async_status, as the reference leaves it.
+    completed = result.get("finished") and not result.get("timed_out")
+    if request.get("cleanup") and completed and result.get("msg") != NOT_FOUND_MSG:
         remove_job(paths)
     return result
 
