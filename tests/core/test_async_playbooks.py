@@ -75,6 +75,15 @@ def test_fire_and_forget_then_async_status(longplay, write, tmp_path: Path) -> N
       delay: 0.2
     - assert:
         that: [status.rc == 0, "status.cmd == ['sleep', '1']", status is finished]
+    - slurp:
+        src: "{{ bg.results_file }}"
+      register: final_file
+    - assert:
+        that:  # the module's result alone, as in ansible-core's job files
+          - (final_file.content | b64decode | from_json).rc == 0
+          - (final_file.content | b64decode | from_json).keys() | sort == [
+              "changed", "cmd", "delta", "end", "invocation", "msg", "rc",
+              "start", "stderr", "stdout"]
     - async_status:
         jid: "{{ bg.ansible_job_id }}"
         mode: cleanup

@@ -516,14 +516,17 @@ def finalize(paths: JobPaths, result: Dict[str, Any]) -> Result:
     place a final result is written, so whoever comes second (the runner
     after a terminate, a status check after the worker) keeps the first.
     """
-    final = {k: v for k, v in result.items() if k != INTERNAL_SIGNAL_KEY}
-    final.update(started=True, finished=True, ansible_job_id=paths.jid, results_file=paths.job_file)
+    record = {k: v for k, v in result.items() if k != INTERNAL_SIGNAL_KEY}
+    if "started" in record:  # a module's own key: say it is over all the same
+        record["finished"] = True
     with locked(paths):
         current = read_json(paths.job_file)
         if current is not None and is_finished(current):
             return final_view(current, paths)
-        write_json_atomic(paths.job_file, final)
-    return final
+        # the file holds the module's result alone, as the reference's do;
+        # readers add started/finished/ansible_job_id/results_file
+        write_json_atomic(paths.job_file, record)
+    return final_view(record, paths)
 
 
 def read_raw(paths: JobPaths) -> Optional[Dict[str, Any]]:
