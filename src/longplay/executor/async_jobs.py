@@ -27,10 +27,14 @@ async def run_async(
     executor: TaskExecutor, ctx: ActionContext, info: catalog.ModuleInfo
 ) -> dict[str, Any]:
     if not info.async_ok:
-        # Wording of ansible-core, which refuses these (copy, unarchive...) at run time too.
-        return res.failed_result(
-            f"This action (ansible.builtin.{info.name}) does not support async."
+        # ansible-core refuses these (raw, debug, copy, script...) when they
+        # run, naming the action as the task wrote it.
+        result = res.failed_result(
+            f"This action ({ctx.task.action_as_written or info.name}) does not support async."
         )
+        if info.name == "debug":
+            del result["changed"]  # debug's results never say
+        return result
     # In check mode the module runs in check mode, as in Ansible.
     launch = await ctx.request(
         "job_start",
