@@ -165,6 +165,46 @@ def test_status_and_cleanup_results_read_as_in_ansible_core(
     assert run.rc == 0, run.output
 
 
+def test_status_gives_a_job_about_to_end_a_moment(longplay, write, tmp_path: Path) -> None:
+    """A job ending within a quarter second of the check is reported finished,
+    so ``until: x.finished`` does not wait a whole delay (nor print a retry
+    ansible-core, slower to get there, would not print); a longer one runs."""
+    write(
+        "site.yml",
+        _play(
+            """
+    - shell: "sleep 0.1; echo quick"
+      async: 10
+      poll: 0
+      register: quick
+    - shell: "sleep 2"
+      async: 10
+      poll: 0
+      register: slow
+    - async_status:
+        jid: "{{ quick.ansible_job_id }}"
+      register: quick_status
+      until: quick_status.finished
+      retries: 3
+      delay: 5
+    - async_status:
+        jid: "{{ slow.ansible_job_id }}"
+      register: slow_status
+    - assert:
+        that:
+          - quick_status.attempts == 1
+          - quick_status.stdout == "quick"
+          - not slow_status.finished
+"""
+        ),
+    )
+    started = time.monotonic()
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "RETRYING" not in run.output
+    assert time.monotonic() - started < 4.5
+
+
 def test_loop_launches_every_item_before_waiting(longplay, write, tmp_path: Path) -> None:
     marks = tmp_path / "marks"
     write(

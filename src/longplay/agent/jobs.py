@@ -1292,6 +1292,28 @@ def wait_for_jobs(
     ]
 
 
+#: how long a status check gives a running job to end before saying it runs
+STATUS_SETTLE = 0.25
+
+
+def settled_status(
+    directory: str, jid: Any, tail_lines: int = DEFAULT_TAIL, settle: float = STATUS_SETTLE
+) -> Result:
+    """``status``, but a job that ends within ``settle`` seconds is reported
+    finished: an ``until: result.finished`` loop then does not wait a whole
+    ``delay`` for a job that was about to end (and retries as often as it
+    does with ansible-core, whose checks come later after each launch)."""
+    first = status(directory, jid, tail_lines)
+    if first.get("finished") or settle <= 0:
+        return first
+    watch = WATCHER.watch(Watch(JobPaths(directory, jid), tail_lines, timeout=settle))
+    try:
+        watch.done.wait(settle + 1.0)
+    finally:
+        WATCHER.cancel(watch)
+    return watch.result if watch.done.is_set() else status(directory, jid, tail_lines)
+
+
 def _wait_progress(watches: List[Watch], elapsed: float) -> Result:
     running = [w.paths.jid for w in watches if not w.done.is_set()]
     return {

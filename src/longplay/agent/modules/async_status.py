@@ -53,7 +53,7 @@ def _with_reference_keys(result: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _status(directory: str, args: Dict[str, Any]) -> Dict[str, Any]:
-    result = jobs.status(directory, args["jid"], args["tail_lines"])
+    result = jobs.settled_status(directory, args["jid"], args["tail_lines"])
     if not result.get("finished"):
         result["changed"] = False
     if result.get("msg") == jobs.NOT_FOUND_MSG:
