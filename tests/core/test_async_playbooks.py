@@ -75,6 +75,15 @@ def test_fire_and_forget_then_async_status(longplay, write, tmp_path: Path) -> N
       delay: 0.2
     - assert:
         that: [status.rc == 0, "status.cmd == ['sleep', '1']", status is finished]
+    - slurp:
+        src: "{{ bg.results_file }}"
+      register: final_file
+    - assert:
+        that:  # the module's result alone, as in ansible-core's job files
+          - (final_file.content | b64decode | from_json).rc == 0
+          - (final_file.content | b64decode | from_json).keys() | sort == [
+              "changed", "cmd", "delta", "end", "invocation", "msg", "rc",
+              "start", "stderr", "stdout"]
     - async_status:
         jid: "{{ bg.ansible_job_id }}"
         mode: cleanup
@@ -89,6 +98,111 @@ def test_fire_and_forget_then_async_status(longplay, write, tmp_path: Path) -> N
     )
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 0, run.output
+
+
+def test_status_and_cleanup_results_read_as_in_ansible_core(
+    longplay, write, tmp_path: Path
+) -> None:
+    """Loop items of async_status carry the job's invocation (a finished job)
+    or async_status's own (cleanup, unknown job); cleanup is never changed
+    and names the file as erased; a polled result has stdout/stderr even
+    when the module printed nothing."""
+    write(
+        "site.yml",
+        _play(
+            """
+    - ping:
+      async: 10
+      poll: 1
+      register: polled
+    - command: "echo {{ item }}"
+      async: 10
+      poll: 0
+      loop: [a]
+      register: bg
+    - async_status:
+        jid: "{{ item.ansible_job_id }}"
+      loop: "{{ bg.results }}"
+      loop_control:
+        label: "{{ item.item }}"
+      register: done
+      until: done.finished
+      retries: 20
+      delay: 0.2
+    - async_status:
+        jid: "{{ item.ansible_job_id }}"
+        mode: cleanup
+      loop: "{{ bg.results }}"
+      register: cleaned
+    - async_status:
+        jid: "j000000000000.2"
+        mode: cleanup
+      register: unknown
+      ignore_errors: true
+    - async_status:
+        jid: "{{ item }}"
+      loop: ["j000000000000.3"]
+      register: unknown_item
+      ignore_errors: true
+    - assert:
+        that:
+          - polled.stdout == "" and polled.stderr_lines == []
+          - polled.invocation is not defined
+          - done.results[0].invocation.module_args._raw_params == "echo a"
+          - done.results[0].item.item == "a"
+          - cleaned is not changed
+          - cleaned.results[0].terminated is not defined
+          - cleaned.results[0].invocation.module_args.mode == "cleanup"
+          - cleaned.results[0].invocation.module_args.jid == bg.results[0].ansible_job_id
+          - unknown.erased.endswith("/j000000000000.2")
+          - unknown.results_file is not defined
+          - unknown.invocation is not defined
+          - unknown_item.results[0].invocation.module_args.mode == "status"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+
+
+def test_status_gives_a_job_about_to_end_a_moment(longplay, write, tmp_path: Path) -> None:
+    """A job ending within a quarter second of the check is reported finished,
+    so ``until: x.finished`` does not wait a whole delay (nor print a retry
+    ansible-core, slower to get there, would not print); a longer one runs."""
+    write(
+        "site.yml",
+        _play(
+            """
+    - shell: "sleep 0.1; echo quick"
+      async: 10
+      poll: 0
+      register: quick
+    - shell: "sleep 2"
+      async: 10
+      poll: 0
+      register: slow
+    - async_status:
+        jid: "{{ quick.ansible_job_id }}"
+      register: quick_status
+      until: quick_status.finished
+      retries: 3
+      delay: 5
+    - async_status:
+        jid: "{{ slow.ansible_job_id }}"
+      register: slow_status
+    - assert:
+        that:
+          - quick_status.attempts == 1
+          - quick_status.stdout == "quick"
+          - not slow_status.finished
+"""
+        ),
+    )
+    started = time.monotonic()
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "RETRYING" not in run.output
+    assert time.monotonic() - started < 4.5
 
 
 def test_loop_launches_every_item_before_waiting(longplay, write, tmp_path: Path) -> None:
@@ -133,13 +247,46 @@ def test_async_timeout_fails_with_reference_message(longplay, write, tmp_path: P
     - assert:
         that:
           - slow is failed
+          - slow is not changed
           - slow.msg == "async task did not complete within the requested time - 1s"
-          - "'before' in slow.stdout"
+          - slow.ansible_job_id is not defined
+          # the job's last status, as in ansible-core; longplay's also keeps
+          # the output so far and says how the job was stopped
+          - slow.async_result.ansible_job_id is defined
+          - slow.async_result.stdout_lines == ["before"]
+          - slow.async_result.timed_out
+    - async_status:
+        jid: "{{ slow.async_result.ansible_job_id }}"
+      register: slow_status
+      ignore_errors: true
+    - assert:
+        that:  # the job file of a timed-out job is kept, as in ansible-core
+          - slow_status is failed
+          - slow_status.msg == "Timeout exceeded"
+    - shell: "echo before; sleep 30"
+      async: 1
+      poll: 0
+      register: bg
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+      register: waited
+      until: waited.finished
+      retries: 10
+      delay: 0.5
+      ignore_errors: true
+    - assert:
+        that:
+          - waited is failed
+          - waited is not changed
+          - waited.msg == "Timeout exceeded"
+          - waited.child_pid is number
+          - waited.cmd is not defined
 """
         ),
     )
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 0, run.output
+    assert "changed=1" in run.output and "ignored=3" in run.output  # the launch only
 
 
 def test_terminate_stops_a_running_job(longplay, write, tmp_path: Path) -> None:
@@ -291,9 +438,9 @@ def test_check_mode_skips_async_and_raw_refuses_async(longplay, write, tmp_path:
     assert run.results("command")[0]["status"] == "skipped"
     assert not marker.exists()
     write("raw.yml", _play("    - raw: sleep 1\n      async: 10\n"))
-    refused = longplay("run", "raw.yml", cwd=tmp_path)
-    assert refused.rc == 4
-    assert "The 'raw' action does not support async" in refused.stderr
+    refused = longplay("run", "raw.yml", "--json", cwd=tmp_path)
+    assert refused.rc == 2  # a task failure when it runs, as in ansible-core
+    assert refused.results("raw")[0]["result"]["msg"] == "This action (raw) does not support async."
 
 
 def test_poll_longer_than_async_warns(longplay, write, tmp_path: Path) -> None:
@@ -310,6 +457,30 @@ def test_adhoc_background_prints_job_id(longplay, tmp_path: Path) -> None:
     result = json.loads(run.stdout.split("=>", 1)[1])
     assert result["started"] and not result["finished"]
     assert result["ansible_job_id"].startswith("j")
+
+
+def test_adhoc_polled_job_prints_like_ansible(longplay, tmp_path: Path) -> None:
+    """A polled job: JSON when it succeeds, the command's text when it fails
+    (stdout, stderr and msg run together, rc -1 for a timeout); no ASYNC OK line."""
+    ok = longplay("adhoc", "localhost", "-a", "echo hi", "-B", "10", "-P", "1", cwd=tmp_path)
+    assert ok.rc == 0, ok.output
+    assert ok.stdout.startswith("localhost | CHANGED => {"), ok.stdout
+    assert json.loads(ok.stdout.split("=>", 1)[1])["stdout"] == "hi"
+    failed = longplay(
+        "adhoc", "localhost", "-m", "shell", "-a", "echo out; echo err >&2; exit 3",
+        "-B", "10", "-P", "1", cwd=tmp_path,
+    )  # fmt: skip
+    assert failed.rc == 2
+    assert failed.stdout == "localhost | FAILED | rc=3 >>\nouterrnon-zero return code\n"
+    slow = longplay("adhoc", "localhost", "-a", "sleep 5", "-B", "1", "-P", "1", cwd=tmp_path)
+    assert slow.rc == 2
+    assert slow.stdout.splitlines()[-2:] == [
+        "localhost | FAILED | rc=-1 >>",
+        "async task did not complete within the requested time - 1s",
+    ]
+    unknown = longplay("adhoc", "localhost", "-m", "async_status", "-a", "jid=1.2", cwd=tmp_path)
+    assert unknown.stdout.startswith("localhost | FAILED! => {")
+    assert "failed" not in json.loads(unknown.stdout.split("=>", 1)[1])
 
 
 def test_jobs_survive_a_killed_controller(write, longplay, tmp_path: Path) -> None:
@@ -402,5 +573,5 @@ def test_module_backed_action_refuses_async_at_run_time(longplay, write, tmp_pat
     assert run.rc == 2  # like ansible-core: a task failure, not a parse error
     assert (
         run.results("copy")[0]["result"]["msg"]
-        == "This action (ansible.builtin.copy) does not support async."
+        == "This action (copy) does not support async."  # the action as written
     )

@@ -188,11 +188,33 @@ def test_duplicate_key_warns_and_keeps_the_last(longplay, write, tmp_path: Path)
     assert "         ^ column 9\n\nUsing last defined value only.\n" in run.stderr
 
 
-def test_async_on_controller_action_is_refused(longplay, write, tmp_path: Path) -> None:
-    write("site.yml", "- hosts: localhost\n  tasks:\n    - debug: msg=hi\n      async: 10\n")
+def test_async_on_controller_action_fails_when_it_runs(longplay, write, tmp_path: Path) -> None:
+    """As in ansible-core: the task fails (naming the action as written), the
+    play goes on to the recap; an include cannot take async at all."""
+    write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+        "    - ansible.builtin.debug: msg=hi\n      async: 10\n",
+    )
     run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    assert (
+        'fatal: [localhost]: FAILED! => {"msg": "This action (ansible.builtin.debug) '
+        'does not support async."}' in run.stdout
+    )
+    assert "failed=1" in run.stdout
+    write(
+        "meta.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - meta: noop\n      async: 10\n",
+    )
+    assert longplay("run", "meta.yml", cwd=tmp_path).rc == 0  # meta ignores async
+    write(
+        "include.yml",
+        "- hosts: localhost\n  tasks:\n    - include_tasks: other.yml\n      async: 10\n",
+    )
+    run = longplay("run", "include.yml", cwd=tmp_path)
     assert run.rc == 4
-    assert "The 'debug' action does not support async" in run.stderr
+    assert "The 'include_tasks' action does not support async" in run.stderr
 
 
 def test_missing_playbook_and_bad_options(longplay, write, tmp_path: Path) -> None:

@@ -65,7 +65,8 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
 
 #: internal arguments the controller adds, not written by the user
 _UNLOGGED = ("_content_b64", "_src_path")
-#: modules that are actions in ansible-core, whose results carry no invocation
+#: modules that are actions in ansible-core: their results carry no invocation
+#: of their own arguments (async_status adds one where the reference does)
 _NOT_ECHOED = frozenset({"async_status", "async_wait"})
 
 

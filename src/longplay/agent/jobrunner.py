@@ -208,8 +208,9 @@ class Supervisor:
         raw = jobs.read_raw(self.paths)
         stopped = self.stop is not None and (raw is None or jobs.INTERNAL_SIGNAL_KEY in raw)
         if self.stop is not None and stopped:
+            data = dict(self.spec, pid=worker)
             return jobs.stopped_result(
-                self.paths, self.spec, self.stop.kind, self.sent, exit_code(status), raw
+                self.paths, data, self.stop.kind, self.sent, exit_code(status), raw
             )
         if raw is not None:
             return raw

@@ -46,7 +46,8 @@ DIR_ENV = "ANSIBLE_ASYNC_DIR"
 OUTPUT_CAP = 1024 * 1024
 DEFAULT_GRACE = 5.0
 DEFAULT_TAIL = 20
-TIMEOUT_MSG = "async task did not complete within the requested time - {}s"
+#: what a job stopped at its deadline records, worded as the reference's job files
+TIMEOUT_MSG = "Timeout exceeded"
 NOT_FOUND_MSG = "could not find job"
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 #: result keys the worker uses to talk to the runner; never shown to users
@@ -391,10 +392,9 @@ def not_found(paths: JobPaths) -> Result:
 
 
 def final_view(data: Dict[str, Any], paths: JobPaths) -> Result:
-    """A finished job as async_status reports it: the job file keeps the
-    module's ``invocation``, the answer leaves it out, as ansible-core does."""
+    """A finished job as async_status reports it: the job file as it is, the
+    module's ``invocation`` included (ansible-core shows it in loop items)."""
     result = dict(data)
-    result.pop("invocation", None)
     result.update(
         finished=True, started=True, ansible_job_id=paths.jid, results_file=paths.job_file
     )
@@ -459,17 +459,40 @@ def stopped_result(
     names = [signal_name(number) for number in sent]
     if rc is not None and (raw is None or "rc" not in raw):
         result["rc"] = rc
+    if kind == "timeout":
+        return timed_out_result(data, result, names)
     result["failed"] = True
     result["signal"] = names[-1] if names else None
-    if kind == "timeout":
-        result["msg"] = TIMEOUT_MSG.format(data.get("async"))
-        result["timed_out"] = True
-    else:
-        how = names[0] if names else "no signal (nothing was running)"
-        if len(names) > 1:
-            how += f", then {names[-1]} after the grace period"
-        result["msg"] = f"terminated by request with {how}"
-        result["terminated"] = True
+    how = names[0] if names else "no signal (nothing was running)"
+    if len(names) > 1:
+        how += f", then {names[-1]} after the grace period"
+    result["msg"] = f"terminated by request with {how}"
+    result["terminated"] = True
+    return result
+
+
+def timed_out_result(data: Dict[str, Any], produced: Dict[str, Any], signals: List[str]) -> Result:
+    """The final result of a job stopped at its deadline.
+
+    The keys the reference records for such a job (``msg: Timeout
+    exceeded``, ``child_pid``, not changed), plus what longplay keeps: the
+    output written before the deadline, the return code, ``timed_out`` and
+    the signal that ended it. Whatever else the module managed to report
+    (cmd, start, end...) is left out: the job did not complete.
+    """
+    result: Result = {
+        "failed": True,
+        "changed": False,
+        "msg": TIMEOUT_MSG,
+        "child_pid": data.get("pid"),
+        "timed_out": True,
+        "signal": signals[-1] if signals else None,
+    }
+    kept = ["rc", "stdout", "stderr"]
+    kept += [
+        stream + suffix for stream in ("stdout", "stderr") for suffix in ("_truncated", "_file")
+    ]
+    result.update({key: produced[key] for key in kept if key in produced})
     return result
 
 
@@ -493,14 +516,17 @@ def finalize(paths: JobPaths, result: Dict[str, Any]) -> Result:
     place a final result is written, so whoever comes second (the runner
     after a terminate, a status check after the worker) keeps the first.
     """
-    final = {k: v for k, v in result.items() if k != INTERNAL_SIGNAL_KEY}
-    final.update(started=True, finished=True, ansible_job_id=paths.jid, results_file=paths.job_file)
+    record = {k: v for k, v in result.items() if k != INTERNAL_SIGNAL_KEY}
+    if "started" in record:  # a module's own key: say it is over all the same
+        record["finished"] = True
     with locked(paths):
         current = read_json(paths.job_file)
         if current is not None and is_finished(current):
             return final_view(current, paths)
-        write_json_atomic(paths.job_file, final)
-    return final
+        # the file holds the module's result alone, as the reference's do;
+        # readers add started/finished/ansible_job_id/results_file
+        write_json_atomic(paths.job_file, record)
+    return final_view(record, paths)
 
 
 def read_raw(paths: JobPaths) -> Optional[Dict[str, Any]]:
@@ -719,21 +745,25 @@ def cleanup(directory: str, jid: Any, sig: Any = "TERM", grace: float = DEFAULT_
     paths = JobPaths(directory, jid)
     signal_number(sig)
     if not os.path.lexists(paths.job_file) and not os.path.isdir(paths.hidden):
-        result = not_found(paths)
-        result["erased"] = paths.job_file
-        return result
+        missing = not_found(paths)
+        del missing["results_file"]  # cleanup names the file as ``erased``
+        missing["erased"] = paths.job_file
+        return missing
     terminated = False
     if not status(directory, jid, 0).get("finished"):
         _, terminated = terminate(directory, jid, sig, grace)
     remove_job(paths)
-    return {
+    result: Result = {
         "ansible_job_id": paths.jid,
         "erased": paths.job_file,
         "started": False,
         "finished": False,
-        "changed": terminated,
-        "terminated": terminated,
+        # not changed, as in the reference (whose cleanup only removes the file)
+        "changed": False,
     }
+    if terminated:
+        result["terminated"] = True
+    return result
 
 
 def list_jobs(directory: str) -> List[Result]:
@@ -1262,6 +1292,28 @@ def wait_for_jobs(
     ]
 
 
+#: how long a status check gives a running job to end before saying it runs
+STATUS_SETTLE = 0.25
+
+
+def settled_status(
+    directory: str, jid: Any, tail_lines: int = DEFAULT_TAIL, settle: float = STATUS_SETTLE
+) -> Result:
+    """``status``, but a job that ends within ``settle`` seconds is reported
+    finished: an ``until: result.finished`` loop then does not wait a whole
+    ``delay`` for a job that was about to end (and retries as often as it
+    does with ansible-core, whose checks come later after each launch)."""
+    first = status(directory, jid, tail_lines)
+    if first.get("finished") or settle <= 0:
+        return first
+    watch = WATCHER.watch(Watch(JobPaths(directory, jid), tail_lines, timeout=settle))
+    try:
+        watch.done.wait(settle + 1.0)
+    finally:
+        WATCHER.cancel(watch)
+    return watch.result if watch.done.is_set() else status(directory, jid, tail_lines)
+
+
 def _wait_progress(watches: List[Watch], elapsed: float) -> Result:
     running = [w.paths.jid for w in watches if not w.done.is_set()]
     return {
@@ -1329,7 +1381,10 @@ def op_job_watch(request: Dict[str, Any], emit: Emit) -> Result:
     WATCHER.watch(watch)
     watch.done.wait()
     result = watch.result
-    if request.get("cleanup") and result.get("finished") and result.get("msg") != NOT_FOUND_MSG:
+    # ``cleanup`` removes a job that completed; one stopped at its deadline
+    # stays readable by async_status, as the reference leaves it.
+    completed = result.get("finished") and not result.get("timed_out")
+    if request.get("cleanup") and completed and result.get("msg") != NOT_FOUND_MSG:
         remove_job(paths)
     return result
 

@@ -77,10 +77,11 @@ class AdhocOutput(HumanOutput):
         }[status]
         style = {"SUCCESS": "green", "CHANGED": "yellow", "SKIPPED": "cyan"}.get(caption, "red")
         shown = clean(task, result, self.verbosity)
-        if task.action in _COMMAND_MODULES and "rc" in result and "ansible_job_id" not in result:
+        if task.action in _COMMAND_MODULES and self._as_command_text(status, result):
             self._line(self._command_text(host, caption, result), style)
             return
         if status == res.FAILED:
+            shown.pop("failed", None)  # as in the playbook's "fatal:" lines
             caption = "FAILED!"
         elif status == res.UNREACHABLE:
             caption = "UNREACHABLE!"
@@ -94,16 +95,33 @@ class AdhocOutput(HumanOutput):
                 style,
             )
 
+    @staticmethod
+    def _as_command_text(status: str, result: dict[str, Any]) -> bool:
+        """``ansible`` prints a command's failure as text, even an async job's
+        (a timeout too); a success only when it was not an async job."""
+        if status == res.FAILED:
+            return "module_stderr" not in result
+        return "rc" in result and "ansible_job_id" not in result
+
     def _command_text(self, host: str, caption: str, result: dict[str, Any]) -> str:
         stdout = str(result.get("stdout") or "")
         stderr = str(result.get("stderr") or "")
-        rc = result.get("rc")
+        rc = result.get("rc", -1)
         if self.one_line:
             return f"{host} | {caption} | rc={rc} | (stdout) {stdout}" + (
                 f" (stderr) {stderr}" if stderr else ""
             )
-        # ansible's minimal callback runs them together: stdout, stderr, msg
-        return f"{host} | {caption} | rc={rc} >>\n{stdout}{stderr}{result.get('msg') or ''}"
+        # ansible's minimal output runs stdout, stderr and msg together
+        body = stdout + stderr + str(result.get("msg") or "")
+        return f"{host} | {caption} | rc={rc} >>\n{body}"
+
+    def async_progress(self, host: str, task: Task, event: dict[str, Any]) -> None:
+        """Progress lines while a job runs; no ``ASYNC OK`` line at its end, which
+        ``ansible`` does not print either."""
+        if event.get("type") != "finished":
+            super().async_progress(host, task, event)
+        elif self.board is not None:
+            self.board.finish(id(task), host)
 
     def recap(self, stats: Stats) -> None:
         return None

@@ -27,10 +27,14 @@ async def run_async(
     executor: TaskExecutor, ctx: ActionContext, info: catalog.ModuleInfo
 ) -> dict[str, Any]:
     if not info.async_ok:
-        # Wording of ansible-core, which refuses these (copy, unarchive...) at run time too.
-        return res.failed_result(
-            f"This action (ansible.builtin.{info.name}) does not support async."
+        # ansible-core refuses these (raw, debug, copy, script...) when they
+        # run, naming the action as the task wrote it.
+        result = res.failed_result(
+            f"This action ({ctx.task.action_as_written or info.name}) does not support async."
         )
+        if info.name == "debug":
+            del result["changed"]  # debug's results never say
+        return result
     # In check mode the module runs in check mode, as in Ansible.
     launch = await ctx.request(
         "job_start",
@@ -62,9 +66,25 @@ async def run_async(
         tail_lines=1,
         cleanup=True,
     )
-    if not final.get("finished"):
-        final = dict(final)
-        final.update(failed=True, msg=timeout_message(ctx.async_seconds))
+    final = dict(final)
+    # Every status the reference polls with carries stdout/stderr, even for
+    # modules that print nothing (ping, file...).
+    final.setdefault("stdout", "")
+    final.setdefault("stderr", "")
     final.setdefault("ansible_job_id", jid)
+    if not final.get("finished") or final.get("timed_out"):
+        final = timed_out(final, ctx.async_seconds)
     progress({"type": "finished", "jid": jid, "failed": bool(final.get("failed"))})
     return final
+
+
+def timed_out(status: dict[str, Any], seconds: int) -> dict[str, Any]:
+    """A polled task whose job outlived ``async``: failed, not changed, with
+    the job's last status under ``async_result``, as ansible-core reports it
+    (longplay's status also says how the job was stopped and what it printed)."""
+    return {
+        "failed": True,
+        "changed": False,
+        "msg": timeout_message(seconds),
+        "async_result": res.add_lines(status),
+    }

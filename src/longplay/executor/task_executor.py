@@ -407,7 +407,7 @@ class TaskExecutor:
         if info is None:
             return res.failed_result(f"couldn't resolve module/action '{self.task.action}'")
         try:
-            if ctx.async_seconds > 0:
+            if ctx.async_seconds > 0 and info.name != "meta":  # meta ignores async
                 result = await self._run_async(ctx, info)
             elif info.kind == "action":
                 assert info.action is not None

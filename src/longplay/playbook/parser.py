@@ -531,10 +531,11 @@ def _check_task_values(
     if async_value is not None and not is_template(async_value):
         if async_value < 0:
             raise ParseError("async must be a positive number of seconds", data.origin_of("async"))
-        if async_value > 0 and not info.async_ok and info.module is None:
+        # Other actions without async (raw, debug, copy...) fail when they
+        # run, as in ansible-core; includes cannot take it at all.
+        if async_value > 0 and info.name in catalog.DYNAMIC_INCLUDES:
             raise ParseError(
-                f"The '{info.name}' action does not support async: it runs "
-                + ("without the agent." if info.name == "raw" else "on the controller."),
+                f"The '{info.name}' action does not support async: it runs on the controller.",
                 data.origin_of("async"),
             )
     poll = keywords.get("poll")

@@ -37,6 +37,12 @@ def job_dir(args: Dict[str, Any], ctx: Any) -> str:
     return jobs.resolve_dir(args.get("_async_dir") or ctx.extra.get("async_dir"), ctx.environment)
 
 
+def _own_invocation(directory: str, args: Dict[str, Any]) -> Dict[str, Any]:
+    """The reference's async_status echoes its own arguments when it answers
+    by itself (cleanup, unknown job); a job's status echoes the job's."""
+    return {"module_args": {"_async_dir": directory, "jid": args["jid"], "mode": args["mode"]}}
+
+
 def _with_reference_keys(result: Dict[str, Any]) -> Dict[str, Any]:
     """Every answer carries stdout/stderr (empty when the job printed none, or
     is unknown or still running), as the reference's do, so templates reading
@@ -47,9 +53,11 @@ def _with_reference_keys(result: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def _status(directory: str, args: Dict[str, Any]) -> Dict[str, Any]:
-    result = jobs.status(directory, args["jid"], args["tail_lines"])
+    result = jobs.settled_status(directory, args["jid"], args["tail_lines"])
     if not result.get("finished"):
         result["changed"] = False
+    if result.get("msg") == jobs.NOT_FOUND_MSG:
+        result["invocation"] = _own_invocation(directory, args)
     return _with_reference_keys(result)
 
 
@@ -68,6 +76,7 @@ def _terminate(directory: str, args: Dict[str, Any]) -> Dict[str, Any]:
 
 def _cleanup(directory: str, args: Dict[str, Any]) -> Dict[str, Any]:
     result = jobs.cleanup(directory, args["jid"], args["signal"], args["grace"])
+    result["invocation"] = _own_invocation(directory, args)
     return _with_reference_keys(result)
 
 
