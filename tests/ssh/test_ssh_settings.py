@@ -136,3 +136,11 @@ def test_auto_python_becomes_a_discovering_shell() -> None:
         "-c",
         "code",
     ]
+
+
+def test_auto_python_keeps_the_interpreter_flags() -> None:
+    argv = expand_auto_python(["sudo", "-u", "app", "--", "auto", "-S", "-c", "code"])
+    assert argv[:6] == ["sudo", "-u", "app", "--", "/bin/sh", "-c"]
+    assert argv[-4:] == ["sh", "-S", "-c", "code"]
+    plain = ["/usr/bin/python3", "-S", "-c", "code"]
+    assert expand_auto_python(plain) == plain

@@ -19,9 +19,12 @@ import tarfile
 import time
 import zipfile
 import zlib
-from typing import IO, Any, List, Optional, Tuple, Type
 
 from longplay.agent.registry import ModuleFailed
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any, List, Optional, Tuple, Type
 
 try:  # some Python builds lack lzma; xz archives then fail with a clear message
     import lzma
@@ -47,7 +50,8 @@ ZIP_HANDLER = "ZipArchive"
 _MAGIC = ((b"\x1f\x8b", "gz"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz"))
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
-Signature = Tuple[str, str, int, int, Optional[int], str]
+if TYPE_CHECKING:
+    Signature = Tuple[str, str, int, int, Optional[int], str]
 
 #: tarfile.open, typed loosely: its stubs only accept literal mode strings.
 _tar_open: Any = tarfile.open

@@ -14,9 +14,14 @@ import os
 import signal
 import subprocess
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-Command = Union[str, Sequence[str]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+
+if TYPE_CHECKING:
+    Command = Union[str, Sequence[str]]
 
 #: Commands the agent is running for tasks that wait on them. When the
 #: controller goes away (the agent's stdin closes) they are stopped: only

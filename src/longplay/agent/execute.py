@@ -10,10 +10,12 @@ Standard library only, Python >= 3.8.
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 from longplay.agent.context import ModuleContext
 from longplay.agent.registry import BROKEN, ModuleFailed, find, validate
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 
 def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> Dict[str, Any]:

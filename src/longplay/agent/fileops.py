@@ -28,9 +28,12 @@ import shutil
 import stat
 import tempfile
 import time
-from typing import Any, Dict, List, Optional
 
 from longplay.agent.registry import ModuleFailed, Option
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 CHUNK = 64 * 1024
 

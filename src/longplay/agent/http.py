@@ -28,9 +28,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import zlib
-from typing import IO, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from longplay.agent.registry import Option
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 DEFAULT_AGENT = "longplay-httpget"
 CHUNK = 64 * 1024

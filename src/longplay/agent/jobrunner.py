@@ -30,10 +30,15 @@ import subprocess
 import sys
 import time
 import traceback
-from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from longplay.agent import jobs
-from longplay.agent.context import Command, ModuleContext
+from longplay.agent.context import ModuleContext
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+    from longplay.agent.context import Command
 
 #: signals that ask a job (or its runner) to stop
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)

@@ -38,7 +38,11 @@ import signal
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
 
 DEFAULT_DIR = "~/.ansible_async"
 DIR_ENV = "ANSIBLE_ASYNC_DIR"
@@ -56,7 +60,8 @@ INTERNAL_SIGNAL_KEY = "_longplay_signal"
 _JID_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*\Z")
 _MAX_JID = 200
 
-Result = Dict[str, Any]
+if TYPE_CHECKING:
+    Result = Dict[str, Any]
 
 
 class JobError(Exception):
@@ -1110,7 +1115,8 @@ def _spawn_direct(paths: JobPaths) -> int:
 
 # --- watching -------------------------------------------------------------------
 
-Emit = Callable[[Dict[str, Any]], None]
+if TYPE_CHECKING:
+    Emit = Callable[[Dict[str, Any]], None]
 
 
 class Watch:

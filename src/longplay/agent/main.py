@@ -14,14 +14,17 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any, BinaryIO, Callable, Dict
 
 from longplay import __version__
 from longplay.agent import prefork, protocol
 from longplay.agent.context import ModuleContext, stop_foreground_commands
 from longplay.agent.execute import execute_module
 
-Handler = Callable[[Dict[str, Any], Callable[[Dict[str, Any]], None]], Dict[str, Any]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, BinaryIO, Callable, Dict
+
+    Handler = Callable[[Dict[str, Any], Callable[[Dict[str, Any]], None]], Dict[str, Any]]
 
 
 class Channel:

@@ -15,7 +15,11 @@ Standard library only, Python >= 3.8.
 from __future__ import annotations
 
 import os
-from typing import Optional, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Tuple
+
 
 #: (pid, fd the agent writes requests to, fd it reads replies from), or None
 PREFORKED: Optional[Tuple[int, int, int]] = None

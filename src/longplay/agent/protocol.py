@@ -23,7 +23,11 @@ This file is shared by both sides (standard library only, Python >= 3.8).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict
+
 
 PROTOCOL_VERSION = 1
 
@@ -31,7 +35,8 @@ PROTOCOL_VERSION = 1
 #: and must be sent (its length, a newline, then the bytes).
 SEND_BUNDLE_MARKER = b"LONGPLAY-SEND-BUNDLE\n"
 
-Message = Dict[str, Any]
+if TYPE_CHECKING:
+    Message = Dict[str, Any]
 
 
 def _fallback(value: Any) -> Any:

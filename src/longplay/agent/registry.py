@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
 
 BOOLEANS_TRUE = frozenset(("y", "yes", "on", "1", "true", "t", "1.0"))
 BOOLEANS_FALSE = frozenset(("n", "no", "off", "0", "false", "f", "0.0", ""))
@@ -52,7 +56,8 @@ class Option:
         self.no_log = no_log
 
 
-ModuleFunc = Callable[[Dict[str, Any], Any], Dict[str, Any]]
+if TYPE_CHECKING:
+    ModuleFunc = Callable[[Dict[str, Any], Any], Dict[str, Any]]
 
 
 class ModuleSpec:

@@ -79,13 +79,18 @@ async def discover_python(
 
 
 def expand_auto_python(argv: list[str]) -> list[str]:
-    """Replace an ``auto`` interpreter in ``[..., python, "-c", code]`` with discovery.
+    """Replace an ``auto`` interpreter in ``[..., python, *flags, "-c", code]`` with discovery.
 
     The interpreter becomes ``/bin/sh -c SCRIPT sh``: the script finds the
     first good Python and ``exec``s it with the original arguments, so
     discovery and the agent share one channel.
     """
-    if len(argv) >= 3 and argv[-2] == "-c" and argv[-3] in AUTO_VALUES:
-        script = _EXEC_SCRIPT.format(candidates=" ".join(CANDIDATES))
-        return [*argv[:-3], "/bin/sh", "-c", script, "sh", *argv[-2:]]
-    return argv
+    if len(argv) < 3 or argv[-2] != "-c":
+        return argv
+    position = len(argv) - 3
+    while position > 0 and argv[position].startswith("-") and argv[position] not in AUTO_VALUES:
+        position -= 1  # interpreter flags such as -S
+    if argv[position] not in AUTO_VALUES:
+        return argv
+    script = _EXEC_SCRIPT.format(candidates=" ".join(CANDIDATES))
+    return [*argv[:position], "/bin/sh", "-c", script, "sh", *argv[position + 1 :]]

@@ -21,11 +21,14 @@ import hashlib
 import os
 import shutil
 import tempfile
-from typing import Any, Callable, Dict, List, Set, Tuple
 
 from longplay.agent import archives
 from longplay.agent.fileops import FILE_OPTIONS, apply_attributes, digest_file, install
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Set, Tuple
 
 FORMATS = ("bz2", "gz", "tar", "xz", "zip")
 OPENERS: Dict[str, Any] = {"gz": gzip.open, "bz2": bz2.open}

@@ -15,10 +15,12 @@ translates between task options and that API.
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 from longplay.agent import jobs
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 OPTIONS = {
     "jid": Option(required=True),

@@ -11,11 +11,13 @@ loop (items with ``ansible_job_id``).
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
-
 from longplay.agent import jobs
 from longplay.agent.modules.async_status import job_dir
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
 
 OPTIONS = {
     "jids": Option(type="list", required=True),

@@ -15,10 +15,13 @@ attributes).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
 
 from longplay.agent import fileops
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 OPTIONS = dict(
     fileops.FILE_OPTIONS,

@@ -11,9 +11,12 @@ import datetime
 import glob
 import os
 import shlex
-from typing import Any, Dict, List, Optional, Union
 
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Union
 
 COMMAND_OPTIONS = {
     "_raw_params": Option(),

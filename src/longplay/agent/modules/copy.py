@@ -20,10 +20,13 @@ import json
 import os
 import shutil
 import stat
-from typing import Any, Dict, List, Optional, Tuple
 
 from longplay.agent import fileops
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 OPTIONS = dict(
     fileops.FILE_OPTIONS,

@@ -13,9 +13,12 @@ import os
 import shutil
 import sys
 import tempfile
-from typing import Any, Dict, List
 
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
 
 
 def _command(path: str, source: bytes, args_path: str) -> List[str]:

@@ -12,10 +12,13 @@ import errno
 import os
 import shutil
 import time
-from typing import Any, Dict, List, Optional, Tuple
 
 from longplay.agent import fileops
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 OPTIONS = dict(
     fileops.FILE_OPTIONS,
@@ -33,7 +36,8 @@ OPTIONS = dict(
     _diff_peek=Option(),
 )
 
-Diff = Dict[str, Dict[str, Any]]
+if TYPE_CHECKING:
+    Diff = Dict[str, Dict[str, Any]]
 
 
 @module("file", options=OPTIONS)

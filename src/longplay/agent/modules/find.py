@@ -14,10 +14,13 @@ import os
 import re
 import stat
 import time
-from typing import Any, Callable, Dict, Iterator, List, Optional, Pattern, Tuple
 
 from longplay.agent import fileops
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, Iterator, List, Optional, Pattern, Tuple
 
 OPTIONS = {
     "paths": Option(type="list", elements="path", required=True, aliases=("name", "path")),
@@ -51,7 +54,8 @@ _AGE_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _SIZE = re.compile(r"^(-?\d+)([bkmgt]?)$", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 
-Matcher = Callable[[str, str, os.stat_result], bool]
+if TYPE_CHECKING:
+    Matcher = Callable[[str, str, os.stat_result], bool]
 
 
 @module("find", options=OPTIONS)

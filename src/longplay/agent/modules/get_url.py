@@ -15,7 +15,6 @@ import os
 import re
 import time
 import urllib.parse
-from typing import Any, Dict, Optional, Tuple
 
 from longplay.agent import http
 from longplay.agent.fileops import (
@@ -27,6 +26,10 @@ from longplay.agent.fileops import (
     file_attributes,
 )
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional, Tuple
 
 OPTIONS: Dict[str, Option] = {
     "url": Option(required=True),

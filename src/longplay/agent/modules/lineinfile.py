@@ -14,10 +14,13 @@ for state=absent, and ``diff`` (content, then file attributes).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Match, Optional, Pattern, Tuple
 
 from longplay.agent import fileops
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Match, Optional, Pattern, Tuple
 
 OPTIONS = dict(
     fileops.FILE_OPTIONS,

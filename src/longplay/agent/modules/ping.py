@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict
-
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 
 @module("ping", options={"data": Option(default="pong")})

@@ -26,9 +26,12 @@ import struct
 import sys
 import threading
 import time
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 OPTIONS = {
     "gather_subset": Option(type="list", elements="str", default=["all"]),
@@ -37,7 +40,8 @@ OPTIONS = {
     "fact_path": Option(type="path", default="/etc/ansible/facts.d"),
 }
 
-Facts = Dict[str, Any]
+if TYPE_CHECKING:
+    Facts = Dict[str, Any]
 
 #: How long the fqdn lookup may take when /etc/hosts does not answer it.
 FQDN_DEADLINE = 0.05
@@ -885,7 +889,8 @@ def _route_facts(
 
 # --- subsets ------------------------------------------------------------------------
 
-Collector = Callable[[Facts, Dict[str, Any], Any], Facts]
+if TYPE_CHECKING:
+    Collector = Callable[[Facts, Dict[str, Any], Any], Facts]
 
 COLLECTORS: Dict[str, Collector] = {
     "date_time": date_time_facts,

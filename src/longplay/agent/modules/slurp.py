@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import base64
 import errno
-from typing import Any, Dict
 
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict
 
 _REASONS = {
     errno.ENOENT: "File not found: {}",

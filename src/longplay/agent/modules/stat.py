@@ -13,10 +13,13 @@ from __future__ import annotations
 import os
 import stat
 import struct
-from typing import Any, Dict, List, Optional, Tuple
 
 from longplay.agent import fileops
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 ALGORITHMS = ("md5", "sha1", "sha224", "sha256", "sha384", "sha512")
 

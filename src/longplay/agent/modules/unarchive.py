@@ -22,7 +22,6 @@ import os
 import stat
 import tempfile
 import zlib
-from typing import IO, Any, Dict, List, Optional, Tuple
 
 from longplay.agent import http
 from longplay.agent.archives import ArchiveReader, Member, open_archive
@@ -33,6 +32,10 @@ from longplay.agent.fileops import (
     file_attributes,
 )
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any, Dict, List, Optional, Tuple
 
 OPTIONS: Dict[str, Option] = {
     "src": Option(required=True),

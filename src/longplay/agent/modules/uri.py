@@ -17,7 +17,6 @@ import os
 import tempfile
 import time
 import urllib.parse
-from typing import Any, Dict, List, Optional, Tuple
 
 from longplay.agent import http
 from longplay.agent.fileops import (
@@ -28,6 +27,10 @@ from longplay.agent.fileops import (
     install,
 )
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
 
 OPTIONS: Dict[str, Option] = {
     "url": Option(required=True),

@@ -14,10 +14,13 @@ import os
 import re
 import socket
 import time
-from typing import Any, Dict, Iterable, List, Optional, Pattern, Set
 
 from longplay.agent.fileops import file_attributes
 from longplay.agent.registry import ModuleFailed, Option, module
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterable, List, Optional, Pattern, Set
 
 TCP_STATES = {
     "01": "ESTABLISHED",
