@@ -22,6 +22,71 @@ from longplay.transport.client import AgentClient, AgentLost, EventHandler
 from longplay.transport.discovery import AUTO_PYTHON
 from longplay.transport.local import LocalTransport
 
+#: The variables that shape a host's connection and its agent: two tasks whose
+#: values agree share one connection.
+CONNECTION_VARS = (
+    "ansible_connection",
+    "ansible_host",
+    "ansible_ssh_host",
+    "ansible_port",
+    "ansible_ssh_port",
+    "ansible_user",
+    "ansible_ssh_user",
+    "ansible_remote_user",
+    "ansible_password",
+    "ansible_ssh_pass",
+    "ansible_ssh_password",
+    "ansible_ssh_private_key_file",
+    "ansible_private_key_file",
+    "ansible_ssh_args",
+    "ansible_ssh_common_args",
+    "ansible_ssh_extra_args",
+    "ansible_host_key_checking",
+    "ansible_ssh_host_key_checking",
+    "ansible_timeout",
+    "ansible_ssh_timeout",
+    "ansible_python_interpreter",
+)
+
+#: Play/block/task keywords that stand in for a connection variable; as in
+#: ansible-core, the variable wins when both are set.
+KEYWORD_VARS = {
+    "connection": "ansible_connection",
+    "remote_user": "ansible_user",
+    "port": "ansible_port",
+}
+
+
+def connection_settings(
+    host_name: str,
+    variables: Mapping[str, Any],
+    keywords: Mapping[str, Any] | None = None,
+    password: str | None = None,
+) -> dict[str, Any]:
+    """The connection variables in effect for one host and task.
+
+    ``variables`` is the task's (templating) view of the host's variables,
+    ``keywords`` the task's inherited ``connection``/``remote_user``/``port``
+    and ``password`` the one given with ``--ask-pass``.
+    """
+    settings: dict[str, Any] = {}
+    for name in CONNECTION_VARS:
+        if name in variables:
+            value = variables[name]
+            if value is not None and value != "":
+                settings[name] = value
+    for keyword, name in KEYWORD_VARS.items():
+        value = (keywords or {}).get(keyword)
+        if value not in (None, "") and name not in settings:
+            settings[name] = value
+    if password is not None and not any(
+        name in settings
+        for name in ("ansible_password", "ansible_ssh_pass", "ansible_ssh_password")
+    ):
+        settings["ansible_password"] = password
+    settings.setdefault("ansible_host", host_name)
+    return settings
+
 
 def connection_type(host_name: str, variables: Mapping[str, Any]) -> str:
     """``ansible_connection`` or Ansible's default, ssh (the implicit localhost sets local)."""
@@ -181,26 +246,39 @@ class ConnectionPool:
     """All hosts' connections for one run."""
 
     def __init__(self, log: Callable[[str], None] | None = None) -> None:
-        self._connections: dict[str, HostConnection] = {}
+        self._connections: dict[tuple[str, str], HostConnection] = {}
         self._log = log
 
-    def get(self, name: str, variables: Mapping[str, Any]) -> HostConnection:
-        connection = self._connections.get(name)
+    def get(self, name: str, settings: Mapping[str, Any]) -> HostConnection:
+        """The host's connection for these settings (see :func:`connection_settings`).
+
+        A task whose settings differ from the host's other tasks (another
+        ``remote_user``, ``connection: local``...) gets a connection of its
+        own, kept for later tasks with the same settings.
+        """
+        key = (name, _settings_key(settings))
+        connection = self._connections.get(key)
         if connection is None:
-            connection = self._connections[name] = HostConnection(name, variables, self._log)
+            connection = self._connections[key] = HostConnection(name, settings, self._log)
         return connection
 
-    def find(self, name: str) -> HostConnection | None:
-        return self._connections.get(name)
+    def of_host(self, name: str) -> list[HostConnection]:
+        """Every connection opened to ``name`` so far."""
+        return [c for (host, _), c in self._connections.items() if host == name]
 
     def forget(self, name: str) -> None:
-        self._connections.pop(name, None)
+        for key in [key for key in self._connections if key[0] == name]:
+            del self._connections[key]
 
     async def close(self) -> None:
         await asyncio.gather(
             *(c.close() for c in self._connections.values()), return_exceptions=True
         )
         self._connections.clear()
+
+
+def _settings_key(settings: Mapping[str, Any]) -> str:
+    return json.dumps(settings, sort_keys=True, default=str)
 
 
 def current_user() -> str:

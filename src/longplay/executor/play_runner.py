@@ -9,6 +9,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from longplay.errors import LongplayError, ParseError
+from longplay.executor.connection import KEYWORD_VARS, HostConnection
 from longplay.executor.host_runner import (
     EndBatch,
     EndHost,
@@ -333,10 +334,20 @@ class PlayRunner:
         nodes = self.play.pre_tasks + self.play.role_tasks + self.play.tasks + self.play.post_tasks
         return any(task.keywords.get("async") not in (None, 0) for task in walk_tasks(nodes))
 
+    def _play_connection(self, host: Host) -> HostConnection:
+        """The connection the play's tasks use on ``host`` unless one says otherwise."""
+        variables = self.ctx.variables.for_host(host)
+        keywords = {
+            keyword: variables.templar.template(self.play.keywords[keyword])
+            for keyword in KEYWORD_VARS
+            if self.play.keywords.get(keyword) is not None
+        }
+        return self.ctx.connection_for(host.name, variables, keywords)
+
     async def _prepare_jobs(self, host: Host) -> None:
         """Start the host's job launcher while the first tasks run (best effort)."""
         try:
-            await self.ctx.connection_for(host.name).prepare_jobs()
+            await self._play_connection(host).prepare_jobs()
         except Exception:  # the task that needs it reports any real problem
             pass
 

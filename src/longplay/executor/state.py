@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from longplay.executor.connection import ConnectionPool, HostConnection
+from longplay.executor.connection import ConnectionPool, HostConnection, connection_settings
 from longplay.inventory import Host
 
 if TYPE_CHECKING:
@@ -114,19 +114,21 @@ class RunContext:
     #: tasks pulled in by include_tasks/include_role, shared by the hosts that include them
     include_cache: dict[tuple[Any, ...], list[Node]] = field(default_factory=dict)
 
-    def connection_for(self, name: str) -> HostConnection:
-        """The host's connection, created from its (templated) connection variables once."""
-        existing = self.connections.find(name)
-        if existing is not None:
-            return existing
-        host = self.inventory.get_host(name) or Host(name)
-        variables = self.variables.for_host(host)
-        settings = {
-            key: variables[key]
-            for key in variables.raw
-            if key.startswith("ansible_") and key not in variables.literal
-        }
-        settings.setdefault("ansible_host", name)
+    def connection_for(
+        self,
+        name: str,
+        variables: Mapping[str, Any] | None = None,
+        keywords: Mapping[str, Any] | None = None,
+    ) -> HostConnection:
+        """The connection to ``name`` for a task with these variables and keywords.
+
+        ``variables`` defaults to the host's own (play-level) variables, as
+        for a host a task is delegated to.
+        """
+        if variables is None:
+            host = self.inventory.get_host(name) or Host(name)
+            variables = self.variables.for_host(host)
+        settings = connection_settings(name, variables, keywords, self.options.connection_password)
         return self.connections.get(name, settings)
 
     def semaphore(self) -> asyncio.Semaphore:

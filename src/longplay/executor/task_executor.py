@@ -21,7 +21,7 @@ from longplay.errors import (
     condition_failure,
 )
 from longplay.executor import results as res
-from longplay.executor.connection import HostConnection
+from longplay.executor.connection import KEYWORD_VARS, HostConnection
 from longplay.executor.context import ActionContext
 from longplay.templating.lookups import run_lookup
 from longplay.templating.templar import OMIT, Templar, Variables
@@ -394,11 +394,20 @@ class TaskExecutor:
         )
 
     def _connection(self, variables: Variables) -> HostConnection:
+        """The host's connection for this task: its variables and keywords
+        (``connection``, ``remote_user``, ``port``) decide which; a delegated
+        task uses the delegate's own variables."""
+        templar = variables.templar
+        keywords = {
+            keyword: templar.template(self.task.get(keyword))
+            for keyword in KEYWORD_VARS
+            if self.task.get(keyword) is not None
+        }
         delegate = self.task.get("delegate_to")
-        name = self.host.name
         if delegate:
-            name = str(variables.templar.template(delegate))
-        return self.run.connection_for(name)
+            name = str(templar.template(delegate))
+            return self.run.connection_for(name, keywords=keywords)
+        return self.run.connection_for(self.host.name, variables, keywords)
 
     # --- running the action ---------------------------------------------------
 
