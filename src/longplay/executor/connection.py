@@ -262,14 +262,6 @@ class ConnectionPool:
             connection = self._connections[key] = HostConnection(name, settings, self._log)
         return connection
 
-    def of_host(self, name: str) -> list[HostConnection]:
-        """Every connection opened to ``name`` so far."""
-        return [c for (host, _), c in self._connections.items() if host == name]
-
-    def forget(self, name: str) -> None:
-        for key in [key for key in self._connections if key[0] == name]:
-            del self._connections[key]
-
     async def close(self) -> None:
         await asyncio.gather(
             *(c.close() for c in self._connections.values()), return_exceptions=True
