@@ -39,6 +39,12 @@ DEFAULT_DELAY = 5
 DEFAULT_POLL = 10
 
 
+def unreachable_result(exc: Unreachable) -> dict[str, Any]:
+    """An unreachable host's result; ansible-core 2.19 words it as a failed task."""
+    reason = exc.reason if exc.reason.startswith("Task failed: ") else f"Task failed: {exc.reason}"
+    return {"unreachable": True, "changed": False, "msg": reason}
+
+
 def templating_failure(exc: LongplayError) -> dict[str, Any]:
     """A failed result for a value that could not be rendered, worded as ansible-core 2.19."""
     if isinstance(exc, TaskArgsError):
@@ -87,7 +93,7 @@ class TaskExecutor:
                 result[res.INVOCATION] = result.pop("invocation")
             return result
         except Unreachable as exc:
-            return {"unreachable": True, "changed": False, "msg": exc.reason}
+            return unreachable_result(exc)
         except LongplayError as exc:
             return templating_failure(exc)
 
