@@ -42,7 +42,7 @@ DEFAULT_POLL = 10
 def unreachable_result(exc: Unreachable) -> dict[str, Any]:
     """An unreachable host's result; ansible-core 2.19 words it as a failed task."""
     reason = exc.reason if exc.reason.startswith("Task failed: ") else f"Task failed: {exc.reason}"
-    return {"unreachable": True, "changed": False, "msg": reason}
+    return {"unreachable": True, "changed": False, "msg": reason, "exception": res.NO_TRACEBACK}
 
 
 def templating_failure(exc: LongplayError) -> dict[str, Any]:
@@ -157,7 +157,11 @@ class TaskExecutor:
                     items, index, bool(control.get("extended_allitems", True))
                 )
             item_vars = variables.child(extra)
-            result = await self._run_item(item_vars)
+            try:
+                result = await self._run_item(item_vars)
+            except Unreachable as exc:
+                # each item tries the host again, as in ansible-core
+                result = unreachable_result(exc)
             set_vars = result.get("_longplay_set_vars")
             if set_vars and not result.get("failed"):
                 # set_fact in a loop: later items see what earlier ones set
