@@ -204,7 +204,10 @@ class TaskExecutor:
             return templating_failure(exc)
         result = await self._run_with_retries(ctx, variables)
         if ctx.connection.name != self.host.name:
-            result[res.DELEGATED_TO] = ctx.connection.name
+            # shown as "host -> delegate(address)" when the delegate's ansible_host differs
+            name = ctx.connection.name
+            address = str(ctx.connection.variables.get("ansible_host") or name)
+            result[res.DELEGATED_TO] = name if address == name else f"{name}({address})"
         return result
 
     async def _run_with_retries(self, ctx: ActionContext, variables: Variables) -> dict[str, Any]:
