@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -70,3 +71,54 @@ def test_limit_matching_no_host_stops_before_running(
     partial = longplay("run", "-i", "hosts.ini", "site.yml", "-l", "host02,nomatch", cwd=tmp_path)
     assert partial.rc == 0, partial.output
     assert "ok: [host02]" in partial.stdout and "host01" not in partial.stdout
+
+
+def test_discovered_interpreter_is_reported_once(
+    sshd: Sshd, longplay, write, tmp_path: Path
+) -> None:
+    # No ansible_python_interpreter in the inventory: the agent discovers it.
+    text = sshd.inventory_text(count=2)
+    (tmp_path / "hosts.ini").write_text(text)
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: echo 1
+              register: first
+            - command: echo 2
+              register: second
+            - assert:
+                that:
+                  - first.ansible_facts.discovered_interpreter_python == discovered_interpreter_python
+                  - ansible_facts.discovered_interpreter_python == discovered_interpreter_python
+                  - second.ansible_facts is not defined
+            - debug: var=discovered_interpreter_python
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    path = re.search(r'"discovered_interpreter_python": "([^"]+)"', run.stdout).group(1)
+    # ansible-core's fallback order: versioned names (python3.13 ... python3.8) first
+    assert re.fullmatch(r"python3\.\d+", os.path.basename(path)), path
+    for host in ("host01", "host02"):
+        warning = (
+            f"[WARNING]: Host '{host}' is using the discovered Python interpreter at '{path}', "
+            "but future installation of another Python interpreter could cause a different "
+            "interpreter to be discovered."
+        )
+        assert run.output.count(warning) == 1, run.output
+    assert f'"discovered_interpreter_python": "{path}"' in run.stdout
+
+    silent = longplay(
+        "run",
+        "-i",
+        "hosts.ini",
+        "site.yml",
+        "-e",
+        "ansible_python_interpreter=auto_silent",
+        cwd=tmp_path,
+    )
+    assert silent.rc == 0, silent.output
+    assert "discovered Python interpreter" not in silent.output
