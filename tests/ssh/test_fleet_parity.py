@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -122,3 +123,36 @@ def test_discovered_interpreter_is_reported_once(
     )
     assert silent.rc == 0, silent.output
     assert "discovered Python interpreter" not in silent.output
+
+
+def test_raw_runs_on_a_terminal(sshd: Sshd, longplay, write, tmp_path: Path) -> None:
+    sshd.write_inventory(tmp_path / "hosts.ini", count=1)
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - raw: echo out; echo err >&2
+              register: r
+            - raw: exit 3
+              register: f
+              ignore_errors: true
+            - copy:
+                content: "{{ {'r': r, 'f': f} | to_json }}"
+                dest: "{{ playbook_dir }}/raw.json"
+              delegate_to: localhost
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    results = json.loads((tmp_path / "raw.json").read_text())
+    # As with ansible-core's ssh -tt: stderr joins stdout on the terminal, and the
+    # (multiplexed) ssh client says the connection closed.
+    closed = "Shared connection to 127.0.0.1 closed.\r\n"
+    assert results["r"]["stdout"] == "out\r\nerr\r\n"
+    assert results["r"]["stdout_lines"] == ["out", "err"]
+    assert results["r"]["stderr"] == closed
+    assert results["r"]["rc"] == 0 and results["r"]["changed"] is True
+    assert results["f"]["rc"] == 3 and results["f"]["failed"] is True
+    assert results["f"]["stderr"] == closed and results["f"]["msg"] == "non-zero return code"

@@ -157,6 +157,8 @@ class HostConnection:
         transport = await self.transport()
         if become is not None and self._needs_become(become):
             transport = BecomeTransport(transport, become)
+        elif timeout is None and hasattr(transport, "exec_raw_module"):
+            return await transport.exec_raw_module(command)  # ssh: on a terminal
         return await transport.exec_raw(command, timeout=timeout)
 
     async def prepare_jobs(self) -> None:

@@ -697,7 +697,11 @@ class SSHTransport(Transport):
     # -- channels ---------------------------------------------------------
 
     async def _open_session(
-        self, command: str, handshake: PasswordHandshake | None, keep_stderr: bool
+        self,
+        command: str,
+        handshake: PasswordHandshake | None,
+        keep_stderr: bool,
+        pty: bool = False,
     ) -> _Session:
         conn = self._conn
         if conn is None or self._lost is not None:
@@ -705,7 +709,7 @@ class SSHTransport(Transport):
                 f"ssh connection to {self.settings.target} is "
                 + (f"lost: {self._lost}" if self._lost else "not open")
             )
-        pty = handshake is not None and handshake.needs_pty
+        pty = pty or (handshake is not None and handshake.needs_pty)
         try:
             _, session = await conn.create_session(
                 lambda: _Session(handshake, keep_stderr),
@@ -763,6 +767,25 @@ class SSHTransport(Transport):
         if session.lost is not None:
             raise SSHConnectionLost(f"{session.lost} ({self.settings.target})")
         return RawResult(session.returncode(), out, bytes(session.stderr))
+
+    async def exec_raw_module(self, command: str) -> RawResult:
+        """The ``raw`` module's run: on a terminal, as ansible-core's ssh -tt does.
+
+        The command's stderr then comes back in stdout with ``\\r\\n`` line ends,
+        and stderr holds what the ssh client (multiplexed, as ansible-core's
+        default ControlMaster makes it) says when the terminal closes.
+        """
+        session = await self._open_session(command, None, True, pty=True)
+        assert session.chan is not None and session.stderr is not None
+        out = await self._feed_and_read(session, None)
+        await session.closed.wait()
+        if session.lost is not None:
+            raise SSHConnectionLost(f"{session.lost} ({self.settings.target})")
+        err = (
+            bytes(session.stderr)
+            + f"Shared connection to {self.settings.host} closed.\r\n".encode()
+        )
+        return RawResult(session.returncode(), out, err)
 
     async def open_sftp(self) -> asyncssh.SFTPClient:
         """An SFTP client on this connection, for bulk file transfer.
