@@ -22,7 +22,7 @@ templated again (a registered stdout containing ``{{`` stays as it was).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,16 +38,23 @@ class HostVarsState:
     """What a host accumulates during a run."""
 
     facts: dict[str, Any] = field(default_factory=dict)
+    #: facts a module returned without the ``ansible_`` prefix (discovered_interpreter_python,
+    #: packages...): ansible-core injects them as variables under that very name
+    plain_facts: set[str] = field(default_factory=set)
     #: set_fact and register results (data, never templated)
     runtime: dict[str, Any] = field(default_factory=dict)
     #: include_vars results (templates)
     included: dict[str, Any] = field(default_factory=dict)
 
 
-def fact_variables(facts: Mapping[str, Any]) -> dict[str, Any]:
+def fact_variables(
+    facts: Mapping[str, Any], plain: Collection[str] = frozenset()
+) -> dict[str, Any]:
     """Facts as variables: ``ansible_facts`` plus the injected ``ansible_*`` names."""
     injected = {
-        f"ansible_{name}": value for name, value in facts.items() if not name.startswith("ansible_")
+        (name if name in plain else f"ansible_{name}"): value
+        for name, value in facts.items()
+        if not name.startswith("ansible_")
     }
     injected["ansible_facts"] = dict(facts)
     return injected
@@ -95,7 +102,9 @@ class VariableManager:
         self._inventory_cache.clear()
 
     def set_facts(self, host: str, facts: Mapping[str, Any]) -> None:
-        self.host_state(host).facts.update(normalise_facts(facts))
+        state = self.host_state(host)
+        state.facts.update(normalise_facts(facts))
+        state.plain_facts.update(k for k in facts if not k.startswith("ansible_"))
 
     def set_runtime(self, host: str, values: Mapping[str, Any]) -> None:
         self.host_state(host).runtime.update(values)
@@ -148,7 +157,7 @@ class VariableManager:
         if role is not None:
             merged.update(role.defaults)
         merged.update(self.inventory_vars(host))
-        facts = fact_variables(state.facts)
+        facts = fact_variables(state.facts, state.plain_facts)
         merged.update(facts)
         literal.update(facts)
         merged.update(self.play_vars)

@@ -58,7 +58,10 @@ def test_unreachable_host_does_not_hide_others(sshd: Sshd, longplay, write, tmp_
     run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
     assert run.rc == 4, run.output
     assert "fatal: [dead]: UNREACHABLE!" in run.stdout
-    assert "Connection refused" in run.stdout
+    assert (
+        '"msg": "Task failed: Failed to connect to the host via ssh: '
+        'ssh: connect to host 127.0.0.1 port 1: Connection refused"' in run.stdout
+    )
     assert "changed: [host01]" in run.stdout and "changed: [host02]" in run.stdout
     recap = {line.split()[0]: line for line in run.stdout.splitlines() if " : ok=" in line}
     assert "unreachable=1" in recap["dead"]

@@ -123,8 +123,12 @@ def test_unknown_become_method() -> None:
 
 def test_discovery_is_one_shell_command() -> None:
     command = discovery_command()
-    assert command.startswith("for c in python3 /usr/bin/python3 ")
-    assert "python3.8;" in command
+    # ansible-core's default INTERPRETER_PYTHON_FALLBACK order first, then longplay's extras
+    assert command.startswith(
+        "for c in python3.13 python3.12 python3.11 python3.10 python3.9 python3.8 "
+        "/usr/bin/python3 python3 "
+    )
+    assert "python3.14;" in command
 
 
 def test_auto_python_becomes_a_discovering_shell() -> None:

@@ -14,12 +14,15 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from longplay.config import Config, apply_environment, load_config
 from longplay.errors import ExitCode, LongplayError, OptionsError, ParseError
 from longplay.executor.state import RunOptions
 from longplay.output.base import Output
+
+if TYPE_CHECKING:
+    from longplay.inventory import Inventory
 
 DEFAULT_FORKS = 50
 
@@ -187,10 +190,25 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
             from longplay.cli.listing import list_playbooks
 
             return list_playbooks(playbooks, inventory, extra_vars, run, options)
+        check_limit(inventory, run, output)
         runner = PlaybookRunner(playbooks, inventory, extra_vars, run, output)
         return asyncio.run(runner.run())
 
     return guarded(lambda: make_output(options), body)
+
+
+def check_limit(inventory: Inventory, run: RunOptions, output: Output) -> None:
+    """A --limit that leaves no host of the inventory stops the run before it starts."""
+    if not run.limit or inventory.is_empty:
+        return
+    selection = inventory.match("all", limit=run.limit)
+    if selection.hosts:
+        return
+    for term in selection.unmatched:
+        output.warning(f"Could not match supplied host pattern, ignoring: {term}")
+    raise LongplayError(
+        "Specified inventory, host pattern and/or --limit leaves us with no hosts to target."
+    )
 
 
 def run_adhoc(pattern: str, options: dict[str, Any]) -> int:

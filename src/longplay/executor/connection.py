@@ -19,7 +19,7 @@ from typing import Any
 from longplay.transport.base import ConnectionLost, RawResult, Transport, Unreachable
 from longplay.transport.become import BecomeSpec, BecomeTransport
 from longplay.transport.client import AgentClient, AgentLost, EventHandler
-from longplay.transport.discovery import AUTO_PYTHON
+from longplay.transport.discovery import AUTO_PYTHON, AUTO_VALUES
 from longplay.transport.local import LocalTransport
 
 #: The variables that shape a host's connection and its agent: two tasks whose
@@ -124,6 +124,10 @@ class HostConnection:
         self._lock = asyncio.Lock()
         self._log = log
         self.python: str | None = None
+        #: the interpreter found by discovery (None when configured), and whether
+        #: a module result has reported it yet (ansible-core does so once per host)
+        self.discovered: str | None = None
+        self.discovery_reported = False
         self._jobs_prepared = False
 
     async def transport(self) -> Transport:
@@ -166,6 +170,8 @@ class HostConnection:
             if key and become is not None:
                 transport = BecomeTransport(transport, become)
             client = await AgentClient.start(transport, self.python or self._python())
+            if self.python is None and self._python() in AUTO_VALUES:
+                self.discovered = str(client.hello.get("python") or "") or None
             self.python = str(client.hello.get("python") or self.python)
             if self._log is not None:
                 self._log(f"<{self.name}> agent started: {client.hello}")
@@ -216,6 +222,8 @@ class HostConnection:
         transport = await self.transport()
         if become is not None and self._needs_become(become):
             transport = BecomeTransport(transport, become)
+        elif timeout is None and hasattr(transport, "exec_raw_module"):
+            return await transport.exec_raw_module(command)  # ssh: on a terminal
         return await transport.exec_raw(command, timeout=timeout)
 
     async def prepare_jobs(self) -> None:

@@ -10,6 +10,7 @@ from longplay.executor.connection import HostConnection
 from longplay.templating.templar import Templar, Variables
 from longplay.transport.become import BecomeSpec
 from longplay.transport.client import EventHandler
+from longplay.transport.discovery import SILENT_AUTO_VALUES
 
 if TYPE_CHECKING:
     from longplay.executor.state import RunContext
@@ -52,7 +53,7 @@ class ActionContext:
         self, name: str, args: dict[str, Any], check_mode: bool | None = None
     ) -> dict[str, Any]:
         """Run a target module through the host's agent and return its result."""
-        return await self.request(
+        result = await self.request(
             "run",
             module=name,
             args=args,
@@ -61,6 +62,28 @@ class ActionContext:
             environment=self.environment,
             extra=self.extra,
         )
+        self.report_discovery(result)
+        return result
+
+    def report_discovery(self, result: dict[str, Any]) -> None:
+        """The first module result of a host whose Python was discovered says which
+        (``ansible_facts.discovered_interpreter_python``) with ansible-core's warning."""
+        connection = self.connection
+        if connection.discovered is None or connection.discovery_reported:
+            return
+        connection.discovery_reported = True
+        facts = result.setdefault("ansible_facts", {})
+        if isinstance(facts, dict):
+            facts["discovered_interpreter_python"] = connection.discovered
+        configured = str(connection.variables.get("ansible_python_interpreter") or "").strip()
+        if configured not in SILENT_AUTO_VALUES:
+            self.run.output.warning(
+                f"Host '{connection.name}' is using the discovered Python interpreter at "
+                f"'{connection.discovered}', but future installation of another Python "
+                "interpreter could cause a different interpreter to be discovered. See "
+                "https://docs.ansible.com/ansible-core/2.19/reference_appendices/"
+                "interpreter_discovery.html for more information."
+            )
 
     def search_paths(self, kind: str) -> list[str]:
         """Where a relative controller-side file of ``kind`` (files, templates, vars) is looked for."""

@@ -110,9 +110,9 @@ class HostRunner:
             self.status.failed = self.status.failed or was_failed
 
     async def run_task(self, task: Task) -> None:
+        # Hosts let through together all run the task, even if one of them
+        # stops the play meanwhile (ansible-core checks after the whole round).
         if self.play.aborted or not await self.strategy.turn(self.host.name, task):
-            raise EndBatch()
-        if self.play.aborted:
             raise EndBatch()
         if _truthy(task.get("run_once")):
             shared = self.play.run_once_result(task)
@@ -157,6 +157,10 @@ class HostRunner:
         self.run.output.host_result(self.host.name, task, shown, ignored)
         if result.get("unreachable") and not ignored:
             self.status.unreachable = True
+            if task.get("any_errors_fatal") is True:
+                self.play.abort(unreachable=True)
+            if await self.play.park_unreachable(self.host.name):
+                return  # meta: clear_host_errors brought the host back
             raise HostUnreachable()
         if result.get("failed") and not ignored:
             self.status.failed = True
@@ -209,7 +213,7 @@ class HostRunner:
         if action == "flush_handlers":
             await self.play.flush_handlers_for(self)
         if action == "clear_host_errors":
-            self.status.failed = False
+            self.play.clear_host_errors()
 
 
 def _truthy(value: Any) -> bool:

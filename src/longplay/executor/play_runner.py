@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from longplay.errors import LongplayError, ParseError
@@ -49,6 +50,17 @@ class PlayState:
         self.ended_by_meta = False
         #: max_fail_percentage (not any_errors_fatal) stopped the play
         self.aborted_by_max_fail = False
+        #: only any_errors_fatal on an unreachable host stopped the batch: ansible-core
+        #: then fails the batch's other hosts but goes on with the next batch and plays
+        self.aborted_by_unreachable = False
+        #: hosts in the serial batch, those that failed in earlier plays too
+        self.batch_size = 0
+        #: every host the play targets (dead ones too): what clear_host_errors clears
+        self.play_hosts: list[str] = []
+        #: the section running now: its strategy, live hosts, and parked unreachable hosts
+        self.section: Section | None = None
+        #: called when a host leaves or rejoins the play (ansible_play_hosts changes)
+        self.on_hosts_changed: Callable[[], None] = lambda: None
 
     def host_status(self, name: str) -> HostStatus:
         status = self.statuses.get(name)
@@ -110,7 +122,59 @@ class PlayState:
             semaphore = self._throttles[id(task)] = asyncio.Semaphore(max(1, limit))
         return semaphore
 
-    def abort(self, max_fail: bool = False) -> None:
+    async def park_unreachable(self, host: str) -> bool:
+        """An unreachable host waits out the section: True if ``meta: clear_host_errors``
+        brings it back (it goes on with its next task, as in ansible-core), False
+        when the other hosts are done."""
+        section = self.section
+        if section is None or host not in section.live:
+            return False
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        section.live.discard(host)
+        section.parked[host] = future
+        section.strategy.leave(host)
+        self.on_hosts_changed()
+        self.check_fail_percentage()
+        section.release_if_idle()
+        return await future
+
+    def host_done(self, host: str) -> None:
+        """A host's walk through the section ended."""
+        section = self.section
+        if section is not None:
+            section.live.discard(host)
+            section.release_if_idle()
+
+    def clear_host_errors(self) -> None:
+        """``meta: clear_host_errors``: every host of the play is counted in again.
+
+        Unreachable hosts of this section resume at their next task; failed
+        hosts stay done for this play but run in the next ones; neither counts
+        towards the exit code any more."""
+        for name in self.play_hosts:
+            self.ctx.dead_hosts.discard(name)
+            self.ctx.stats.clear(name)
+            status = self.statuses.get(name)
+            if status is None:
+                continue
+            if status.failed:
+                status.failed = False
+                status.ended = True
+            status.unreachable = False
+        section = self.section
+        if section is not None:
+            for name, future in list(section.parked.items()):
+                del section.parked[name]
+                section.live.add(name)
+                section.strategy.rejoin(name)
+                if not future.done():
+                    future.set_result(True)
+        self.on_hosts_changed()
+
+    def abort(self, max_fail: bool = False, unreachable: bool = False) -> None:
+        self.aborted_by_unreachable = unreachable and (
+            self.aborted_by_unreachable or not self.aborted
+        )
         self.aborted = True
         self.aborted_by_max_fail = self.aborted_by_max_fail or max_fail
 
@@ -122,12 +186,10 @@ class PlayState:
         limit = self.play.keywords.get("max_fail_percentage")
         if limit is None or not self.batch:
             return
-        failed = sum(
-            1
-            for h in self.batch
-            if self.host_status(h.name).failed or self.host_status(h.name).unreachable
-        )
-        if failed * 100.0 / len(self.batch) > float(limit):
+        # ansible-core 2.19 counts failed hosts only: unreachable ones never
+        # stop the play
+        failed = sum(1 for h in self.batch if self.host_status(h.name).failed)
+        if failed * 100.0 / max(self.batch_size, len(self.batch)) > float(limit):
             self.abort(max_fail=True)
 
     def active(self, hosts: list[Host]) -> list[Host]:
@@ -140,6 +202,24 @@ class PlayState:
     async def flush_handlers_for(self, runner: HostRunner) -> None:
         """``meta: flush_handlers`` reached by one host: run its notified handlers now."""
         await run_handlers(self, runner)
+
+
+class Section:
+    """The hosts walking one section (pre_tasks, roles, tasks...) of a batch."""
+
+    def __init__(self, strategy: Strategy, hosts: list[str]) -> None:
+        self.strategy = strategy
+        self.live = set(hosts)
+        self.parked: dict[str, asyncio.Future[bool]] = {}
+
+    def release_if_idle(self) -> None:
+        """No host left to clear anyone's errors: the parked hosts give up."""
+        if self.live:
+            return
+        for future in self.parked.values():
+            if not future.done():
+                future.set_result(False)
+        self.parked.clear()
 
 
 def tags_selected(task_tags: set[str], only: list[str], skip: list[str]) -> bool:
@@ -185,6 +265,7 @@ class PlayRunner:
         self.ctx = run
         self.play = play
         self.state = PlayState(run, play)
+        self.state.on_hosts_changed = self._refresh_play_hosts
         self._background: set[asyncio.Future[None]] = set()
 
     # --- hosts -----------------------------------------------------------------
@@ -199,10 +280,13 @@ class PlayRunner:
                 "provided hosts list is empty, only localhost is available. "
                 "Note that the implicit localhost does not match 'all'"
             )
-        hosts = [h for h in selection.hosts if h.name not in self.ctx.dead_hosts]
+        # Hosts that failed or were unreachable in earlier plays stay in the
+        # list (and in the serial batches, as in ansible-core); they just do not run.
+        hosts = list(selection.hosts)
         order = self.play.keywords.get("order")
         if order:
             hosts = order_hosts(hosts, str(self._template(order)))
+        self.state.play_hosts = [h.name for h in hosts]
         return hosts
 
     def _template(self, value: Any) -> Any:
@@ -277,17 +361,28 @@ class PlayRunner:
         all_names = [h.name for h in hosts]
         for batch in self._batches(hosts):
             output.play_start(self.play, [h.name for h in batch])
-            await self._run_batch(batch, all_names)
-            self.ctx.dead_hosts.update(h.name for h in batch if self._failed(h))
+            live = [h for h in batch if h.name not in self.ctx.dead_hosts]
+            if not live:
+                continue  # a batch of hosts that failed before: its banner alone
+            self.state.batch_size = len(batch)
+            await self._run_batch(live, all_names)
+            self.ctx.dead_hosts.update(h.name for h in live if self._failed(h))
+            if self.state.aborted_by_unreachable and not self.state.ended_by_meta:
+                # any_errors_fatal and an unreachable host: the batch's other hosts
+                # count as failed (not in the recap); the next batch still runs.
+                self.ctx.dead_hosts.update(h.name for h in live)
+                self.state.aborted = self.state.aborted_by_unreachable = False
+                continue
             if self.state.aborted and not self.state.ended_by_meta:
                 if self.state.aborted_by_max_fail:
                     # ansible-core says it twice (the strategy, then the batch loop);
                     # any_errors_fatal stops without saying it.
                     output.no_more_hosts()
                     output.no_more_hosts()
+                    self.ctx.stats.max_fail_stop = True
                 self.ctx.halted = True
                 break
-            if all(self._failed(h) for h in batch):
+            if len(live) == len(batch) and all(self._failed(h) for h in live):
                 # Every host of the batch failed: Ansible stops the whole run here.
                 self.ctx.halted = True
                 break
@@ -302,7 +397,7 @@ class PlayRunner:
         active = [h.name for h in self.state.active(batch)]
         self.ctx.variables.play_magic = {
             "ansible_play_hosts_all": all_names,
-            "ansible_play_hosts": active,
+            "ansible_play_hosts": self._play_hosts_left(),
             "ansible_play_batch": active,
             "play_hosts": active,
             "ansible_play_name": self.play.name,
@@ -322,13 +417,18 @@ class PlayRunner:
         if self._uses_async():
             for host in batch:
                 self._background.add(asyncio.ensure_future(self._prepare_jobs(host)))
-        if self._gather_facts():
-            await self._run_section([self._facts_task()], batch)
+        # Gathering facts opens the first section (an unreachable host can
+        # then be brought back by clear_host_errors in it, as in ansible-core).
+        facts: list[Node] = [self._facts_task()] if self._gather_facts() else []
         for _name, nodes in self.play.sections():
             if self.state.aborted:
                 break
+            if facts and nodes:
+                nodes, facts = facts + nodes, []
             await self._run_section(nodes, batch)
             await self._flush_handlers(batch)
+        if facts and not self.state.aborted:
+            await self._run_section(facts, batch)
 
     def _uses_async(self) -> bool:
         nodes = self.play.pre_tasks + self.play.role_tasks + self.play.tasks + self.play.post_tasks
@@ -396,7 +496,11 @@ class PlayRunner:
             self._announce,
             lambda: self.state.aborted,
         )
-        await asyncio.gather(*(self._run_host(nodes, host, strategy) for host in hosts))
+        self.state.section = Section(strategy, [h.name for h in hosts])
+        try:
+            await asyncio.gather(*(self._run_host(nodes, host, strategy) for host in hosts))
+        finally:
+            self.state.section = None
 
     async def _run_host(self, nodes: list[Node], host: Host, strategy: Strategy) -> None:
         runner = HostRunner(self.state, host, strategy)
@@ -414,13 +518,26 @@ class PlayRunner:
             pass
         finally:
             strategy.leave(host.name)
+            self.state.host_done(host.name)
             self._refresh_play_hosts()
 
     def _refresh_play_hosts(self) -> None:
         magic = self.ctx.variables.play_magic
         active = [h.name for h in self.state.active(self.state.batch)]
-        for key in ("ansible_play_hosts", "ansible_play_batch", "play_hosts"):
+        for key in ("ansible_play_batch", "play_hosts"):
             magic[key] = active
+        magic["ansible_play_hosts"] = self._play_hosts_left()
+
+    def _play_hosts_left(self) -> list[str]:
+        """ansible_play_hosts: the play's hosts (every batch) that have not failed,
+        in this play or an earlier one."""
+        dead = self.ctx.dead_hosts
+        return [
+            name
+            for name in self.state.play_hosts
+            if name not in dead
+            and not (self.state.statuses.get(name) and PlayState._done(self.state.statuses[name]))
+        ]
 
     async def _flush_handlers(self, batch: list[Host]) -> None:
         force = self.ctx.options.force_handlers or self.play.keywords.get("force_handlers") is True

@@ -45,6 +45,9 @@ class Strategy:
     def leave(self, host: str) -> None:
         """``host`` has no more tasks in this section (done, failed or unreachable)."""
 
+    def rejoin(self, host: str) -> None:
+        """``host`` left as unreachable and is back (``meta: clear_host_errors``)."""
+
 
 class Lockstep(Strategy):
     """The linear strategy."""
@@ -61,6 +64,8 @@ class Lockstep(Strategy):
         self._waiting: dict[str, tuple[Task, asyncio.Future[bool]]] = {}
         self._running: set[str] = set()
         self._group_first: str | None = None
+        #: hosts back after clear_host_errors: they catch up once the others are done
+        self._behind: set[str] = set()
 
     async def turn(self, host: str, task: Task) -> bool:
         self._running.discard(host)
@@ -77,10 +82,15 @@ class Lockstep(Strategy):
     def leave(self, host: str) -> None:
         self._running.discard(host)
         self._active.discard(host)
+        self._behind.discard(host)
         waiting = self._waiting.pop(host, None)
         if waiting is not None and not waiting[1].done():
             waiting[1].set_result(False)
         self._release()
+
+    def rejoin(self, host: str) -> None:
+        self._active.add(host)
+        self._behind.add(host)
 
     def _release(self) -> bool:
         """Start the next group when every active host is waiting; True if one started."""
@@ -91,7 +101,13 @@ class Lockstep(Strategy):
                 future.set_result(False)
             self._waiting.clear()
             return True
-        first = min(self._waiting.values(), key=lambda entry: entry[0].position)[0]
+        # ansible-core's lockstep goes on from the task it is at; hosts left
+        # behind (back after clear_host_errors) run once it has reached the end.
+        candidates = [e for h, e in self._waiting.items() if h not in self._behind]
+        if not candidates:
+            self._behind.clear()
+            candidates = list(self._waiting.values())
+        first = min(candidates, key=lambda entry: entry[0].position)[0]
         group = sorted(
             (h for h, (t, _) in self._waiting.items() if t is first), key=self._order.__getitem__
         )

@@ -57,6 +57,10 @@ class Stats:
 
     def __init__(self) -> None:
         self.hosts: dict[str, HostStats] = {}
+        #: failed/unreachable counts when meta: clear_host_errors forgave the host
+        self._forgiven: dict[str, tuple[int, int]] = {}
+        #: max_fail_percentage stopped the run (ansible-core then exits 2, whatever else)
+        self.max_fail_stop = False
 
     def of(self, host: str) -> HostStats:
         stats = self.hosts.get(host)
@@ -84,11 +88,24 @@ class Stats:
         stats.rescued += 1
         stats.failed = max(0, stats.failed - 1)
 
+    def clear(self, host: str) -> None:
+        """``meta: clear_host_errors``: the recap keeps the counts, the exit code forgets them."""
+        stats = self.of(host)
+        self._forgiven[host] = (stats.failed, stats.unreachable)
+
     def exit_code(self) -> int:
-        if any(s.failed for s in self.hosts.values()):
+        def since_cleared(host: str, stats: HostStats) -> tuple[int, int]:
+            failed, unreachable = self._forgiven.get(host, (0, 0))
+            return stats.failed - failed, stats.unreachable - unreachable
+
+        # ansible-core asks about unreachable hosts first: 4 even if others failed
+        counts = [since_cleared(host, stats) for host, stats in self.hosts.items()]
+        if self.max_fail_stop:
             return 2
-        if any(s.unreachable for s in self.hosts.values()):
+        if any(unreachable > 0 for _, unreachable in counts):
             return 4
+        if any(failed > 0 for failed, _ in counts):
+            return 2
         return 0
 
 

@@ -39,6 +39,12 @@ DEFAULT_DELAY = 5
 DEFAULT_POLL = 10
 
 
+def unreachable_result(exc: Unreachable) -> dict[str, Any]:
+    """An unreachable host's result; ansible-core 2.19 words it as a failed task."""
+    reason = exc.reason if exc.reason.startswith("Task failed: ") else f"Task failed: {exc.reason}"
+    return {"unreachable": True, "changed": False, "msg": reason, "exception": res.NO_TRACEBACK}
+
+
 def templating_failure(exc: LongplayError) -> dict[str, Any]:
     """A failed result for a value that could not be rendered, worded as ansible-core 2.19."""
     if isinstance(exc, TaskArgsError):
@@ -87,7 +93,7 @@ class TaskExecutor:
                 result[res.INVOCATION] = result.pop("invocation")
             return result
         except Unreachable as exc:
-            return {"unreachable": True, "changed": False, "msg": exc.reason}
+            return unreachable_result(exc)
         except LongplayError as exc:
             return templating_failure(exc)
 
@@ -151,7 +157,11 @@ class TaskExecutor:
                     items, index, bool(control.get("extended_allitems", True))
                 )
             item_vars = variables.child(extra)
-            result = await self._run_item(item_vars)
+            try:
+                result = await self._run_item(item_vars)
+            except Unreachable as exc:
+                # each item tries the host again, as in ansible-core
+                result = unreachable_result(exc)
             set_vars = result.get("_longplay_set_vars")
             if set_vars and not result.get("failed"):
                 # set_fact in a loop: later items see what earlier ones set
@@ -194,7 +204,10 @@ class TaskExecutor:
             return templating_failure(exc)
         result = await self._run_with_retries(ctx, variables)
         if ctx.connection.name != self.host.name:
-            result[res.DELEGATED_TO] = ctx.connection.name
+            # shown as "host -> delegate(address)" when the delegate's ansible_host differs
+            name = ctx.connection.name
+            address = str(ctx.connection.variables.get("ansible_host") or name)
+            result[res.DELEGATED_TO] = name if address == name else f"{name}({address})"
         return result
 
     async def _run_with_retries(self, ctx: ActionContext, variables: Variables) -> dict[str, Any]:

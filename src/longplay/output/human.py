@@ -231,7 +231,12 @@ class HumanOutput(Output):
             if status == res.FAILED and task.action == "debug":
                 summary = {"msg": result.get("msg")}
                 self._line(f"fatal: [{name}]: FAILED! => {dump(summary, None)}", COLORS[status])
-            if status == res.FAILED and ignored:
+            if status == res.UNREACHABLE:
+                # ansible-core shows an unreachable loop whole, after its items
+                # (its "skipped": false appears only once registered)
+                whole = {k: v for k, v in result.items() if k != "skipped" or v}
+                self._status_line(status, name, task, whole, None, ignored)
+            elif status == res.FAILED and ignored:
                 self._line("...ignoring", COLORS["ignored"])
             elif status == res.SKIPPED:
                 # after the items (or for an empty list), with -v what ansible-core keeps of it
@@ -272,7 +277,13 @@ class HumanOutput(Output):
                 self._line("...ignoring", COLORS["ignored"])
             return
         if status == res.UNREACHABLE:
+            if label is not None:
+                # an item that could not reach the host is shown as a failed item
+                self._line(f"failed: [{name}]{item} => {dump(shown, None)}", COLORS[res.FAILED])
+                return
             self._line(f"fatal: [{name}]: UNREACHABLE! => {dump(shown, None)}", COLORS[status])
+            if ignored:
+                self._line("...ignoring", COLORS["ignored"])
             return
         if status == res.SKIPPED:
             text = f"skipping: [{name}]" + (f" => (item={label}) " if label is not None else "")

@@ -8,7 +8,8 @@ is missing; it unpacks them there once, so later starts import plain files
 whose compiled bytecode Python keeps beside them. Nothing is re-sent and
 nothing is recompiled on a second run. The unpacked code is readable by
 other users (it is no secret), so an agent started through sudo or su as
-another user can run from the same cache.
+another user can run from the same cache. A user whose home cannot hold the
+cache (``nobody``: ``/nonexistent``) gets one in the temporary directory.
 """
 
 from __future__ import annotations
@@ -30,6 +31,13 @@ import os,sys
 h=%(digest)r
 d=os.path.expanduser(os.environ.get('LONGPLAY_AGENT_CACHE') or '~/.cache/longplay')
 p=os.path.join(d,'agent-'+h)
+if not os.path.isdir(p):
+    import tempfile
+    try:os.makedirs(d,mode=0o700,exist_ok=True)
+    except OSError:
+        d=os.path.join(tempfile.gettempdir(),'longplay-%%d'%%os.getuid())
+        if os.path.isdir(d) and os.stat(d).st_uid!=os.getuid():d=tempfile.mkdtemp()
+        p=os.path.join(d,'agent-'+h)
 if not os.path.isdir(p):
     import hashlib,io,shutil,tempfile,zipfile
     sys.stdout.buffer.write(%(marker)r);sys.stdout.flush()

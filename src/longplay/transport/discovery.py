@@ -11,14 +11,20 @@ from __future__ import annotations
 
 from longplay.transport.base import Transport, Unreachable
 
-#: In order of preference; bare names are looked up on the remote PATH.
+#: In order of preference; bare names are looked up on the remote PATH. The
+#: first ones are ansible-core's default ``INTERPRETER_PYTHON_FALLBACK``, so
+#: both tools find the same interpreter (and report the same path).
 CANDIDATES = (
-    "python3",
+    *(f"python3.{minor}" for minor in range(13, 7, -1)),
     "/usr/bin/python3",
+    "python3",
     "/usr/local/bin/python3",
     "/usr/libexec/platform-python",
-    *(f"python3.{minor}" for minor in range(14, 7, -1)),
+    "python3.14",
 )
+
+#: ``ansible_python_interpreter`` values that discover without a warning.
+SILENT_AUTO_VALUES = frozenset({"auto_silent", "auto_legacy_silent"})
 
 #: ``ansible_python_interpreter`` values that mean "discover it".
 AUTO_VALUES = frozenset({"auto", "auto_silent", "auto_legacy", "auto_legacy_silent"})

@@ -18,6 +18,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import getpass
 import logging
 import os
 import shlex
@@ -406,6 +407,10 @@ class _Client(asyncssh.SSHClient):
         self._transport = transport
         self._generation = generation
 
+    def connection_made(self, conn: asyncssh.SSHClientConnection) -> None:
+        if self._generation == self._transport._generation:
+            self._transport._tcp_connected = True
+
     def validate_host_public_key(
         self, host: str, addr: str, port: int, key: asyncssh.SSHKey
     ) -> bool:
@@ -439,6 +444,10 @@ class SSHTransport(Transport):
         self._key_problem: str | None = None
         #: which connection is current, so a late callback from an old one is ignored
         self._generation = 0
+        #: the TCP connection of the current attempt is up (a timeout is then the banner's)
+        self._tcp_connected = False
+        #: ssh's warning about an identity file it cannot read (it goes on without it)
+        self._key_warning = ""
 
     @classmethod
     def from_host_vars(
@@ -463,6 +472,7 @@ class SSHTransport(Transport):
                 return
             self._lost = None
             self._key_problem = None
+            self._tcp_connected = False
             self._conn = await self._open()
 
     async def reconnect(self) -> None:
@@ -486,9 +496,9 @@ class SSHTransport(Transport):
                 timeout=settings.connect_timeout + 5,
             )
         except (asyncio.TimeoutError, TimeoutError):
-            raise Unreachable(f"{PREFIX} {settings.target} Connection timed out")
+            raise Unreachable(self._timeout_reason())
         except Exception as exc:
-            raise Unreachable(self._failure_reason(exc))
+            raise Unreachable(await self._failure_reason(exc))
 
     def _options(self) -> dict[str, Any]:
         settings = self.settings
@@ -502,8 +512,14 @@ class SSHTransport(Transport):
             options["port"] = settings.port
         if settings.user:
             options["username"] = settings.user
+        self._key_warning = ""
         if settings.private_key_file:
-            options["client_keys"] = [os.path.expanduser(settings.private_key_file)]
+            key_file = os.path.expanduser(settings.private_key_file)
+            if os.path.exists(key_file):
+                options["client_keys"] = [key_file]
+            else:
+                # ssh warns and goes on with its default identities.
+                self._key_warning = f"no such identity: {key_file}: No such file or directory\r\n"
         if settings.password is not None:
             options["password"] = settings.password
         if settings.ssh_config:
@@ -535,24 +551,74 @@ class SSHTransport(Transport):
         return asyncssh.import_known_hosts("\n".join(text))
 
     def _untrusted_host_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
-        """A host key not in known_hosts: accept-new records it, else note why it failed."""
+        """A host key not in known_hosts: accept-new records it, else note why it failed.
+
+        The reason is OpenSSH's own message (ssh prints it; the reference
+        shows ssh's output in the UNREACHABLE line).
+        """
         known = self._read_known_hosts().match(host, addr, port)[0]
-        fingerprint = f"{key.get_algorithm()} key {key.get_fingerprint()}"
         if not known and self.settings.accept_new_host_keys:
             self._remember_host_key(host, port, key)
             return True
-        files = ", ".join(self._shown_known_hosts())
-        if known:
-            self._key_problem = (
-                f"the host's {fingerprint} does not match the key in known_hosts ({files}): "
-                "the host changed or someone is intercepting the connection"
-            )
-        else:
-            self._key_problem = (
-                f"no known_hosts entry ({files}) for the host's {fingerprint}; add it, "
-                "or use -o StrictHostKeyChecking=accept-new or host_key_checking = False"
-            )
+        self._key_problem = self._host_key_message(host, port, key, bool(known))
         return False
+
+    def _host_key_message(self, host: str, port: int, key: asyncssh.SSHKey, known: bool) -> str:
+        """What ssh says when it refuses a host key (changed, or unknown)."""
+        pattern = host if port == 22 else f"[{host}]:{port}"
+        kind = _key_type_name(key)
+        if not known:
+            if self.settings.options.get("stricthostkeychecking", "").lower() in ("yes", "true"):
+                return (
+                    f"No {kind} host key is known for {pattern} and you have requested "
+                    "strict checking.\r\nHost key verification failed."
+                )
+            # ssh's default (ask) cannot ask without a terminal: it just refuses.
+            return "Host key verification failed."
+        files = self._known_hosts_files()
+        lines = [
+            "@" * 59,
+            "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @",
+            "@" * 59,
+            "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!",
+            "Someone could be eavesdropping on you right now (man-in-the-middle attack)!",
+            "It is also possible that a host key has just been changed.",
+            f"The fingerprint for the {kind} key sent by the remote host is\n"
+            f"{key.get_fingerprint()}.",
+            "Please contact your system administrator.",
+            f"Add correct host key in {files[0]} to get rid of this message.",
+        ]
+        offending = self._offending_entry(host, port)
+        if offending is not None:
+            name, number, other_kind = offending
+            lines += [
+                f"Offending {other_kind} key in {name}:{number}",
+                "  remove with:",
+                f'  ssh-keygen -f "{files[0]}" -R "{pattern}"',
+            ]
+        lines += [
+            f"Host key for {pattern} has changed and you have requested strict checking.",
+            "Host key verification failed.",
+        ]
+        return "\r\n".join(lines)
+
+    def _offending_entry(self, host: str, port: int) -> tuple[str, int, str] | None:
+        """The known_hosts file, line number and key type of the first entry for the host."""
+        for name in self._known_hosts_files():
+            try:
+                text = Path(name).read_text()
+            except OSError:
+                continue
+            for number, line in enumerate(text.splitlines(), 1):
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                try:
+                    keys = asyncssh.import_known_hosts(line).match(host, "", port)[0]
+                except (ValueError, asyncssh.Error):
+                    continue
+                if keys:
+                    return name, number, _key_type_name(keys[0])
+        return None
 
     def _shown_known_hosts(self) -> list[str]:
         """The files worth naming in a message: the explicit ones, or those that exist."""
@@ -574,36 +640,68 @@ class SSHTransport(Transport):
         if generation == self._generation:
             self._lost = str(exc) if exc is not None else "connection closed"
 
-    def _failure_reason(self, exc: BaseException) -> str:
-        """A human reason naming the host, in the reference's words where it has them."""
+    async def _failure_reason(self, exc: BaseException) -> str:
+        """ssh's own words for why the connection failed (the reference shows them)."""
         s = self.settings
-        target = s.target
+        where = f"ssh: connect to host {s.host} port {s.port or 22}"
         if isinstance(exc, asyncssh.HostKeyNotVerifiable):
-            why = self._key_problem or exc.reason
-            return f"{PREFIX} host key verification failed for {target}: {why}"
+            return f"{PREFIX} {self._key_problem or 'Host key verification failed.'}"
         if isinstance(exc, asyncssh.PermissionDenied):
-            user = s.user or os.environ.get("USER") or "?"
-            methods = "publickey,password" if s.password is not None else "publickey"
-            key = f" with key {s.private_key_file}" if s.private_key_file else ""
-            return f"{PREFIX} {user}@{target} Permission denied ({methods}){key}"
+            user = s.user or current_user()
+            methods = await self._server_auth_methods()
+            return f"{PREFIX} {self._key_warning}{user}@{s.host}: Permission denied ({methods})."
         if isinstance(exc, asyncssh.DisconnectError):
-            return f"{PREFIX} {target} {exc.reason}"
+            return f"{PREFIX} {s.target} {exc.reason}"
         if isinstance(exc, socket.gaierror):
-            return f"{PREFIX} Could not resolve hostname {s.host}: {exc.strerror}"
+            return f"{PREFIX} ssh: Could not resolve hostname {s.host}: {exc.strerror}"
         if isinstance(exc, ConnectionRefusedError):
-            return f"{PREFIX} {target} Connection refused"
+            return f"{PREFIX} {where}: Connection refused"
         if isinstance(exc, asyncssh.KeyImportError):
-            return f"{PREFIX} {target} cannot load private key {s.private_key_file}: {exc}"
+            return f"{PREFIX} {s.target} cannot load private key {s.private_key_file}: {exc}"
         if isinstance(exc, OSError) and exc.filename:
-            return f"{PREFIX} {target} cannot read {exc.filename}: {exc.strerror}"
+            return f"{PREFIX} {s.target} cannot read {exc.filename}: {exc.strerror}"
         if isinstance(exc, OSError):
-            return f"{PREFIX} {target} {exc.strerror or exc}"
-        return f"{PREFIX} {target} {type(exc).__name__}: {exc}"
+            return f"{PREFIX} {where}: {exc.strerror or exc}"
+        return f"{PREFIX} {s.target} {type(exc).__name__}: {exc}"
+
+    def _timeout_reason(self) -> str:
+        """ssh's words for ConnectTimeout: before TCP connected, or waiting for the banner."""
+        s = self.settings
+        if self._tcp_connected:
+            return (
+                f"{PREFIX} Connection timed out during banner exchange\r\n"
+                f"Connection to {s.host} port {s.port or 22} timed out"
+            )
+        return f"{PREFIX} ssh: connect to host {s.host} port {s.port or 22}: Connection timed out"
+
+    async def _server_auth_methods(self) -> str:
+        """The methods the server offers (ssh lists them in "Permission denied (...)")."""
+        s = self.settings
+        options: dict[str, Any] = {"username": s.user or current_user()}
+        if s.port:
+            options["port"] = s.port
+        if s.ssh_config:
+            options["config"] = [os.path.expanduser(s.ssh_config)]
+        if s.proxy_jump:
+            options["tunnel"] = s.proxy_jump
+        if s.proxy_command:
+            options["proxy_command"] = s.proxy_command
+        try:
+            methods = await asyncio.wait_for(
+                asyncssh.get_server_auth_methods(s.host, **options), timeout=s.connect_timeout
+            )
+        except Exception:
+            methods = []
+        return ",".join(methods) or "publickey"
 
     # -- channels ---------------------------------------------------------
 
     async def _open_session(
-        self, command: str, handshake: PasswordHandshake | None, keep_stderr: bool
+        self,
+        command: str,
+        handshake: PasswordHandshake | None,
+        keep_stderr: bool,
+        pty: bool = False,
     ) -> _Session:
         conn = self._conn
         if conn is None or self._lost is not None:
@@ -611,7 +709,7 @@ class SSHTransport(Transport):
                 f"ssh connection to {self.settings.target} is "
                 + (f"lost: {self._lost}" if self._lost else "not open")
             )
-        pty = handshake is not None and handshake.needs_pty
+        pty = pty or (handshake is not None and handshake.needs_pty)
         try:
             _, session = await conn.create_session(
                 lambda: _Session(handshake, keep_stderr),
@@ -670,6 +768,25 @@ class SSHTransport(Transport):
             raise SSHConnectionLost(f"{session.lost} ({self.settings.target})")
         return RawResult(session.returncode(), out, bytes(session.stderr))
 
+    async def exec_raw_module(self, command: str) -> RawResult:
+        """The ``raw`` module's run: on a terminal, as ansible-core's ssh -tt does.
+
+        The command's stderr then comes back in stdout with ``\\r\\n`` line ends,
+        and stderr holds what the ssh client (multiplexed, as ansible-core's
+        default ControlMaster makes it) says when the terminal closes.
+        """
+        session = await self._open_session(command, None, True, pty=True)
+        assert session.chan is not None and session.stderr is not None
+        out = await self._feed_and_read(session, None)
+        await session.closed.wait()
+        if session.lost is not None:
+            raise SSHConnectionLost(f"{session.lost} ({self.settings.target})")
+        err = (
+            bytes(session.stderr)
+            + f"Shared connection to {self.settings.host} closed.\r\n".encode()
+        )
+        return RawResult(session.returncode(), out, err)
+
     async def open_sftp(self) -> asyncssh.SFTPClient:
         """An SFTP client on this connection, for bulk file transfer.
 
@@ -697,6 +814,30 @@ class SSHTransport(Transport):
                 session.chan.write(stdin)
             session.chan.write_eof()
         return await reader
+
+
+def _key_type_name(key: asyncssh.SSHKey) -> str:
+    """ssh's short name for a key type in messages (ED25519, RSA, ECDSA...)."""
+    algorithm = key.get_algorithm()
+    if "ed25519" in algorithm:
+        return "ED25519"
+    if "ed448" in algorithm:
+        return "ED448"
+    if "ecdsa" in algorithm:
+        return "ECDSA"
+    if algorithm.startswith(("ssh-rsa", "rsa-")):
+        return "RSA"
+    if algorithm == "ssh-dss":
+        return "DSA"
+    return algorithm.upper()
+
+
+def current_user() -> str:
+    """The local user name, ssh's default login name."""
+    try:
+        return getpass.getuser()
+    except Exception:
+        return str(os.getuid())
 
 
 def _cipher_preference() -> list[str]:
