@@ -522,12 +522,7 @@ class SSHTransport(Transport):
                 self._key_warning = f"no such identity: {key_file}: No such file or directory\r\n"
         if settings.password is not None:
             options["password"] = settings.password
-        if settings.ssh_config:
-            options["config"] = [os.path.expanduser(settings.ssh_config)]
-        if settings.proxy_jump:
-            options["tunnel"] = settings.proxy_jump
-        if settings.proxy_command:
-            options["proxy_command"] = settings.proxy_command
+        options.update(self._route_options())
         options["encryption_algs"] = _cipher_preference()
         options["keepalive_interval"] = settings.keepalive_interval
         options["keepalive_count_max"] = settings.keepalive_count_max
@@ -674,18 +669,24 @@ class SSHTransport(Transport):
             )
         return f"{PREFIX} ssh: connect to host {s.host} port {s.port or 22}: Connection timed out"
 
-    async def _server_auth_methods(self) -> str:
-        """The methods the server offers (ssh lists them in "Permission denied (...)")."""
+    def _route_options(self) -> dict[str, Any]:
+        """How to reach the host: an ssh config file, a jump host or a proxy command."""
         s = self.settings
-        options: dict[str, Any] = {"username": s.user or current_user()}
-        if s.port:
-            options["port"] = s.port
+        options: dict[str, Any] = {}
         if s.ssh_config:
             options["config"] = [os.path.expanduser(s.ssh_config)]
         if s.proxy_jump:
             options["tunnel"] = s.proxy_jump
         if s.proxy_command:
             options["proxy_command"] = s.proxy_command
+        return options
+
+    async def _server_auth_methods(self) -> str:
+        """The methods the server offers (ssh lists them in "Permission denied (...)")."""
+        s = self.settings
+        options: dict[str, Any] = {"username": s.user or current_user(), **self._route_options()}
+        if s.port:
+            options["port"] = s.port
         try:
             methods = await asyncio.wait_for(
                 asyncssh.get_server_auth_methods(s.host, **options), timeout=s.connect_timeout
