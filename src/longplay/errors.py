@@ -49,6 +49,30 @@ class Origin:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class ErrorCause:
+    """One link of a task failure's story, as ansible-core 2.19 tells it.
+
+    A failed result carries the chain from the outside in: ``Task failed``
+    at the task, then what went wrong inside it ("Finalization of task args
+    ... failed" at the action, "Error while resolving value for 'msg'" at the
+    argument, the undefined variable...). A cause without an origin is told
+    together with the one before it (``Task failed: Module failed: ...``).
+    """
+
+    message: str
+    origin: Origin | None = None
+    #: a section of its own even without an origin
+    separate: bool = False
+    #: shown under the origin instead of the source lines
+    detail: str | None = None
+
+
+def joined_message(causes: list[ErrorCause]) -> str:
+    """The whole chain on one line: ``Task failed: Module failed: non-zero return code``."""
+    return ": ".join(cause.message for cause in causes if cause.message)
+
+
 class LongplayError(Exception):
     """Base of every error longplay reports to the user."""
 
@@ -67,6 +91,8 @@ class LongplayError(Exception):
         self.hint = hint
         #: a paragraph shown after the source (ansible-core's "For example: ..." help)
         self.example = example
+        #: what the message is made of, outermost first, when a task reports it
+        self.causes: list[ErrorCause] = []
 
     def render(self) -> str:
         parts = [self.message]

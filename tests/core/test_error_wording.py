@@ -211,3 +211,88 @@ def test_conditions_must_have_a_boolean_result(longplay, write, tmp_path: Path) 
         "Task failed: Error while evaluating conditional: 'yes' is undefined",
     ]
     assert "ok=5" in run.stdout and "ignored=2" in run.stdout
+
+
+def _error_report(stdout: str, task: str) -> str:
+    """The lines between a task's banner and its fatal/failed line."""
+    section = stdout.split(f"TASK [{task}] ", 1)[1].split("\n", 1)[1]
+    return section.split("\nfatal: [", 1)[0].split("\nfailed: [", 1)[0]
+
+
+def test_each_failure_is_reported_with_its_origin_before_the_fatal_line(
+    longplay, write, tmp_path: Path
+) -> None:
+    """ansible-core 2.19 prints ``[ERROR]: Task failed: ...`` on stdout before every failed
+    result (ignored, rescued or in a loop too), pointing at the task, and for a template
+    error at each place the error passed through, joined by ``<<< caused by >>>``."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: module
+              command: /bin/false
+              ignore_errors: true
+            - name: action
+              fail:
+                msg: boom
+              ignore_errors: true
+            - name: flipped
+              command: echo hi
+              failed_when: true
+              ignore_errors: true
+            - name: args
+              debug:
+                msg: "{{ nope }}"
+              ignore_errors: true
+            - name: cond
+              debug: msg=x
+              when:
+                - true
+                - nope
+              ignore_errors: true
+            - name: items
+              command: "{{ item }}"
+              loop: [/bin/false]
+              no_log: true
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    site = tmp_path / "site.yml"
+    assert _error_report(run.stdout, "module") == (
+        "[ERROR]: Task failed: Module failed: non-zero return code\n"
+        f"Origin: {site}:4:7\n\n"
+        "2   gather_facts: false\n3   tasks:\n4     - name: module\n        ^ column 7\n"
+    )
+    assert _error_report(run.stdout, "action").startswith(
+        f"[ERROR]: Task failed: Action failed: boom\nOrigin: {site}:7:7\n"
+    )
+    assert _error_report(run.stdout, "flipped").startswith(
+        f"[ERROR]: Task failed: Action failed.\nOrigin: {site}:11:7\n"
+    )
+    assert _error_report(run.stdout, "args") == (
+        "[ERROR]: Task failed: Finalization of task args for 'ansible.builtin.debug' failed: "
+        "Error while resolving value for 'msg': 'nope' is undefined\n\n"
+        f"Task failed.\nOrigin: {site}:15:7\n\n"
+        "13       failed_when: true\n14       ignore_errors: true\n15     - name: args\n"
+        "         ^ column 7\n\n<<< caused by >>>\n\n"
+        f"Finalization of task args for 'ansible.builtin.debug' failed.\nOrigin: {site}:16:7\n\n"
+        "14       ignore_errors: true\n15     - name: args\n16       debug:\n"
+        "         ^ column 7\n\n<<< caused by >>>\n\n"
+        f"Error while resolving value for 'msg': 'nope' is undefined\nOrigin: {site}:17:14\n\n"
+        '15     - name: args\n16       debug:\n17         msg: "{{ nope }}"\n'
+        "                ^ column 14\n"
+    )
+    cond = _error_report(run.stdout, "cond")
+    assert cond.endswith(
+        f"Error while evaluating conditional: 'nope' is undefined\nOrigin: {site}:23:11\n\n"
+        "21       when:\n22         - true\n23         - nope\n             ^ column 11\n"
+    ), cond
+    # a loop item's report comes before its "failed:" line; no_log hides the result, not this
+    assert _error_report(run.stdout, "items").startswith(
+        f"[ERROR]: Task failed: Module failed: non-zero return code\nOrigin: {site}:25:7\n"
+    )
+    assert run.stdout.count("[ERROR]") == 6

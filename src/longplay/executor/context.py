@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
 from longplay.templating.templar import Templar, Variables
 from longplay.transport.become import BecomeSpec
@@ -52,7 +53,7 @@ class ActionContext:
         self, name: str, args: dict[str, Any], check_mode: bool | None = None
     ) -> dict[str, Any]:
         """Run a target module through the host's agent and return its result."""
-        return await self.request(
+        result = await self.request(
             "run",
             module=name,
             args=args,
@@ -61,6 +62,8 @@ class ActionContext:
             environment=self.environment,
             extra=self.extra,
         )
+        # a module's own failure, even when an action ran it
+        return res.explain_failure(self.task.origin, result, "Module")
 
     def search_paths(self, kind: str) -> list[str]:
         """Where a relative controller-side file of ``kind`` (files, templates, vars) is looked for."""

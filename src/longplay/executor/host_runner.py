@@ -141,7 +141,9 @@ class HostRunner:
         """Record, show and act on a task's result."""
         await self._apply_instructions(task, result)
         public = res.public(result)
-        shown = res.censor(public) if task.get("no_log") else res.displayed(result)
+        shown = res.displayed(result)
+        if task.get("no_log"):
+            shown = {**res.censor(public), **{k: v for k, v in shown.items() if k == res.ERROR}}
         ignored = self._ignored(task, result)
         self._register(task, public)
         if "ansible_facts" in result and not _facts_are_variables(result):

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from longplay import catalog
 from longplay.actions.base import ActionSpec
 from longplay.errors import (
+    ErrorCause,
     LongplayError,
+    Origin,
     TaskArgsError,
     TemplateError,
     UndefinedError,
@@ -23,6 +25,7 @@ from longplay.errors import (
 from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
 from longplay.executor.context import ActionContext
+from longplay.playbook.source import SourceDict
 from longplay.templating.lookups import run_lookup
 from longplay.templating.templar import OMIT, Templar, Variables
 from longplay.transport.base import Unreachable
@@ -39,11 +42,20 @@ DEFAULT_DELAY = 5
 DEFAULT_POLL = 10
 
 
-def templating_failure(exc: LongplayError) -> dict[str, Any]:
-    """A failed result for a value that could not be rendered, worded as ansible-core 2.19."""
+def templating_failure(
+    task: Task, exc: LongplayError, origin: Origin | None = None
+) -> dict[str, Any]:
+    """A failed result for a value that could not be rendered, worded as ansible-core 2.19.
+
+    ``origin`` is where the value is written (the loop, delegate_to...), when
+    the error does not say."""
     if isinstance(exc, TaskArgsError):
-        return res.failed_result(exc.message)
-    return res.failed_result(f"Task failed: {exc.message}")
+        result = res.failed_result(exc.message)
+    else:
+        result = res.failed_result(f"Task failed: {exc.message}")
+    causes = exc.causes or [ErrorCause(exc.message, exc.origin or origin)]
+    result[res.ERROR] = [res.task_failed(task.origin), *causes]
+    return result
 
 
 def action_fqcn(task: Task) -> str:
@@ -87,9 +99,11 @@ class TaskExecutor:
                 result[res.INVOCATION] = result.pop("invocation")
             return result
         except Unreachable as exc:
-            return {"unreachable": True, "changed": False, "msg": exc.reason}
+            return res.explain_failure(
+                self.task.origin, {"unreachable": True, "changed": False, "msg": exc.reason}
+            )
         except LongplayError as exc:
-            return templating_failure(exc)
+            return templating_failure(self.task, exc)
 
     # --- loops ---------------------------------------------------------------
 
@@ -119,9 +133,14 @@ class TaskExecutor:
         try:
             items = self._loop_items(variables)
         except UndefinedError as exc:
-            return templating_failure(exc)
+            return templating_failure(
+                self.task, exc, self.task.keyword_origins.get(str(self.task.loop_keyword))
+            )
         except LongplayError as exc:
-            return res.failed_result(exc.message)  # ansible-core: no "Task failed" here
+            result = res.failed_result(exc.message)  # ansible-core: no "Task failed" here
+            origin = self.task.keyword_origins.get(str(self.task.loop_keyword))
+            result[res.ERROR] = [ErrorCause(exc.message, origin, detail=exc.example)]
+            return result
         raw_control = dict(self.task.keywords.get("loop_control") or {})
         raw_control.pop("label", None)  # rendered per item, once the item exists
         control = variables.templar.template(raw_control)
@@ -182,19 +201,27 @@ class TaskExecutor:
     # --- one iteration -------------------------------------------------------
 
     async def _run_item(self, variables: Variables) -> dict[str, Any]:
+        origin = None
         try:
             for condition, origin in self.task.conditions_with_origins():
                 if not variables.templar.condition(condition, origin):
                     return res.skipped_result(condition=condition)
         except LongplayError as exc:
-            return res.failed_result(f"Task failed: {condition_failure(exc)}")
+            return self._condition_failed(exc, origin)
         try:
             ctx = await self._action_context(variables)
         except LongplayError as exc:
-            return templating_failure(exc)
+            return templating_failure(self.task, exc)
         result = await self._run_with_retries(ctx, variables)
         if ctx.connection.name != self.host.name:
             result[res.DELEGATED_TO] = ctx.connection.name
+        return res.explain_failure(self.task.origin, result)
+
+    def _condition_failed(self, exc: LongplayError, origin: Origin | None) -> dict[str, Any]:
+        """A when/until that could not be evaluated fails the task (this item)."""
+        message = condition_failure(exc)
+        result = res.failed_result(f"Task failed: {message}")
+        result[res.ERROR] = [res.task_failed(self.task.origin), ErrorCause(message, origin)]
         return result
 
     async def _run_with_retries(self, ctx: ActionContext, variables: Variables) -> dict[str, Any]:
@@ -216,7 +243,7 @@ class TaskExecutor:
                     return result
             except LongplayError as exc:
                 # Fails this iteration (this loop item), as Ansible does; other items go on.
-                return res.failed_result(f"Task failed: {condition_failure(exc)}")
+                return self._condition_failed(exc, self.task.keyword_origins.get("until"))
             if attempt > retries:
                 if "failed_when_result" not in result:
                     result["failed"] = True  # failed_when, when given, has the last word
@@ -319,10 +346,16 @@ class TaskExecutor:
             try:
                 rendered[templar.template(key)] = templar.template(value)
             except LongplayError as exc:
-                raise TaskArgsError(
-                    f"Task failed: Finalization of task args for '{action_fqcn(self.task)}' "
-                    f"failed: Error while resolving value for '{key}': {exc.message}"
-                ) from exc
+                finalization = f"Finalization of task args for '{action_fqcn(self.task)}' failed"
+                resolving = f"Error while resolving value for '{key}'"
+                error = TaskArgsError(f"Task failed: {finalization}: {resolving}: {exc.message}")
+                origins = self.task.arg_origins
+                error.causes = [
+                    ErrorCause(finalization, self.task.action_origin),
+                    ErrorCause(resolving, origins.get(str(key), origins.get("*"))),
+                    ErrorCause(exc.message, exc.origin),
+                ]
+                raise error from exc
         return rendered
 
     def _flag(self, name: str, variables: Variables, default: bool) -> bool:
@@ -343,9 +376,18 @@ class TaskExecutor:
             try:
                 value = variables.templar.template(value)
             except LongplayError as exc:
-                raise TaskArgsError(
-                    f"Task failed: Error processing keyword 'environment': {exc.message}"
-                ) from exc
+                keyword = "Error processing keyword 'environment'"
+                error = TaskArgsError(f"Task failed: {keyword}: {exc.message}")
+                written = [
+                    n.keywords["environment"]
+                    for n in self.task.chain()
+                    if "environment" in n.keywords
+                ]
+                error.causes = [
+                    ErrorCause(keyword, Origin("<unknown>", 0), detail=repr(written)),
+                    ErrorCause(exc.message, _failing_value(variables.templar, value)),
+                ]
+                raise error from exc
             for part in value if isinstance(value, list) else [value]:
                 if isinstance(part, dict):
                     merged.update({str(k): "" if v is None else str(v) for k, v in part.items()})
@@ -418,12 +460,14 @@ class TaskExecutor:
                 result = await run_custom_module(ctx, info)
             else:
                 result = await ctx.run_module(info.name, ctx.args)
+            if info.kind != "action" or ctx.async_seconds > 0:
+                res.explain_failure(self.task.origin, result, "Module")
         except Unreachable:
             raise
         except AgentError as exc:
             result = res.failed_result(f"the agent on {ctx.connection.name} failed: {exc}")
         except UndefinedError as exc:
-            result = templating_failure(exc)
+            result = templating_failure(self.task, exc)
         except LongplayError as exc:
             result = res.failed_result(exc.message)
         except Exception as exc:  # a bug in one action must not stop the other hosts
@@ -448,6 +492,18 @@ class TaskExecutor:
         from longplay.executor.async_jobs import run_async
 
         return await run_async(self, ctx, info)
+
+
+def _failing_value(templar: Templar, value: Any) -> Origin | None:
+    """Where the value of a mapping that fails to render is written (which of its values)."""
+    if not isinstance(value, SourceDict):
+        return None
+    for key, item in value.items():
+        try:
+            templar.template(item)
+        except LongplayError:
+            return value.value_origins.get(key)
+    return None
 
 
 def _as_bool(value: Any) -> bool:

@@ -15,6 +15,7 @@ import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
 from longplay.catalog import DYNAMIC_INCLUDES
+from longplay.errors import ErrorCause, joined_message
 from longplay.executor import results as res
 from longplay.output.base import Output, describe
 
@@ -97,6 +98,52 @@ def render_diff(diff: Any) -> str:
         text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
         chunks.append(text)
     return "".join(chunks)
+
+
+def _sections(causes: list[ErrorCause]) -> list[ErrorCause]:
+    """Causes without an origin of their own are told with the one before them."""
+    sections: list[ErrorCause] = []
+    for cause in causes:
+        if sections and cause.origin is None and not cause.separate:
+            last = sections[-1]
+            message = joined_message([last, cause])
+            sections[-1] = ErrorCause(message, last.origin, last.separate, last.detail)
+        else:
+            sections.append(cause)
+    return sections
+
+
+def _where(cause: ErrorCause) -> list[str]:
+    lines: list[str] = []
+    origin = cause.origin
+    if origin is not None:
+        lines.append(f"Origin: {origin.path if origin.line < 1 else origin}")
+        snippet = origin.snippet() if origin.line > 0 else ""
+        if snippet:
+            lines += ["", snippet]
+    if cause.detail:
+        lines += ["", cause.detail]
+    return [*lines, ""]
+
+
+def render_error(causes: list[ErrorCause]) -> str:
+    """A task failure's ``[ERROR]:`` report, as ansible-core 2.19 prints it before ``fatal:``:
+    the whole message, then (when its causes are written in different places) each
+    cause where it is written, joined by ``<<< caused by >>>``."""
+    lines = [f"[ERROR]: {joined_message(causes)}"]
+    sections = _sections(causes)
+    if len(sections) == 1:
+        if sections[0].origin is not None or sections[0].detail:
+            lines += _where(sections[0])
+        return "\n".join(lines)
+    lines.append("")
+    for index, section in enumerate(sections):
+        last = index == len(sections) - 1
+        lines.append(section.message if last else f"{section.message}.")
+        lines += _where(section)
+        if not last:
+            lines += ["<<< caused by >>>", ""]
+    return "\n".join(lines)
 
 
 def dump(result: dict[str, Any], indent: int | None) -> str:
@@ -261,6 +308,9 @@ class HumanOutput(Output):
             self._includes.setdefault((str(result.get("include")), item), []).append(name)
             return
         shown = clean(task, result, self.verbosity)
+        causes = result.get(res.ERROR)
+        if causes and status in (res.FAILED, res.UNREACHABLE):
+            self._line(render_error(causes), COLORS[res.FAILED])
         if status == res.FAILED:
             shown.pop("failed", None)
             prefix = f"failed: [{name}]{item}" if label is not None else f"fatal: [{name}]: FAILED!"

@@ -17,7 +17,7 @@ from longplay.errors import Origin, ParseError
 from longplay.playbook import keywords as kw
 from longplay.playbook.kvargs import UnbalancedArgs, parse_kv
 from longplay.playbook.model import Block, Node, Play, Playbook, Role, Task
-from longplay.playbook.source import SourceDict, load_yaml, origin_of
+from longplay.playbook.source import SourceDict, SourceList, load_yaml, origin_of
 from longplay.templating.templar import is_template
 
 _TRUE = {"yes", "on", "true", "y", "1", "t"}
@@ -352,6 +352,7 @@ def parse_block(
     )
     block.position = position
     block.keyword_origins = _keyword_origins(data)
+    block.item_origins = _item_origins(data)
     block.block = parse_tasks(
         data.get("block"), block, ctx, (*position, 0), data.origin_of("block")
     )
@@ -500,15 +501,41 @@ def parse_task(
     if "name" in data:
         task.name_origin = data.origin_of("name")
     task.keyword_origins = _keyword_origins(data)
+    task.item_origins = _item_origins(data)
+    task.action_origin = data.origin_of_key(key)
+    task.arg_origins = _arg_origins(raw_args, data.get("args"), data.origin_of(key))
     return task
 
 
 def _keyword_origins(data: SourceDict) -> dict[str, Origin]:
     found = {}
-    for key in ("when", "until", "failed_when", "changed_when"):
-        origin = data.origin_of(key) if key in data else None
-        if origin is not None:
-            found[key] = origin
+    for key in data:
+        if key in _ORIGIN_KEYWORDS or kw.is_loop_keyword(str(key)):
+            origin = data.origin_of(key)
+            if origin is not None:
+                found[str(key)] = origin
+    return found
+
+
+_ORIGIN_KEYWORDS = ("when", "until", "failed_when", "changed_when", "environment")
+
+
+def _item_origins(data: SourceDict) -> dict[str, list[Origin]]:
+    return {
+        key: list(value.item_origins)
+        for key in ("when", "until", "failed_when", "changed_when")
+        if isinstance(value := data.get(key), SourceList)
+    }
+
+
+def _arg_origins(raw: Any, extra: Any, written: Origin | None) -> dict[str, Origin]:
+    """Where each argument's value is written: its own value, or the ``k=v`` string."""
+    found: dict[str, Origin] = {}
+    for source in (extra, raw):
+        if isinstance(source, SourceDict):
+            found.update({str(k): v for k, v in source.value_origins.items()})
+    if isinstance(raw, str) and written is not None:
+        found["*"] = written  # every k=v argument is in the one string
     return found
 
 
