@@ -186,8 +186,15 @@ def test_copy_missing_src_names_the_places_searched(project: Project) -> None:
     run = project.run()
     assert run.rc == 2
     msg = run.result("missing")["msg"]
-    assert "Could not find or access 'nowhere.txt'" in msg
-    assert f"{project.root}/files/nowhere.txt" in msg
+    # ansible-core's wording and list: the task file's directory, then the playbook's
+    # (the same here, listed twice)
+    searched = f"{project.root}/files/nowhere.txt\n\t{project.root}/nowhere.txt"
+    assert msg == (
+        "Unexpected AnsibleActionFail error: Could not find or access 'nowhere.txt'\n"
+        f"Searched in:\n\t{searched}\n\t{searched} on the Ansible Controller.\n"
+        "If you are using a module and expect the file to exist on the remote, "
+        "see the remote_src option"
+    )
 
 
 def test_copy_bad_input(project: Project) -> None:

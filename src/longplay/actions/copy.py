@@ -30,6 +30,8 @@ from longplay.actions import transfer
 from longplay.actions.base import action
 from longplay.agent.fileops import FILE_OPTIONS
 from longplay.agent.registry import Option
+from longplay.errors import ErrorCause
+from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 
 #: Files up to this size go inline with the module request; bigger ones are uploaded.
@@ -99,14 +101,13 @@ def module_args(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def not_found(ctx: ActionContext, kind: str, path: str) -> dict[str, Any]:
-    """Ansible's "could not find" failure, listing every place searched."""
-    searched = "\n\t".join(os.path.join(d, path) for d in ctx.search_paths(kind))
+    """A missing controller file, as template and script report it (the reason on its own)."""
+    msg = ctx.not_found(kind, path)
     return {
         "failed": True,
         "changed": False,
-        "msg": f"Could not find or access '{path}'\nSearched in:\n\t{searched} on the controller.\n"
-        "If you are using a module and expect the file to exist on the remote, "
-        "see the remote_src option",
+        "msg": msg,
+        res.ERROR: [res.task_failed(ctx.task.origin), ErrorCause(msg, separate=True)],
     }
 
 
@@ -129,7 +130,14 @@ async def copy(ctx: ActionContext) -> dict[str, Any]:
     src = str(args["src"])
     found = ctx.find_file("files", os.path.expanduser(src))
     if found is None:
-        return not_found(ctx, "files", src)
+        # copy words it as an unexpected exception (and no "Action failed")
+        msg = f"Unexpected AnsibleActionFail error: {ctx.not_found('files', src)}"
+        return {
+            "failed": True,
+            "changed": False,
+            "msg": msg,
+            res.ERROR: [res.task_failed(ctx.task.origin), ErrorCause(msg)],
+        }
     try:
         if os.path.isdir(found):
             return await copy_tree(ctx, found, src.endswith("/"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from longplay.errors import ErrorCause, Origin
+from longplay.errors import ErrorCause, Origin, joined_message
 
 INTERNAL_PREFIX = "_longplay_"
 
@@ -182,4 +182,6 @@ def explain_failure(
     """Give a failed (or unreachable) result the story of its failure, unless it has one."""
     if (result.get("failed") or result.get("unreachable")) and ERROR not in result:
         result[ERROR] = failure_causes(origin, result, kind)
+        if "msg" not in result:
+            result["msg"] = f"Task failed: {joined_message(result[ERROR][1:])}"
     return result

@@ -646,7 +646,7 @@ def load_task_file(
         raise ParseError(f"task file includes itself: {path}", origin)
     if not os.path.isfile(path):
         raise ParseError(f"Could not find or access '{path}'", origin)
-    data = load_yaml(path, ctx.warnings)
+    data = load_yaml(os.path.normpath(path), ctx.warnings)
     child_ctx = replace(
         ctx, basedir=ctx.basedir if ctx.role else os.path.dirname(path), stack=(*ctx.stack, path)
     )
