@@ -296,3 +296,36 @@ def test_each_failure_is_reported_with_its_origin_before_the_fatal_line(
         f"[ERROR]: Task failed: Module failed: non-zero return code\nOrigin: {site}:25:7\n"
     )
     assert run.stdout.count("[ERROR]") == 6
+
+
+def test_a_loop_that_is_not_a_list_is_reported_at_the_loop(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: text
+              command: echo
+              loop: "{{ 'abc' }}"
+              ignore_errors: true
+            - name: mapping
+              command: echo
+              loop: {a: 1}
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert _fatal_messages(run.stdout) == [
+        "The `loop` value must resolve to a 'list', not 'str'.",
+        "The `loop` value must resolve to a 'list', not 'dict'.",
+    ]
+    assert 'FAILED! => {"msg": "The `loop` value' in run.stdout  # no "changed"
+    assert _error_report(run.stdout, "mapping") == (
+        "[ERROR]: The `loop` value must resolve to a 'list', not 'dict'.\n"
+        f"Origin: {tmp_path / 'site.yml'}:10:13\n\n"
+        " 8     - name: mapping\n 9       command: echo\n10       loop: {a: 1}\n"
+        "               ^ column 13\n\n"
+        "Provide a list of items/templates, or a template resolving to a list.\n"
+    )

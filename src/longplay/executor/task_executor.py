@@ -114,15 +114,10 @@ class TaskExecutor:
         templar = variables.templar
         if key == "loop":
             items = templar.template(raw)
-            if isinstance(items, str):
+            if items is not None and not isinstance(items, (list, tuple)):
                 raise TemplateError(
-                    f"Invalid data passed to 'loop', it requires a list, got this instead: {items}. "
-                    "Hint: If you passed a list/dict of just one element, try adding wantlist=True "
-                    "to your lookup invocation or use q/query instead of lookup."
-                )
-            if isinstance(items, dict):
-                raise TemplateError(
-                    "Invalid data passed to 'loop', it requires a list, got a dict. Use dict2items."
+                    f"The `loop` value must resolve to a 'list', not '{type(items).__name__}'.",
+                    example="Provide a list of items/templates, or a template resolving to a list.",
                 )
             return list(items or [])
         lookup = key[len("with_") :]
@@ -137,7 +132,7 @@ class TaskExecutor:
                 self.task, exc, self.task.keyword_origins.get(str(self.task.loop_keyword))
             )
         except LongplayError as exc:
-            result = res.failed_result(exc.message)  # ansible-core: no "Task failed" here
+            result = {"failed": True, "msg": exc.message}  # no "Task failed" here
             origin = self.task.keyword_origins.get(str(self.task.loop_keyword))
             result[res.ERROR] = [ErrorCause(exc.message, origin, detail=exc.example)]
             return result
