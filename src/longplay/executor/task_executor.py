@@ -132,7 +132,7 @@ class TaskExecutor:
                 self.task, exc, self.task.keyword_origins.get(str(self.task.loop_keyword))
             )
         except LongplayError as exc:
-            result = {"failed": True, "msg": exc.message}  # no "Task failed" here
+            result: dict[str, Any] = {"failed": True, "msg": exc.message}  # no "Task failed"
             origin = self.task.keyword_origins.get(str(self.task.loop_keyword))
             result[res.ERROR] = [ErrorCause(exc.message, origin, detail=exc.example)]
             return result
