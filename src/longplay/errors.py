@@ -69,8 +69,24 @@ class ErrorCause:
 
 
 def joined_message(causes: list[ErrorCause]) -> str:
-    """The whole chain on one line: ``Task failed: Module failed: non-zero return code``."""
-    return ": ".join(cause.message for cause in causes if cause.message)
+    """The whole chain on one line: ``Task failed: Module failed: non-zero return code``
+    (a sentence's full stop goes when another cause follows it)."""
+    parts = [cause.message for cause in causes if cause.message]
+    return ": ".join([part.removesuffix(".") for part in parts[:-1]] + parts[-1:])
+
+
+def template_errors_warning(errors: list[str], origin: Origin | None) -> str:
+    """ansible-core's warning for a value shown in spite of failing to render (a task name,
+    debug's ``var``): ``Encountered N template error(s).``, each error, where it is written."""
+    count = len(errors)
+    lines = [f"Encountered {count} template error{'s' if count > 1 else ''}."]
+    lines += [f"error {number} - {message}" for number, message in enumerate(errors, 1)]
+    if origin is not None:
+        lines.append(f"Origin: {origin}")
+        snippet = origin.snippet()
+        if snippet:
+            lines += ["", snippet, ""]
+    return "\n".join(lines)
 
 
 class LongplayError(Exception):

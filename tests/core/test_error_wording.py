@@ -329,3 +329,33 @@ def test_a_loop_that_is_not_a_list_is_reported_at_the_loop(longplay, write, tmp_
         "               ^ column 13\n\n"
         "Provide a list of items/templates, or a template resolving to a list.\n"
     )
+
+
+def test_debug_var_that_fails_warns_where_it_is_written(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - debug: var=nope
+            - debug:
+                var: "{{ nope }}"
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    site = tmp_path / "site.yml"
+    assert '"nope": "<< error 1 - \'nope\' is undefined >>"' in run.stdout
+    assert run.stderr == (
+        "[WARNING]: Encountered 1 template error.\nerror 1 - 'nope' is undefined\n"
+        f"Origin: {site}:4:14\n\n"
+        "2   gather_facts: false\n3   tasks:\n4     - debug: var=nope\n"
+        "               ^ column 14\n\n"
+    )
+    # the task and its action start at the same place: one section tells both
+    assert (
+        "\n\nTask failed: Finalization of task args for 'ansible.builtin.debug' failed.\n"
+        f"Origin: {site}:5:7\n"
+    ) in run.stdout

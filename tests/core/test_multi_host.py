@@ -313,3 +313,70 @@ def test_add_host_and_group_by_feed_later_plays(longplay, write, inventory, tmp_
     assert run.rc == 0, run.output
     messages = {e["host"]: e["result"]["msg"] for e in run.results("check")}
     assert messages == {"w1": "w1 ['w2']", "extra1": "extra1 ['w2']"}
+
+
+def test_add_host_and_pause_run_for_the_first_host_only(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    """As in ansible-core: the other hosts neither show, count nor register them."""
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - name: add
+              add_host:
+                name: "new_{{ inventory_hostname }}"
+                groups: fresh
+              register: added
+            - name: wait
+              pause:
+                seconds: 0
+              register: waited
+            - name: check
+              debug:
+                msg: "{{ groups.fresh }} {{ added is defined }} {{ waited is defined }}"
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.count("changed: [") == 1 and "changed: [w1]" in run.stdout
+    # a pause is at least a second long and says so, once
+    assert run.stdout.count("Pausing for 1 seconds\n") == 1
+    assert "\"msg\": \"['new_w1'] True True\"" in run.stdout
+    assert run.stdout.count("\"msg\": \"['new_w1'] False False\"") == 2
+    assert "w2                         : ok=1 " in run.stdout
+
+
+def test_identical_errors_and_warnings_are_shown_once(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - name: fails
+              command: /bin/false
+              ignore_errors: true
+            - name: warns
+              find:
+                paths: /nonexistent_dir
+              register: found
+            - name: warns again
+              find:
+                paths: /nonexistent_dir
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.count("[ERROR]: Task failed: Module failed: non-zero return code") == 1
+    assert run.stdout.count("fatal: [") == 3
+    warning = (
+        "[WARNING]: Skipped '/nonexistent_dir' path due to this access issue: "
+        "'/nonexistent_dir' is not a directory\n"
+    )
+    assert run.stderr.count(warning) == 1, run.stderr
+    assert '"warnings"' not in run.stdout

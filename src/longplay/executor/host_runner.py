@@ -8,9 +8,11 @@ in a ``finally``. An unreachable host, ``meta: end_host`` and
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from longplay import catalog
 from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.executor import results as res
 from longplay.executor.scheduler import Strategy
@@ -114,7 +116,17 @@ class HostRunner:
             raise EndBatch()
         if self.play.aborted:
             raise EndBatch()
-        if _truthy(task.get("run_once")):
+        if _runs_once(task):
+            shared = self.play.run_once_result(task)
+            if shared is not None:
+                await asyncio.shield(shared)  # the first host runs it; this one moves on
+                return
+            future = self.play.claim_run_once(task)
+            try:
+                result = await self._execute_here(task)
+            finally:
+                future.set_result({})
+        elif _truthy(task.get("run_once")):
             shared = self.play.run_once_result(task)
             if shared is not None:
                 # Another host ran it for the batch: register the result, show nothing.
@@ -212,6 +224,12 @@ class HostRunner:
             await self.play.flush_handlers_for(self)
         if action == "clear_host_errors":
             self.status.failed = False
+
+
+def _runs_once(task: Task) -> bool:
+    """An action ansible-core runs for the first host only (add_host, pause)."""
+    info = catalog.resolve(task.action, task.library_dirs)
+    return info is not None and info.action is not None and info.action.once
 
 
 def _truthy(value: Any) -> bool:

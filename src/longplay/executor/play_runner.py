@@ -8,7 +8,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from longplay.errors import LongplayError, ParseError
+from longplay.errors import LongplayError, ParseError, template_errors_warning
 from longplay.executor.host_runner import (
     EndBatch,
     EndHost,
@@ -373,7 +373,7 @@ class PlayRunner:
             errors: list[str] = []
             task.rendered_name = self.state.rendered_name(task, hosts[0], errors)
             if errors:
-                self.ctx.output.warning(_template_errors_warning(errors, task))
+                self.ctx.output.warning(template_errors_warning(errors, task.name_origin))
 
     async def _run_section(self, nodes: list[Node], batch: list[Host]) -> None:
         hosts = self.state.active(batch)
@@ -441,16 +441,3 @@ class PlayRunner:
                 strategy.leave(host.name)
 
         await asyncio.gather(*(one(h) for h in hosts))
-
-
-def _template_errors_warning(errors: list[str], task: Task) -> str:
-    """ansible-core's warning for a task name that did not render."""
-    count = len(errors)
-    lines = [f"Encountered {count} template error{'s' if count > 1 else ''}."]
-    lines += [f"error {number} - {message}" for number, message in enumerate(errors, 1)]
-    if task.name_origin is not None:
-        lines.append(f"Origin: {task.name_origin}")
-        snippet = task.name_origin.snippet()
-        if snippet:
-            lines += ["", snippet, ""]
-    return "\n".join(lines)

@@ -173,7 +173,15 @@ def failure_causes(origin: Origin | None, result: dict[str, Any], kind: str) -> 
         cause = ErrorCause(f"{kind} failed.")
     else:
         cause = ErrorCause(f"{kind} failed: {msg}")
+    exception = result.get("exception")
+    if kind == "Module" and isinstance(exception, str) and _is_message(exception):
+        return [task_failed(origin), cause, ErrorCause(exception)]  # what the module caught
     return [task_failed(origin), cause]
+
+
+def _is_message(exception: str) -> bool:
+    """A module's ``exception`` that is the error's text, not a traceback."""
+    return bool(exception) and "\n" not in exception.strip() and exception != NO_TRACEBACK
 
 
 def explain_failure(

@@ -473,6 +473,8 @@ class TaskExecutor:
                 exception=traceback.format_exc(),
             )
         result.setdefault("failed", False)  # Ansible registers it for every run action
+        if info.name == "pause":
+            return result  # its stdout is a summary: ansible-core adds no stdout_lines
         return res.add_lines(result)
 
     async def _run_controller_action(self, ctx: ActionContext, spec: ActionSpec) -> dict[str, Any]:

@@ -50,6 +50,8 @@ def clean(task: Task, result: dict[str, Any], verbosity: int) -> dict[str, Any]:
     shown = {k: v for k, v in result.items() if not k.startswith("_") and k != "diff"}
     if shown.get("failed") is False:
         del shown["failed"]  # Ansible only shows "failed" when it is true
+    if task.action != "debug":
+        shown.pop("warnings", None)  # printed as [WARNING] lines instead
     if verbosity < 4:
         shown.pop("invocation", None)
     if verbosity < 3:
@@ -104,7 +106,7 @@ def _sections(causes: list[ErrorCause]) -> list[ErrorCause]:
     """Causes without an origin of their own are told with the one before them."""
     sections: list[ErrorCause] = []
     for cause in causes:
-        if sections and cause.origin is None and not cause.separate:
+        if sections and not cause.separate and cause.origin in (None, sections[-1].origin):
             last = sections[-1]
             message = joined_message([last, cause])
             sections[-1] = ErrorCause(message, last.origin, last.separate, last.detail)
@@ -208,6 +210,8 @@ class HumanOutput(Output):
             self.board = ProgressBoard(self.out.console)
         self._includes: dict[tuple[str, str], list[str]] = {}
         self._task_hosts: list[str] = []
+        #: errors and warnings already shown: ansible-core shows each text once per run
+        self._said: set[str] = set()
 
     # --- plumbing --------------------------------------------------------------
 
@@ -298,6 +302,10 @@ class HumanOutput(Output):
     def _status_line(
         self, status: str, name: str, task: Task, result: dict[str, Any], label: Any, ignored: bool
     ) -> None:
+        warnings = result.get("warnings")
+        if isinstance(warnings, list) and task.action != "debug":
+            for warning in warnings:
+                self.warning(str(warning).rstrip("\n"))
         if "diff" in result and status in (res.CHANGED, res.OK):
             text = render_diff(result["diff"])
             if text:
@@ -310,7 +318,9 @@ class HumanOutput(Output):
         shown = clean(task, result, self.verbosity)
         causes = result.get(res.ERROR)
         if causes and status in (res.FAILED, res.UNREACHABLE):
-            self._line(render_error(causes), COLORS[res.FAILED])
+            report = render_error(causes)
+            if self._first_time(report):
+                self._line(report, COLORS[res.FAILED])
         if status == res.FAILED:
             shown.pop("failed", None)
             prefix = f"failed: [{name}]{item}" if label is not None else f"fatal: [{name}]: FAILED!"
@@ -359,11 +369,22 @@ class HumanOutput(Output):
             text += f", last output: {last}"
         self._line(text, COLORS["async"])
 
+    def _first_time(self, text: str) -> bool:
+        if text in self._said:
+            return False
+        self._said.add(text)
+        return True
+
     def warning(self, message: str) -> None:
-        self.errors.line(f"[WARNING]: {message}", COLORS["warning"])
+        if self._first_time(f"[WARNING]: {message}"):
+            self.errors.line(f"[WARNING]: {message}", COLORS["warning"])
+
+    def display(self, message: str) -> None:
+        self._line(message)
 
     def error(self, message: str) -> None:
-        self.errors.line(f"[ERROR]: {message}", "bold red")
+        if self._first_time(f"[ERROR]: {message}"):
+            self.errors.line(f"[ERROR]: {message}", "bold red")
 
     def debug(self, level: int, message: str) -> None:
         if self.verbosity >= level:

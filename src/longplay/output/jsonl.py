@@ -98,6 +98,9 @@ class JsonOutput(Output):
     def warning(self, message: str) -> None:
         self._emit("warning", message=message)
 
+    def display(self, message: str) -> None:
+        self._emit("display", message=message)
+
     def error(self, message: str) -> None:
         self._emit("error", message=message)
 
