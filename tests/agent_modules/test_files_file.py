@@ -181,6 +181,18 @@ def test_check_mode_changes_nothing(run: Run, tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+def test_check_mode_reports_what_ansible_core_reports(run: Run, tmp_path: Path) -> None:
+    """A path to be made: just the path; a file to be removed: the file as it is now."""
+    (tmp_path / "f").write_text("x")
+    new_dir = run("file", {"path": str(tmp_path / "d"), "state": "directory"}, check=True)
+    assert new_dir == {"path": str(tmp_path / "d"), "changed": True}
+    touched = run("file", {"path": str(tmp_path / "t"), "state": "touch"}, check=True)
+    assert touched == {"dest": str(tmp_path / "t"), "changed": True}
+    removed = run("file", {"path": str(tmp_path / "f"), "state": "absent"}, check=True)
+    assert removed["changed"] is True and removed["state"] == "file" and removed["size"] == 1
+    assert (tmp_path / "f").exists()
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")
 def test_owner_and_group_by_number(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "f"

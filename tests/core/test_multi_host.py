@@ -344,8 +344,8 @@ def test_add_host_and_pause_run_for_the_first_host_only(
     assert run.stdout.count("changed: [") == 1 and "changed: [w1]" in run.stdout
     # a pause is at least a second long and says so, once
     assert run.stdout.count("Pausing for 1 seconds\n") == 1
-    assert "\"msg\": \"['new_w1'] True True\"" in run.stdout
-    assert run.stdout.count("\"msg\": \"['new_w1'] False False\"") == 2
+    assert '"msg": "[\'new_w1\'] True True"' in run.stdout
+    assert run.stdout.count('"msg": "[\'new_w1\'] False False"') == 2
     assert "w2                         : ok=1 " in run.stdout
 
 

@@ -22,7 +22,9 @@ import base64
 import hashlib
 import io
 import os
+import random
 import stat
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,7 +126,8 @@ async def copy(ctx: ActionContext) -> dict[str, Any]:
     if args["src"] is not None and args["content"] is not None:
         return _failure("src and content are mutually exclusive")
     if args["content"] is not None:
-        return await ctx.run_module("copy", dict(module_args(args), content=args["content"]))
+        content = dict(module_args(args), content=args["content"])
+        return await _as_reported(ctx, await ctx.run_module("copy", content))
     if args["src"] is None:
         return _failure("src (or content) is required")
     src = str(args["src"])
@@ -183,9 +186,37 @@ async def send_file(
         result = await ctx.run_module("copy", remote)
     else:
         result = await _send_large(ctx, payload, remote)
-    if local is not None and "src" in result:
-        result["src"] = local
+    return await _as_reported(ctx, result)
+
+
+async def _as_reported(ctx: ActionContext, result: dict[str, Any]) -> dict[str, Any]:
+    """The keys ansible-core's copy and template report for one file sent from the controller.
+
+    A written file names, as ``src``, the temporary file it came from on the host;
+    an unchanged one its ``path`` instead; check mode tells only that it would change.
+    """
+    if result.get("failed"):
+        return result
+    diff = result.get("diff", [])
+    if ctx.check_mode and result.get("changed"):
+        return {"changed": True, "diff": diff}
+    result["diff"] = diff
+    if result.get("changed"):
+        result["src"] = await staged_name(ctx)
+    else:
+        result.pop("src", None)
+        result["path"] = result.get("dest")
     return result
+
+
+async def staged_name(ctx: ActionContext, suffix: str = "") -> str:
+    """A name like ansible-core's temporary copy of the file on the host (gone once done)."""
+    client = await ctx.connection.agent(ctx.become)
+    base = transfer.remote_tmp_base(ctx)
+    if base.startswith("~"):
+        base = str(client.hello.get("home") or "~") + base[1:]
+    unique = f"{time.time()}-{os.getpid()}-{random.randrange(10**14, 10**15)}"
+    return f"{base}/ansible-tmp-{unique}/.source{suffix}"
 
 
 async def _final_dest(ctx: ActionContext, dest: str, name: str) -> tuple[str, dict[str, Any]]:

@@ -97,11 +97,12 @@ def _absent(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff
         return {"path": path, "state": "absent", "changed": False}
     if previous == "directory":
         diff["before"]["path_content"] = _tree(path)
-    if not ctx.check_mode:
-        if previous == "directory":
-            shutil.rmtree(path)
-        else:
-            os.unlink(path)
+    if ctx.check_mode:
+        return _described(path, True)  # what is there now, as ansible-core reports it
+    if previous == "directory":
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
     return {"path": path, "state": "absent", "changed": True}
 
 
@@ -151,7 +152,7 @@ def _directory(
     if kind == "absent":
         changed = _make_directories(target, args, ctx)
         if ctx.check_mode:
-            return {"path": path, "state": "absent", "changed": True}
+            return {"path": path, "changed": True}
         return _described(path, changed, follow=args["follow"])
     if kind != "directory":
         failure = _described(path, False)
@@ -211,7 +212,7 @@ def _touch(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff)
         if ctx.check_mode:
             # The directory may be created by an earlier task of this same
             # (checked) run; predict the change as Ansible does.
-            return {"dest": path, "state": "absent", "changed": True}
+            return {"dest": path, "changed": True}
         if not os.path.isdir(os.path.dirname(os.path.abspath(target)) or "."):
             raise ModuleFailed(
                 f"Error, could not touch target: no such directory: {os.path.dirname(target)}",
