@@ -30,8 +30,13 @@ class Origin:
     path: str
     line: int
     column: int = 1
+    #: for a place that is not a file (``<adhoc 'command' task>``, ``<CLI option '-a'>``,
+    #: line 0): what to show instead of source lines
+    text: str | None = None
 
     def __str__(self) -> str:
+        if self.line < 1:
+            return self.path
         return f"{self.path}:{self.line}:{self.column}"
 
     def snippet(self, context: int = 2) -> str:

@@ -379,7 +379,7 @@ class TaskExecutor:
                     if "environment" in n.keywords
                 ]
                 error.causes = [
-                    ErrorCause(keyword, Origin("<unknown>", 0), detail=repr(written)),
+                    ErrorCause(keyword, Origin("<unknown>", 0, text=repr(written))),
                     ErrorCause(exc.message, _failing_value(variables.templar, value)),
                 ]
                 raise error from exc
@@ -455,7 +455,7 @@ class TaskExecutor:
                 result = await run_custom_module(ctx, info)
             else:
                 result = await ctx.run_module(info.name, ctx.args)
-            if info.kind != "action" or ctx.async_seconds > 0:
+            if info.kind != "action" and ctx.async_seconds <= 0:
                 res.explain_failure(self.task.origin, result, "Module")
         except Unreachable:
             raise

@@ -119,8 +119,8 @@ def _where(cause: ErrorCause) -> list[str]:
     lines: list[str] = []
     origin = cause.origin
     if origin is not None:
-        lines.append(f"Origin: {origin.path if origin.line < 1 else origin}")
-        snippet = origin.snippet() if origin.line > 0 else ""
+        lines.append(f"Origin: {origin}")
+        snippet = origin.snippet() if origin.line > 0 else origin.text
         if snippet:
             lines += ["", snippet]
     if cause.detail:
