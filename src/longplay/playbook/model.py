@@ -154,6 +154,8 @@ class Play(Node):
     vars_files: list[Any] = field(default_factory=list)
     #: set for plays pulled in by import_playbook, for messages
     source_path: str = ""
+    #: roles (path, parameters) applied so far: a dependency already applied is not again
+    roles_applied: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def name(self) -> str:

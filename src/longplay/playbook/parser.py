@@ -246,22 +246,24 @@ def parse_play(
         library_dirs=_library_dirs(basedir),
         warnings=warnings if warnings is not None else [],
     )
-    play.pre_tasks = parse_tasks(
-        data.get("pre_tasks"), play, ctx, (0,), data.origin_of("pre_tasks")
-    )
-    play.tasks = parse_tasks(data.get("tasks"), play, ctx, (2,), data.origin_of("tasks"))
-    play.post_tasks = parse_tasks(
-        data.get("post_tasks"), play, ctx, (3,), data.origin_of("post_tasks")
-    )
+    # The play's own handlers come first; roles (applied in run order: pre_tasks, roles,
+    # tasks, post_tasks, so a role is applied once) add theirs as they are applied.
     handler_ctx = replace(ctx, is_handler=True)
     handlers = parse_tasks(
         data.get("handlers"), play, handler_ctx, (9,), data.origin_of("handlers")
     )
     play.handlers = _flatten_handlers(handlers)
+    play.pre_tasks = parse_tasks(
+        data.get("pre_tasks"), play, ctx, (0,), data.origin_of("pre_tasks")
+    )
     if data.get("roles"):
         from longplay.playbook.roles import apply_play_roles
 
         apply_play_roles(play, data["roles"], ctx, data.origin_of("roles"))
+    play.tasks = parse_tasks(data.get("tasks"), play, ctx, (2,), data.origin_of("tasks"))
+    play.post_tasks = parse_tasks(
+        data.get("post_tasks"), play, ctx, (3,), data.origin_of("post_tasks")
+    )
     return play
 
 
