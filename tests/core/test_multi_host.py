@@ -240,6 +240,32 @@ def test_list_tasks_and_hosts(longplay, write, inventory, tmp_path: Path) -> Non
     assert "  play #1 (web): first\tTAGS: [p]" in run.stdout
     assert "      t1\tTAGS: [a, p]" in run.stdout
     assert "    hosts (5):" in run.stdout
+    assert run.stdout.startswith("\nplaybook: site.yml\n")  # as given
+
+
+def test_list_tasks_of_roles_and_includes(longplay, write, inventory, tmp_path: Path) -> None:
+    """A dependency takes its dependent's role tags; unnamed includes are listed by action."""
+    write("roles/base/tasks/main.yml", "- {name: base task, debug: {msg: b}}\n")
+    write("roles/web/meta/main.yml", "dependencies: [base]\n")
+    write("roles/web/tasks/main.yml", "- include_tasks: x.yml\n")
+    write(
+        "site.yml",
+        """
+        - hosts: web
+          roles:
+            - {role: web, tags: [r]}
+          tasks:
+            - include_role: {name: web}
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--list-tasks", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.endswith(
+        "    tasks:\n"
+        "      base : base task\tTAGS: [r]\n"
+        "      include_tasks\tTAGS: [r]\n"
+        "      include_role\tTAGS: []\n"
+    ), run.stdout
 
 
 def test_include_tasks_runs_as_one_task_for_all_hosts(

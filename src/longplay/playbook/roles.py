@@ -194,6 +194,7 @@ def expand_role(
     blocks: list[Block] = []
     for index, dep in enumerate(role_dependencies(role)):
         dep_name, dep_params, dep_keywords = split_role_entry(dep, origin)
+        dep_keywords = _inherit(block_keywords, dep_keywords)
         dep_ctx = replace(ctx, basedir=role.path)
         blocks += expand_role(
             dep_name,
@@ -263,3 +264,18 @@ def _applied(node: Node) -> set[tuple[str, str]]:
     while node.parent is not None:
         node = node.parent
     return node.roles_applied if isinstance(node, Play) else set()
+
+
+def _inherit(outer: dict[str, Any], inner: dict[str, Any]) -> dict[str, Any]:
+    """A dependency's keywords: its role entry's ``tags`` and ``when`` apply to it too."""
+    merged = {**outer, **inner}
+    for key in ("tags", "when"):
+        if key in outer and key in inner:
+            merged[key] = _as_list(outer[key]) + _as_list(inner[key])
+    return merged
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, str) and "," in value:
+        return [part.strip() for part in value.split(",")]
+    return list(value) if isinstance(value, list) else [value]
