@@ -406,3 +406,60 @@ def test_identical_errors_and_warnings_are_shown_once(
     )
     assert run.stderr.count(warning) == 1, run.stderr
     assert '"warnings"' not in run.stdout
+
+
+def test_meta_tasks_as_ansible_core_runs_them(longplay, write, inventory, tmp_path: Path) -> None:
+    """flush_handlers, noop and end_host run per host (a banner each); end_play,
+    clear_host_errors... run once, for the first host, and act for all; a false ``when``
+    skips with the meta's own reason, counted nowhere."""
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - name: fail w2
+              command: /bin/false
+              when: inventory_hostname == 'w2'
+            - name: flush
+              meta: flush_handlers
+            - name: clear
+              meta: clear_host_errors
+            - name: end w3
+              meta: end_host
+              when: inventory_hostname == 'w3'
+            - name: only w1 evaluates
+              meta: end_play
+              when: inventory_hostname == 'w3'
+            - name: after
+              debug: msg=after
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - name: second play
+              debug: msg=again
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "-v", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    assert run.stdout.count("TASK [flush] ") == 2  # w1 and w3 (w2 has failed)
+    assert run.stdout.count("TASK [clear] ") == 1
+    assert run.stdout.count("TASK [end w3] ") == 2
+    assert (
+        'skipping: [w1] => {"msg": "end_host conditional evaluated to false, continuing '
+        'execution for w1", "skip_reason": "end_host conditional evaluated to False, '
+        'continuing execution for w1"}'
+    ) in run.stdout
+    assert (
+        'skipping: [w1] => {"msg": "end_play", "skip_reason": "end_play conditional evaluated '
+        'to False, continuing play"}'
+    ) in run.stdout
+    after = run.stdout.split("TASK [after]", 1)[1].split("PLAY [", 1)[0]
+    assert "[w1]" in after and "[w2]" not in after and "[w3]" not in after
+    # clear_host_errors brings w2 back for the next play
+    again = run.stdout.split("TASK [second play]", 1)[1]
+    assert all(f"ok: [{host}]" in again for host in ("w1", "w2", "w3"))
+    assert (
+        "w1                         : ok=2    changed=0    unreachable=0    failed=0    skipped=1 "
+        in run.stdout
+    )

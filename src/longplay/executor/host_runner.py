@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
+from longplay.actions.meta import PER_HOST, meta_name
 from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.executor import results as res
 from longplay.executor.scheduler import Strategy
@@ -123,10 +124,11 @@ class HostRunner:
                 return
             future = self.play.claim_run_once(task)
             try:
-                result = await self._execute_here(task)
+                await self._after(task, await self._execute_here(task))
             finally:
                 future.set_result({})
-        elif _truthy(task.get("run_once")):
+            return
+        if _truthy(task.get("run_once")):
             shared = self.play.run_once_result(task)
             if shared is not None:
                 # Another host ran it for the batch: register the result, show nothing.
@@ -223,11 +225,16 @@ class HostRunner:
         if action == "flush_handlers":
             await self.play.flush_handlers_for(self)
         if action == "clear_host_errors":
-            self.status.failed = False
+            # every host's: the failed ones take part in the next plays again
+            for status in self.play.statuses.values():
+                status.failed = False
 
 
 def _runs_once(task: Task) -> bool:
-    """An action ansible-core runs for the first host only (add_host, pause)."""
+    """An action ansible-core runs for the first host only (add_host, pause, and the meta
+    actions that act for every host: end_play, clear_host_errors...)."""
+    if task.action == "meta":
+        return meta_name(task) not in PER_HOST
     info = catalog.resolve(task.action, task.library_dirs)
     return info is not None and info.action is not None and info.action.once
 

@@ -12,6 +12,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
+from longplay.actions import meta
 from longplay.actions.base import ActionSpec
 from longplay.errors import (
     ErrorCause,
@@ -197,9 +198,17 @@ class TaskExecutor:
 
     async def _run_item(self, variables: Variables) -> dict[str, Any]:
         origin = None
+        conditions = self.task.conditions_with_origins()
+        if self.task.action == "meta":
+            what = meta.meta_name(self.task)
+            if what in meta.NO_WHEN and conditions:
+                self.output.warning(f"{what} task does not support when conditional")
+                conditions = []
         try:
-            for condition, origin in self.task.conditions_with_origins():
+            for condition, origin in conditions:
                 if not variables.templar.condition(condition, origin):
+                    if self.task.action == "meta":
+                        return meta.skipped(meta.meta_name(self.task), self.host.name)
                     return res.skipped_result(condition=condition)
         except LongplayError as exc:
             return self._condition_failed(exc, origin)

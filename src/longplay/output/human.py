@@ -14,6 +14,7 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from longplay.actions.meta import PER_HOST, meta_name
 from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.errors import ErrorCause, joined_message
 from longplay.executor import results as res
@@ -210,6 +211,8 @@ class HumanOutput(Output):
             self.board = ProgressBoard(self.out.console)
         self._includes: dict[tuple[str, str], list[str]] = {}
         self._task_hosts: list[str] = []
+        #: meta tasks each host runs, announced per host once all have (see task_start)
+        self._per_host_metas: list[tuple[str, Task, dict[str, Any]]] = []
         #: errors and warnings already shown: ansible-core shows each text once per run
         self._said: set[str] = set()
 
@@ -238,6 +241,12 @@ class HumanOutput(Output):
 
     def _flush_includes(self) -> None:
         order = {host: index for index, host in enumerate(self._task_hosts)}
+        self._per_host_metas.sort(key=lambda entry: order.get(entry[0], len(order)))
+        for host, task, result in self._per_host_metas:
+            self._banner(task)
+            if result.get("skipped"):
+                self._status_line(res.SKIPPED, host, task, result, None, False)
+        self._per_host_metas.clear()
         for (path, item), hosts in self._includes.items():
             hosts.sort(key=lambda host: order.get(host, len(order)))
             self._line(
@@ -265,6 +274,11 @@ class HumanOutput(Output):
         self._task_hosts = list(hosts)
         if self.board is not None:
             self.board.start_task(id(task), hosts)
+        if task.action == "meta" and meta_name(task) in PER_HOST:
+            return  # ansible-core announces these once per host, as each runs it
+        self._banner(task)
+
+    def _banner(self, task: Task) -> None:
         self._line("")
         kind = "RUNNING HANDLER" if task.is_handler else "TASK"
         self._line(banner(f"{kind} [{task.display_name()}]"))
@@ -273,6 +287,10 @@ class HumanOutput(Output):
 
     def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:
         if task.action == "meta" and not result.get("failed"):
+            if meta_name(task) in PER_HOST:
+                self._per_host_metas.append((host, task, result))  # shown in host order
+            elif result.get("skipped"):
+                self._status_line(res.SKIPPED, host, task, result, None, False)
             return
         status = res.status_of(result)
         name = self._host(host, task, result)
