@@ -127,7 +127,9 @@ class LongplayError(Exception):
             elif os.path.isfile(self.origin.path):
                 parts += ["", "(source not shown: file truncated)", ""]
         if self.example:
-            parts += ["", self.example, ""]
+            if parts[-1] != "":
+                parts.append("")
+            parts += [self.example, ""]
         return "\n".join(parts)
 
     def __str__(self) -> str:

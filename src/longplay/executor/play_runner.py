@@ -8,7 +8,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from longplay.errors import LongplayError, ParseError, template_errors_warning
+from longplay.errors import LongplayError, Origin, ParseError, template_errors_warning
 from longplay.executor.host_runner import (
     EndBatch,
     EndHost,
@@ -21,7 +21,7 @@ from longplay.executor.host_runner import (
 from longplay.executor.scheduler import Strategy, make_strategy
 from longplay.inventory import order_hosts
 from longplay.playbook.model import Node, Play, Task, walk_tasks
-from longplay.playbook.source import load_yaml
+from longplay.playbook.source import SourceList, load_yaml
 from longplay.templating.templar import is_template, template_value
 
 if TYPE_CHECKING:
@@ -249,19 +249,35 @@ class PlayRunner:
         self.ctx.variables.play_vars = merged
 
     def _first_vars_file(self, candidates: list[Any], play_vars: dict[str, Any]) -> dict[str, Any]:
+        """The first of ``candidates`` that exists; as ansible-core 2.19 does, a vars file
+        that is not there (or whose name does not render) is passed over in silence."""
         scope = dict(play_vars)
         scope.update(self.ctx.variables.extra_vars)
-        tried = []
         for candidate in candidates:
-            name = str(template_value(candidate, scope))
+            try:
+                name = str(template_value(candidate, scope))
+            except LongplayError:
+                where = ParseError("", self._vars_file_origin(candidate)).render().lstrip("\n")
+                self.ctx.output.warning(
+                    "skipping vars_files item due to an undefined variable\n" + where
+                )
+                continue
             path = name if os.path.isabs(name) else os.path.join(self.play.basedir, name)
-            tried.append(path)
             if os.path.isfile(path):
-                data = load_yaml(path) or {}
-                if not isinstance(data, dict):
-                    raise ParseError(f"vars file {path} must contain a mapping")
-                return data
-        raise ParseError(f"vars file {', '.join(tried)} was not found", self.play.origin)
+                return _vars_file_contents(load_yaml(path), path)
+        return {}
+
+    def _vars_file_origin(self, candidate: Any) -> Origin | None:
+        """Where a vars_files item is written."""
+        entries = self.play.vars_files
+        for entry, origin in zip(entries, getattr(entries, "item_origins", []), strict=False):
+            if entry is candidate:
+                return origin
+            if isinstance(entry, list):
+                for item, inner in zip(entry, getattr(entry, "item_origins", []), strict=False):
+                    if item is candidate:
+                        return inner
+        return None
 
     # --- running ---------------------------------------------------------------
 
@@ -441,3 +457,30 @@ class PlayRunner:
                 strategy.leave(host.name)
 
         await asyncio.gather(*(one(h) for h in hosts))
+
+
+def _vars_file_contents(data: Any, path: str) -> dict[str, Any]:
+    """A vars file holds a mapping, or a list of mappings (merged in order)."""
+    if data is None:
+        return {}
+    if isinstance(data, dict):
+        return data
+    if isinstance(data, list) and all(isinstance(item, dict) for item in data):
+        merged: dict[str, Any] = {}
+        for item in data:
+            merged.update(item)
+        return merged
+    origin = getattr(data, "origin", None) or Origin(path, 1)
+    if isinstance(data, SourceList):  # at the first item that is not a mapping
+        bad = [
+            o
+            for item, o in zip(data, data.item_origins, strict=False)
+            if not isinstance(item, dict)
+        ]
+        origin = bad[0] if bad else origin
+    raise ParseError(
+        "Invalid variable file contents.",
+        origin,
+        example="Variable files must contain either a dictionary of variables, "
+        "or a list of dictionaries.",
+    )

@@ -240,7 +240,10 @@ def parse_play(
     keywords["hosts"] = hosts if isinstance(hosts, list) else str(hosts)
     _check_play_values(keywords, data)
     play = Play(keywords=keywords, origin=data.origin, basedir=basedir, source_path=path)
-    play.vars_files = list(keywords.get("vars_files") or [])
+    written = data.get("vars_files")  # kept as written: its items' origins name them
+    play.vars_files = (
+        written if isinstance(written, SourceList) else list(keywords.get("vars_files") or [])
+    )
     ctx = ParseContext(
         basedir=basedir,
         library_dirs=_library_dirs(basedir),

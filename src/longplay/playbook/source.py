@@ -150,7 +150,8 @@ def load_yaml(path: str | os.PathLike[str], warnings: list[str] | None = None) -
 
 
 def _example(wrong: str, right: str) -> str:
-    return f"For example:\n\n    raw: {wrong}\n\nShould be:\n\n    raw: {right}"
+    # ansible-core sets its examples apart with one more blank line
+    return f"\nFor example:\n\n    raw: {wrong}\n\nShould be:\n\n    raw: {right}"
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> ParseError:
