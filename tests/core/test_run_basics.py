@@ -501,12 +501,22 @@ def test_no_log_hides_result(longplay, write, tmp_path: Path) -> None:
           tasks:
             - command: echo supersecret
               no_log: true
+            - name: items
+              command: "echo {{ item }}"
+              loop: [supersecret2]
+              no_log: true
         """,
     )
     run = longplay("run", "site.yml", "-v", cwd=tmp_path)
     assert run.rc == 0
     assert "supersecret" not in run.output
     assert "censored" in run.stdout
+    # loop items hide their label too, as in ansible-core
+    assert (
+        'changed: [localhost] => (item=(censored due to no_log)) => {"censored": "the output '
+        "has been hidden due to the fact that 'no_log: true' was specified for this result\", "
+        '"changed": true}'
+    ) in run.stdout
 
 
 def test_verbose_levels(longplay, write, tmp_path: Path) -> None:

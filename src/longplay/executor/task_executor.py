@@ -178,7 +178,12 @@ class TaskExecutor:
                 result[str(index_var)] = index
                 result["ansible_index_var"] = str(index_var)
             label = self._label(item_vars, item)
-            self.output.item_result(self.host.name, self.task, res.displayed(result), label)
+            shown = res.displayed(result)
+            if self.task.get("no_log"):
+                label = "(censored due to no_log)"
+                error = {res.ERROR: shown[res.ERROR]} if res.ERROR in shown else {}
+                shown = {**res.censor(res.public(result)), **error}
+            self.output.item_result(self.host.name, self.task, shown, label)
             results.append(result)
             if pause and index < len(items) - 1:
                 await asyncio.sleep(pause)
