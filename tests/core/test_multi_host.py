@@ -149,6 +149,47 @@ def test_any_errors_fatal(longplay, write, inventory, tmp_path: Path) -> None:
     assert "NO MORE HOSTS LEFT" not in run.stdout  # ansible-core stops without saying it
 
 
+def test_any_errors_fatal_in_a_block_with_rescue_rescues_every_host(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    """As ansible-core: the other hosts leave the block too, run its rescue (counted for
+    the failed host only) and go on."""
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - block:
+                - name: maybe fail
+                  command: /bin/false
+                  when: inventory_hostname == 'w2'
+                - name: rest of block
+                  debug: msg=x
+              any_errors_fatal: true
+              rescue:
+                - name: rescue task
+                  debug: msg=rescued
+            - name: after block
+              debug: msg=after
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "TASK [rest of block]" not in run.stdout
+    for task in ("rescue task", "after block"):
+        section = run.stdout.split(f"TASK [{task}]", 1)[1].split("TASK [", 1)[0]
+        assert all(f"ok: [{host}]" in section for host in ("w1", "w2", "w3")), run.stdout
+    assert (
+        "w1                         : ok=2    changed=0    unreachable=0    failed=0    skipped=1    rescued=0"
+        in run.stdout
+    )
+    assert (
+        "w2                         : ok=2    changed=0    unreachable=0    failed=0    skipped=0    rescued=1"
+        in run.stdout
+    )
+
+
 def test_free_strategy_lets_hosts_run_ahead(longplay, write, inventory, tmp_path: Path) -> None:
     write(
         "site.yml",

@@ -32,6 +32,11 @@ class TaskFailed(Exception):
         self.result = result
 
 
+class FailedWithOthers(TaskFailed):
+    """Another host failed a task with ``any_errors_fatal`` inside a block with ``rescue``:
+    this host fails too, before ``task``, so its block's rescue runs (nothing is counted)."""
+
+
 class HostUnreachable(Exception):
     pass
 
@@ -82,15 +87,16 @@ class HostRunner:
         except TaskFailed as failure:
             if not block.rescue:
                 raise
-            self.run.stats.rescued(self.host.name)
             self.status.failed = False
-            self.run.variables.set_runtime(
-                self.host.name,
-                {
-                    "ansible_failed_task": _task_info(failure.task),
-                    "ansible_failed_result": res.public(failure.result),
-                },
-            )
+            if not isinstance(failure, FailedWithOthers):
+                self.run.stats.rescued(self.host.name)
+                self.run.variables.set_runtime(
+                    self.host.name,
+                    {
+                        "ansible_failed_task": _task_info(failure.task),
+                        "ansible_failed_result": res.public(failure.result),
+                    },
+                )
             try:
                 await self.run_nodes(block.rescue)
             except (HostUnreachable, EndHost, EndPlay, EndBatch):
@@ -113,8 +119,10 @@ class HostRunner:
             self.status.failed = self.status.failed or was_failed
 
     async def run_task(self, task: Task) -> None:
-        if self.play.aborted or not await self.strategy.turn(self.host.name, task):
-            raise EndBatch()
+        if self.host.name in self.play.diverted or self.play.aborted:
+            self._stop(task)
+        if not await self.strategy.turn(self.host.name, task):
+            self._stop(task)
         if self.play.aborted:
             raise EndBatch()
         if _runs_once(task):
@@ -140,6 +148,14 @@ class HostRunner:
         else:
             result = await self._execute_here(task)
         await self._after(task, result)
+
+    def _stop(self, task: Task) -> None:
+        """Leave ``task`` unrun: failed with another host (see FailedWithOthers), or the
+        play is over."""
+        if self.host.name in self.play.diverted:
+            self.play.diverted.discard(self.host.name)
+            raise FailedWithOthers(task, {})
+        raise EndBatch()
 
     async def _execute_here(self, task: Task) -> dict[str, Any]:
         throttle = task.get("throttle")
@@ -177,7 +193,11 @@ class HostRunner:
         if result.get("failed") and not ignored:
             self.status.failed = True
             if task.get("any_errors_fatal") is True:
-                self.play.abort()
+                if _rescued_within(task):
+                    # as ansible-core: every host goes to the rescue of its block
+                    self.play.fail_others(self.host.name)
+                else:
+                    self.play.abort()
             if res.INVOCATION in result:
                 raise TaskFailed(task, {**public, "invocation": result[res.INVOCATION]})
             raise TaskFailed(task, public)
@@ -237,6 +257,17 @@ def _runs_once(task: Task) -> bool:
         return meta_name(task) not in PER_HOST
     info = catalog.resolve(task.action, task.library_dirs)
     return info is not None and info.action is not None and info.action.once
+
+
+def _rescued_within(task: Task) -> bool:
+    """Whether a block around ``task`` (in its block section) has a rescue section."""
+    node: Node = task
+    while node.parent is not None:
+        parent = node.parent
+        if isinstance(parent, Block) and parent.rescue and any(n is node for n in parent.block):
+            return True
+        node = parent
+    return False
 
 
 def _truthy(value: Any) -> bool:

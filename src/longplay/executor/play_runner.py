@@ -13,6 +13,7 @@ from longplay.executor.host_runner import (
     EndBatch,
     EndHost,
     EndPlay,
+    FailedWithOthers,
     HostRunner,
     HostStatus,
     HostUnreachable,
@@ -43,6 +44,8 @@ class PlayState:
         self.aborted = False
         self.batch: list[Host] = []
         self._run_once: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        #: hosts to fail into their block's rescue (see HostRunner.FailedWithOthers)
+        self.diverted: set[str] = set()
         self._throttles: dict[int, asyncio.Semaphore] = {}
         #: meta: end_play stops this play only; other aborts stop the run
         self.ended_by_meta = False
@@ -112,6 +115,12 @@ class PlayState:
     def abort(self, max_fail: bool = False) -> None:
         self.aborted = True
         self.aborted_by_max_fail = self.aborted_by_max_fail or max_fail
+
+    def fail_others(self, failed: str) -> None:
+        """any_errors_fatal in a block with rescue: the batch's other hosts fail too."""
+        for host in self.active(self.batch):
+            if host.name != failed:
+                self.diverted.add(host.name)
 
     def end_play(self) -> None:
         self.aborted = True
@@ -400,6 +409,7 @@ class PlayRunner:
             [h.name for h in hosts],
             self._announce,
             lambda: self.state.aborted,
+            self.state.diverted.__contains__,
         )
         await asyncio.gather(*(self._run_host(nodes, host, strategy) for host in hosts))
 
@@ -407,6 +417,8 @@ class PlayRunner:
         runner = HostRunner(self.state, host, strategy)
         try:
             await runner.run_nodes(nodes)
+        except FailedWithOthers:
+            pass  # failed along with another host, outside any rescue: it just stops
         except TaskFailed:
             runner.status.failed = True
             self.state.check_fail_percentage()
