@@ -504,3 +504,29 @@ def test_meta_tasks_as_ansible_core_runs_them(longplay, write, inventory, tmp_pa
         "w1                         : ok=2    changed=0    unreachable=0    failed=0    skipped=1 "
         in run.stdout
     )
+
+
+def test_start_at_task_starts_every_host_there(longplay, write, inventory, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - name: first
+              debug: msg=1
+            - name: second
+              debug: msg=2
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--start-at-task", "second", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "TASK [first]" not in run.stdout
+    assert run.stdout.count('"msg": "2"') == 3
+    run = longplay("run", "-i", "hosts", "site.yml", "--start-at-task", "nowhere", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "TASK [" not in run.stdout
+    assert run.stderr == (
+        '[ERROR]: No matching task "nowhere" found. Note: --start-at-task can only follow '
+        "static includes.\n"
+    )

@@ -46,6 +46,8 @@ class PlayState:
         self._run_once: dict[int, asyncio.Future[dict[str, Any]]] = {}
         #: hosts to fail into their block's rescue (see HostRunner.FailedWithOthers)
         self.diverted: set[str] = set()
+        #: where --start-at-task starts in this play (``()``: not in this play)
+        self._start_position: tuple[int, ...] | None = None
         self._throttles: dict[int, asyncio.Semaphore] = {}
         #: meta: end_play stops this play only; other aborts stop the run
         self.ended_by_meta = False
@@ -64,13 +66,22 @@ class PlayState:
         return tags_selected(task.tags(), self.ctx.options.tags, self.ctx.options.skip_tags)
 
     def _reached_start(self, task: Task) -> bool:
-        """--start-at-task: nothing runs until a task of that name comes up."""
+        """--start-at-task: in the play holding the first task of that name (not in an
+        include), every host starts there; later plays run whole."""
         wanted = self.ctx.options.start_at_task
         if not wanted or self.ctx.start_reached or task.position == FACTS_POSITION:
             return True
-        if task.name == wanted or self.rendered_name(task) == wanted:
-            self.ctx.start_reached = True
-        return self.ctx.start_reached
+        if self._start_position is None:
+            nodes = [node for _, section in self.play.sections() for node in section]
+            self._start_position = next(
+                (
+                    t.position
+                    for t in walk_tasks(nodes)
+                    if t.name == wanted or self.rendered_name(t) == wanted
+                ),
+                (),
+            )
+        return bool(self._start_position) and task.position >= self._start_position
 
     def rendered_name(
         self, task: Task, host_name: str | None = None, errors: list[str] | None = None
@@ -298,6 +309,14 @@ class PlayRunner:
             output.no_hosts_matched(self.play)
             return
         self._load_play_vars()
+        try:
+            await self._run_batches(hosts)
+        finally:
+            if self.state._start_position:
+                self.ctx.start_reached = True  # --start-at-task: later plays run whole
+
+    async def _run_batches(self, hosts: list[Host]) -> None:
+        output = self.ctx.output
         all_names = [h.name for h in hosts]
         for batch in self._batches(hosts):
             output.play_start(self.play, [h.name for h in batch])
