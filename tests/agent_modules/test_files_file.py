@@ -246,3 +246,22 @@ def test_unknown_option_lists_options_then_aliases(run: Run, tmp_path: Path) -> 
     assert result["failed"] is True
     assert result["msg"].startswith("Unsupported parameters for (file) module: bogus. ")
     assert result["msg"].endswith(", state, unsafe_writes (dest, name).")
+
+
+def test_diff_names_state_only_when_it_changes(run: Run, tmp_path: Path) -> None:
+    """As ansible-core: a new link shows the state change; a link moved elsewhere shows its
+    old and new targets; a mode change shows no state."""
+    (tmp_path / "f").write_text("x")
+    os.chmod(tmp_path / "f", 0o644)
+    new = run("file", {"path": str(tmp_path / "l"), "src": "f", "state": "link"}, diff=True)
+    assert new["diff"] == {
+        "before": {"path": str(tmp_path / "l"), "state": "absent"},
+        "after": {"path": str(tmp_path / "l"), "state": "link"},
+    }
+    moved = run("file", {"path": str(tmp_path / "l"), "src": "/tmp", "state": "link"}, diff=True)
+    assert moved["diff"] == {
+        "before": {"path": str(tmp_path / "l"), "src": "f"},
+        "after": {"path": str(tmp_path / "l"), "src": "/tmp"},
+    }
+    mode = run("file", {"path": str(tmp_path / "f"), "mode": "0600"}, diff=True)
+    assert "state" not in mode["diff"]["before"] and "state" not in mode["diff"]["after"]

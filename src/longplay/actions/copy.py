@@ -202,7 +202,8 @@ async def _as_reported(ctx: ActionContext, result: dict[str, Any]) -> dict[str, 
         return {"changed": True, "diff": diff}
     result["diff"] = diff
     if result.get("changed"):
-        result["src"] = await staged_name(ctx)
+        # named after dest's extension, as ansible-core's temporary copy is
+        result["src"] = await staged_name(ctx, os.path.splitext(str(result.get("dest")))[1])
     else:
         result.pop("src", None)
         result["path"] = result.get("dest")

@@ -42,10 +42,11 @@ def file_module(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     path = args["path"]
     previous = fileops.file_state(path)
     state = _wanted_state(args, previous)
-    diff: Diff = {
-        "before": {"path": path, "state": previous},
-        "after": {"path": path, "state": state},
-    }
+    # as ansible-core: the state is in the diff only when it changes
+    diff: Diff = {"before": {"path": path}, "after": {"path": path}}
+    if previous != state:
+        diff["before"]["state"] = previous
+        diff["after"]["state"] = state
     try:
         result = HANDLERS[state](args, ctx, path, previous, diff)
     except OSError as exc:
@@ -288,9 +289,9 @@ def _link_source(args: Dict[str, Any], path: str, previous: str) -> Tuple[str, s
 
 def _link(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff) -> Dict[str, Any]:
     src, absolute = _link_source(args, path, previous)
-    diff["after"]["src"] = src
-    if previous == "link":
+    if previous == "link":  # a link pointed elsewhere: the diff shows both targets
         diff["before"]["src"] = os.readlink(path)
+        diff["after"]["src"] = src
     changed = previous != "link" or os.readlink(path) != src
     if changed:
         _check_replaceable(path, previous, args["force"], "symlink")
@@ -315,7 +316,6 @@ def _hard(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff) 
         src = os.path.join(os.path.dirname(path), src)
     if not os.path.exists(src):
         raise ModuleFailed(f"src does not exist: {src}", path=path, src=src)
-    diff["after"]["src"] = src
     same = previous != "absent" and _same_file(path, src)
     if not same:
         _check_replaceable(path, previous, args["force"], "hard link")
