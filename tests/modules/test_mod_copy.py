@@ -245,7 +245,7 @@ def test_copy_and_template_report_src_path_and_diff_as_ansible_core(project: Pro
         result = written.result(task)
         assert result["diff"] == [] and "path" not in result
         assert result["src"].startswith(f"{Path.home()}/.ansible/tmp/ansible-tmp-")
-        assert result["src"].endswith("/.source")
+        assert result["src"].endswith("/.source.txt")  # after dest's extension
     again = project.run().result("template")
     assert again["path"] == again["dest"] == str(project.path("t.txt"))
     assert "src" not in again and "md5sum" not in again
