@@ -10,6 +10,7 @@ from __future__ import annotations
 import linecache
 import os
 from dataclasses import dataclass
+from typing import Any
 
 
 class ExitCode:
@@ -94,6 +95,21 @@ def template_errors_warning(errors: list[str], origin: Origin | None) -> str:
     return "\n".join(lines)
 
 
+def reserved_name_warnings(variables: Any, where: Origin | None = None) -> list[str]:
+    """ansible-core's warnings for variables named like playbook keywords (``port``,
+    ``environment``...), each at its name (``where`` for names not written in a file)."""
+    from longplay.playbook.keywords import RESERVED_NAMES
+
+    found = []
+    for name in variables if isinstance(variables, dict) else ():
+        if name in RESERVED_NAMES:
+            key_origins = getattr(variables, "key_origins", {})
+            origin = key_origins.get(name) or where
+            message = f"Found variable using reserved name {name!r}."
+            found.append(LongplayError(message, origin).render().rstrip("\n") + "\n")
+    return found
+
+
 class LongplayError(Exception):
     """Base of every error longplay reports to the user."""
 
@@ -121,7 +137,7 @@ class LongplayError(Exception):
             parts[0] += f" {self.hint}"
         if self.origin is not None:
             parts.append(f"Origin: {self.origin}")
-            snippet = self.origin.snippet()
+            snippet = self.origin.snippet() if self.origin.line > 0 else self.origin.text
             if snippet:
                 parts += ["", snippet, ""]  # ansible-core ends it with a blank line
             elif os.path.isfile(self.origin.path):

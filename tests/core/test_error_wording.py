@@ -359,3 +359,45 @@ def test_debug_var_that_fails_warns_where_it_is_written(longplay, write, tmp_pat
         "\n\nTask failed: Finalization of task args for 'ansible.builtin.debug' failed.\n"
         f"Origin: {site}:5:7\n"
     ) in run.stdout
+
+
+def test_variables_named_like_keywords_are_warned_about(longplay, write, tmp_path: Path) -> None:
+    """ansible-core warns, once each, where a variable takes a reserved name: play vars,
+    vars files, -e, roles' defaults, vars and parameters, task vars, set_fact, register."""
+    write("vf.yml", "tags: 1\n")
+    write("roles/rr/defaults/main.yml", "name: x\n")
+    write("roles/rr/tasks/main.yml", "- debug: msg=hi\n")
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            port: 2
+          vars_files: [vf.yml]
+          roles:
+            - role: rr
+              serial: 3
+          tasks:
+            - set_fact:
+                hosts: 1
+            - command: echo
+              register: action
+            - debug: msg=x
+              vars:
+                loop: 3
+        """,
+    )
+    run = longplay("run", "site.yml", "-e", "remote_user=1", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    found = [line.split("'")[1] for line in run.stderr.splitlines() if "reserved name" in line]
+    assert found == ["port", "tags", "remote_user", "name", "serial", "hosts", "action", "loop"]
+    assert (
+        "[WARNING]: Found variable using reserved name 'port'.\n"
+        f"Origin: {tmp_path / 'site.yml'}:4:5\n\n"
+        "2   gather_facts: false\n3   vars:\n4     port: 2\n      ^ column 5\n\n"
+    ) in run.stderr
+    assert (
+        "[WARNING]: Found variable using reserved name 'remote_user'.\n"
+        "Origin: <CLI option '-e'>\n\nremote_user\n\n"
+    ) in run.stderr

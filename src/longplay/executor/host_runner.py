@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 from longplay import catalog
 from longplay.actions.meta import PER_HOST, meta_name
 from longplay.catalog import DYNAMIC_INCLUDES
+from longplay.errors import reserved_name_warnings
 from longplay.executor import results as res
 from longplay.executor.scheduler import Strategy
 from longplay.executor.task_executor import TaskExecutor
 from longplay.playbook.model import Block, Node, Task
+from longplay.playbook.source import SourceDict
 
 if TYPE_CHECKING:
     from longplay.executor.play_runner import PlayState
@@ -158,6 +160,9 @@ class HostRunner:
         raise EndBatch()
 
     async def _execute_here(self, task: Task) -> dict[str, Any]:
+        written = task.keywords.get("vars")
+        if written:
+            self._warn_reserved(written, getattr(written, "key_origins", {}))
         throttle = task.get("throttle")
         semaphore = (
             self.run.semaphore() if not throttle else self.play.throttle(task, int(throttle))
@@ -213,7 +218,16 @@ class HostRunner:
     def _register(self, task: Task, result: dict[str, Any]) -> None:
         register = task.keywords.get("register")
         if register:
+            self._warn_reserved(
+                {str(register): None}, {str(register): task.keyword_origins.get("register")}
+            )
             self.run.variables.set_runtime(self.host.name, {str(register): result})
+
+    def _warn_reserved(self, names: dict[str, Any], origins: dict[str, Any]) -> None:
+        written = SourceDict(names)
+        written.key_origins = {k: v for k, v in origins.items() if v is not None}
+        for warning in reserved_name_warnings(written):
+            self.run.output.warning(warning)
 
     def _ignored(self, task: Task, result: dict[str, Any]) -> bool:
         if result.get("unreachable"):
@@ -223,6 +237,8 @@ class HostRunner:
     async def _apply_instructions(self, task: Task, result: dict[str, Any]) -> None:
         set_vars = result.get("_longplay_set_vars")
         if set_vars:
+            if task.action == "set_fact":
+                self._warn_reserved(set_vars, task.arg_key_origins)
             self.run.variables.set_runtime(self.host.name, set_vars)
         included_vars = result.get("_longplay_include_vars")
         if included_vars:

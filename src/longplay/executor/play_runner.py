@@ -8,7 +8,13 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from longplay.errors import LongplayError, Origin, ParseError, template_errors_warning
+from longplay.errors import (
+    LongplayError,
+    Origin,
+    ParseError,
+    reserved_name_warnings,
+    template_errors_warning,
+)
 from longplay.executor.host_runner import (
     EndBatch,
     EndHost,
@@ -253,11 +259,22 @@ class PlayRunner:
     # --- play vars -----------------------------------------------------------
 
     def _load_play_vars(self) -> None:
-        merged: dict[str, Any] = dict(self.play.keywords.get("vars") or {})
+        written = self.play.keywords.get("vars") or {}
+        self._warn_reserved(written)
+        merged: dict[str, Any] = dict(written)
         for entry in self.play.vars_files:
             candidates = entry if isinstance(entry, list) else [entry]
             data = self._first_vars_file(candidates, merged)
+            self._warn_reserved(data)
             merged.update(data)
+        for name in self.ctx.variables.extra_vars:
+            self._warn_reserved({name: None}, Origin("<CLI option '-e'>", 0, text=str(name)))
+        roles = [node.role for node in self.play.role_tasks if node.role is not None]
+        for role in roles:
+            self._warn_reserved(role.defaults)
+            self._warn_reserved(role.vars)
+        for role in roles:
+            self._warn_reserved(role.params)
         prompts = self.play.keywords.get("vars_prompt") or []
         for prompt in prompts if isinstance(prompts, list) else []:
             if (
@@ -267,6 +284,10 @@ class PlayRunner:
             ):
                 merged.setdefault(str(prompt["name"]), prompt.get("default", ""))
         self.ctx.variables.play_vars = merged
+
+    def _warn_reserved(self, variables: Any, where: Origin | None = None) -> None:
+        for warning in reserved_name_warnings(variables, where):
+            self.ctx.output.warning(warning)
 
     def _first_vars_file(self, candidates: list[Any], play_vars: dict[str, Any]) -> dict[str, Any]:
         """The first of ``candidates`` that exists; as ansible-core 2.19 does, a vars file

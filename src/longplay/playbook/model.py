@@ -113,6 +113,7 @@ class Task(Node):
     #: where the action's key (``debug:``) is written, and each argument's value
     action_origin: Origin | None = None
     arg_origins: dict[str, Origin] = field(default_factory=dict)
+    arg_key_origins: dict[str, Origin] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

@@ -509,6 +509,9 @@ def parse_task(
     task.item_origins = _item_origins(data)
     task.action_origin = data.origin_of_key(key)
     task.arg_origins = _arg_origins(raw_args, data.get("args"), data.origin_of(key))
+    for source in (data.get("args"), raw_args):
+        if isinstance(source, SourceDict):
+            task.arg_key_origins.update({str(k): v for k, v in source.key_origins.items()})
     return task
 
 
@@ -522,7 +525,7 @@ def _keyword_origins(data: SourceDict) -> dict[str, Origin]:
     return found
 
 
-_ORIGIN_KEYWORDS = ("when", "until", "failed_when", "changed_when", "environment")
+_ORIGIN_KEYWORDS = ("when", "until", "failed_when", "changed_when", "environment", "register")
 
 
 def _item_origins(data: SourceDict) -> dict[str, list[Origin]]:

@@ -124,8 +124,13 @@ def split_role_entry(
         raise ParseError("a role entry needs 'role: NAME'", getattr(entry, "origin", origin))
     allowed = kw.keywords_for(kw.BLOCK)
     block_keywords = {k: data.pop(k) for k in list(data) if k in allowed and k != "vars"}
-    params = dict(data.pop("vars", None) or {})
+    params = SourceDict(data.pop("vars", None) or {})
     params.update(data)
+    # where each parameter is named (for the reserved names warning)
+    params.key_origins = {
+        **getattr(entry.get("vars"), "key_origins", {}),
+        **{k: v for k, v in getattr(entry, "key_origins", {}).items() if k in data},
+    }
     return str(name), params, block_keywords
 
 
