@@ -401,3 +401,24 @@ def test_variables_named_like_keywords_are_warned_about(longplay, write, tmp_pat
         "[WARNING]: Found variable using reserved name 'remote_user'.\n"
         "Origin: <CLI option '-e'>\n\nremote_user\n\n"
     ) in run.stderr
+
+
+def test_delegate_to_that_fails_is_named_as_written(longplay, write, tmp_path: Path) -> None:
+    site = write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: delegated
+              debug: msg=x
+              delegate_to: "{{ nope }}"
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert (
+        'fatal: [localhost -> {{ nope }}]: FAILED! => {"msg": "Task failed: \'nope\' is undefined"}'
+    ) in run.stdout
+    assert f"'nope' is undefined\nOrigin: {site}:7:20\n" in run.stdout

@@ -68,6 +68,10 @@ def action_fqcn(task: Task) -> str:
     return f"ansible.builtin.{task.action}"
 
 
+class DelegateError(TemplateError):
+    """``delegate_to`` could not be rendered."""
+
+
 def strip_omitted(value: Any) -> Any:
     """Drop arguments whose value is ``omit``."""
     if isinstance(value, dict):
@@ -219,6 +223,13 @@ class TaskExecutor:
             return self._condition_failed(exc, origin)
         try:
             ctx = await self._action_context(variables)
+        except DelegateError as exc:
+            # named as written, as ansible-core shows it: [host -> {{ nope }}]
+            result = templating_failure(
+                self.task, exc, self.task.keyword_origins.get("delegate_to")
+            )
+            result[res.DELEGATED_TO] = str(self.task.get("delegate_to"))
+            return result
         except LongplayError as exc:
             return templating_failure(self.task, exc)
         result = await self._run_with_retries(ctx, variables)
@@ -448,7 +459,10 @@ class TaskExecutor:
         delegate = self.task.get("delegate_to")
         name = self.host.name
         if delegate:
-            name = str(variables.templar.template(delegate))
+            try:
+                name = str(variables.templar.template(delegate))
+            except LongplayError as exc:
+                raise DelegateError(exc.message) from exc
         return self.run.connection_for(name)
 
     # --- running the action ---------------------------------------------------

@@ -525,7 +525,15 @@ def _keyword_origins(data: SourceDict) -> dict[str, Origin]:
     return found
 
 
-_ORIGIN_KEYWORDS = ("when", "until", "failed_when", "changed_when", "environment", "register")
+_ORIGIN_KEYWORDS = (
+    "when",
+    "until",
+    "failed_when",
+    "changed_when",
+    "environment",
+    "register",
+    "delegate_to",
+)
 
 
 def _item_origins(data: SourceDict) -> dict[str, list[Origin]]:
