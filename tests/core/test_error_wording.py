@@ -421,4 +421,4 @@ def test_delegate_to_that_fails_is_named_as_written(longplay, write, tmp_path: P
     assert (
         'fatal: [localhost -> {{ nope }}]: FAILED! => {"msg": "Task failed: \'nope\' is undefined"}'
     ) in run.stdout
-    assert f"'nope' is undefined\nOrigin: {site}:7:20\n" in run.stdout
+    assert f"'nope' is undefined\nOrigin: {site}:6:20\n" in run.stdout
