@@ -10,6 +10,7 @@ from __future__ import annotations
 import linecache
 import os
 from dataclasses import dataclass
+from typing import Any
 
 
 class ExitCode:
@@ -30,8 +31,13 @@ class Origin:
     path: str
     line: int
     column: int = 1
+    #: for a place that is not a file (``<adhoc 'command' task>``, ``<CLI option '-a'>``,
+    #: line 0): what to show instead of source lines
+    text: str | None = None
 
     def __str__(self) -> str:
+        if self.line < 1:
+            return self.path
         return f"{self.path}:{self.line}:{self.column}"
 
     def snippet(self, context: int = 2) -> str:
@@ -47,6 +53,61 @@ class Origin:
             return ""
         lines.append(" " * (width + self.column) + f"^ column {self.column}")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ErrorCause:
+    """One link of a task failure's story, as ansible-core 2.19 tells it.
+
+    A failed result carries the chain from the outside in: ``Task failed``
+    at the task, then what went wrong inside it ("Finalization of task args
+    ... failed" at the action, "Error while resolving value for 'msg'" at the
+    argument, the undefined variable...). A cause without an origin is told
+    together with the one before it (``Task failed: Module failed: ...``).
+    """
+
+    message: str
+    origin: Origin | None = None
+    #: a section of its own even without an origin
+    separate: bool = False
+    #: shown under the origin instead of the source lines
+    detail: str | None = None
+
+
+def joined_message(causes: list[ErrorCause]) -> str:
+    """The whole chain on one line: ``Task failed: Module failed: non-zero return code``
+    (a sentence's full stop goes when another cause follows it)."""
+    parts = [cause.message for cause in causes if cause.message]
+    return ": ".join([part.removesuffix(".") for part in parts[:-1]] + parts[-1:])
+
+
+def template_errors_warning(errors: list[str], origin: Origin | None) -> str:
+    """ansible-core's warning for a value shown in spite of failing to render (a task name,
+    debug's ``var``): ``Encountered N template error(s).``, each error, where it is written."""
+    count = len(errors)
+    lines = [f"Encountered {count} template error{'s' if count > 1 else ''}."]
+    lines += [f"error {number} - {message}" for number, message in enumerate(errors, 1)]
+    if origin is not None:
+        lines.append(f"Origin: {origin}")
+        snippet = origin.snippet()
+        if snippet:
+            lines += ["", snippet, ""]
+    return "\n".join(lines)
+
+
+def reserved_name_warnings(variables: Any, where: Origin | None = None) -> list[str]:
+    """ansible-core's warnings for variables named like playbook keywords (``port``,
+    ``environment``...), each at its name (``where`` for names not written in a file)."""
+    from longplay.playbook.keywords import RESERVED_NAMES
+
+    found = []
+    for name in variables if isinstance(variables, dict) else ():
+        if name in RESERVED_NAMES:
+            key_origins = getattr(variables, "key_origins", {})
+            origin = key_origins.get(name) or where
+            message = f"Found variable using reserved name {name!r}."
+            found.append(LongplayError(message, origin).render().rstrip("\n") + "\n")
+    return found
 
 
 class LongplayError(Exception):
@@ -67,6 +128,8 @@ class LongplayError(Exception):
         self.hint = hint
         #: a paragraph shown after the source (ansible-core's "For example: ..." help)
         self.example = example
+        #: what the message is made of, outermost first, when a task reports it
+        self.causes: list[ErrorCause] = []
 
     def render(self) -> str:
         parts = [self.message]
@@ -74,13 +137,15 @@ class LongplayError(Exception):
             parts[0] += f" {self.hint}"
         if self.origin is not None:
             parts.append(f"Origin: {self.origin}")
-            snippet = self.origin.snippet()
+            snippet = self.origin.snippet() if self.origin.line > 0 else self.origin.text
             if snippet:
                 parts += ["", snippet, ""]  # ansible-core ends it with a blank line
             elif os.path.isfile(self.origin.path):
                 parts += ["", "(source not shown: file truncated)", ""]
         if self.example:
-            parts += ["", self.example, ""]
+            if parts[-1] != "":
+                parts.append("")
+            parts += [self.example, ""]
         return "\n".join(parts)
 
     def __str__(self) -> str:

@@ -181,6 +181,18 @@ def test_check_mode_changes_nothing(run: Run, tmp_path: Path) -> None:
     assert snapshot(tmp_path) == before
 
 
+def test_check_mode_reports_what_ansible_core_reports(run: Run, tmp_path: Path) -> None:
+    """A path to be made: just the path; a file to be removed: the file as it is now."""
+    (tmp_path / "f").write_text("x")
+    new_dir = run("file", {"path": str(tmp_path / "d"), "state": "directory"}, check=True)
+    assert new_dir == {"path": str(tmp_path / "d"), "changed": True}
+    touched = run("file", {"path": str(tmp_path / "t"), "state": "touch"}, check=True)
+    assert touched == {"dest": str(tmp_path / "t"), "changed": True}
+    removed = run("file", {"path": str(tmp_path / "f"), "state": "absent"}, check=True)
+    assert removed["changed"] is True and removed["state"] == "file" and removed["size"] == 1
+    assert (tmp_path / "f").exists()
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="changing owners needs root")
 def test_owner_and_group_by_number(run: Run, tmp_path: Path) -> None:
     path = tmp_path / "f"
@@ -234,3 +246,22 @@ def test_unknown_option_lists_options_then_aliases(run: Run, tmp_path: Path) -> 
     assert result["failed"] is True
     assert result["msg"].startswith("Unsupported parameters for (file) module: bogus. ")
     assert result["msg"].endswith(", state, unsafe_writes (dest, name).")
+
+
+def test_diff_names_state_only_when_it_changes(run: Run, tmp_path: Path) -> None:
+    """As ansible-core: a new link shows the state change; a link moved elsewhere shows its
+    old and new targets; a mode change shows no state."""
+    (tmp_path / "f").write_text("x")
+    os.chmod(tmp_path / "f", 0o644)
+    new = run("file", {"path": str(tmp_path / "l"), "src": "f", "state": "link"}, diff=True)
+    assert new["diff"] == {
+        "before": {"path": str(tmp_path / "l"), "state": "absent"},
+        "after": {"path": str(tmp_path / "l"), "state": "link"},
+    }
+    moved = run("file", {"path": str(tmp_path / "l"), "src": "/tmp", "state": "link"}, diff=True)
+    assert moved["diff"] == {
+        "before": {"path": str(tmp_path / "l"), "src": "f"},
+        "after": {"path": str(tmp_path / "l"), "src": "/tmp"},
+    }
+    mode = run("file", {"path": str(tmp_path / "f"), "mode": "0600"}, diff=True)
+    assert "state" not in mode["diff"]["before"] and "state" not in mode["diff"]["after"]

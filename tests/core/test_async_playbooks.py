@@ -471,15 +471,21 @@ def test_adhoc_polled_job_prints_like_ansible(longplay, tmp_path: Path) -> None:
         "-B", "10", "-P", "1", cwd=tmp_path,
     )  # fmt: skip
     assert failed.rc == 2
-    assert failed.stdout == "localhost | FAILED | rc=3 >>\nouterrnon-zero return code\n"
+    assert failed.stdout.startswith("[ERROR]: Task failed: Module failed: non-zero return code\n")
+    assert failed.stdout.endswith("\nlocalhost | FAILED | rc=3 >>\nouterrnon-zero return code\n")
     slow = longplay("adhoc", "localhost", "-a", "sleep 5", "-B", "1", "-P", "1", cwd=tmp_path)
     assert slow.rc == 2
+    assert slow.stdout.startswith(
+        "[ERROR]: Task failed: Action failed: async task did not complete within the requested "
+        "time - 1s\n"
+    )
     assert slow.stdout.splitlines()[-2:] == [
         "localhost | FAILED | rc=-1 >>",
         "async task did not complete within the requested time - 1s",
     ]
     unknown = longplay("adhoc", "localhost", "-m", "async_status", "-a", "jid=1.2", cwd=tmp_path)
-    assert unknown.stdout.startswith("localhost | FAILED! => {")
+    assert unknown.stdout.startswith("[ERROR]: Task failed: Module failed: could not find job\n")
+    assert "\nlocalhost | FAILED! => {" in unknown.stdout
     assert "failed" not in json.loads(unknown.stdout.split("=>", 1)[1])
 
 

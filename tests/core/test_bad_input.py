@@ -234,3 +234,42 @@ def test_no_hosts_matched_is_not_an_error(longplay, write, tmp_path: Path) -> No
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 0
     assert "skipping: no hosts matched" in run.stdout
+
+
+def test_vars_files_missing_are_passed_over_and_bad_ones_stop(
+    longplay, write, tmp_path: Path
+) -> None:
+    """As ansible-core 2.19: a vars file that is not there (or whose name does not render,
+    with a warning) is skipped; one that is not a mapping (or a list of them) stops."""
+    write("list.yml", "- {a: 1}\n- {b: 2}\n")
+    site = write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars_files:
+            - nowhere.yml
+            - [also_nowhere.yml, list.yml]
+            - "{{ undefined_x }}.yml"
+          tasks:
+            - debug: msg="{{ a }}{{ b }}"
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert '"msg": "12"' in run.stdout
+    assert run.stderr == (
+        "[WARNING]: skipping vars_files item due to an undefined variable\n"
+        f"Origin: {site}:6:7\n\n"
+        '4     - nowhere.yml\n5     - [also_nowhere.yml, list.yml]\n6     - "{{ undefined_x }}.yml"\n'
+        "        ^ column 7\n\n"
+    )
+    bad = write("bad.yml", "- 1\n")
+    write("site.yml", "- hosts: localhost\n  vars_files: [bad.yml]\n  tasks: []\n")
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert run.stderr == (
+        f"[ERROR]: Invalid variable file contents.\nOrigin: {bad}:1:3\n\n1 - 1\n    ^ column 3\n\n"
+        "Variable files must contain either a dictionary of variables, or a list of "
+        "dictionaries.\n\n"
+    )

@@ -211,3 +211,214 @@ def test_conditions_must_have_a_boolean_result(longplay, write, tmp_path: Path) 
         "Task failed: Error while evaluating conditional: 'yes' is undefined",
     ]
     assert "ok=5" in run.stdout and "ignored=2" in run.stdout
+
+
+def _error_report(stdout: str, task: str) -> str:
+    """The lines between a task's banner and its fatal/failed line."""
+    section = stdout.split(f"TASK [{task}] ", 1)[1].split("\n", 1)[1]
+    return section.split("\nfatal: [", 1)[0].split("\nfailed: [", 1)[0]
+
+
+def test_each_failure_is_reported_with_its_origin_before_the_fatal_line(
+    longplay, write, tmp_path: Path
+) -> None:
+    """ansible-core 2.19 prints ``[ERROR]: Task failed: ...`` on stdout before every failed
+    result (ignored, rescued or in a loop too), pointing at the task, and for a template
+    error at each place the error passed through, joined by ``<<< caused by >>>``."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: module
+              command: /bin/false
+              ignore_errors: true
+            - name: action
+              fail:
+                msg: boom
+              ignore_errors: true
+            - name: flipped
+              command: echo hi
+              failed_when: true
+              ignore_errors: true
+            - name: args
+              debug:
+                msg: "{{ nope }}"
+              ignore_errors: true
+            - name: cond
+              debug: msg=x
+              when:
+                - true
+                - nope
+              ignore_errors: true
+            - name: items
+              command: "{{ item }}"
+              loop: [/bin/false]
+              no_log: true
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    site = tmp_path / "site.yml"
+    assert _error_report(run.stdout, "module") == (
+        "[ERROR]: Task failed: Module failed: non-zero return code\n"
+        f"Origin: {site}:4:7\n\n"
+        "2   gather_facts: false\n3   tasks:\n4     - name: module\n        ^ column 7\n"
+    )
+    assert _error_report(run.stdout, "action").startswith(
+        f"[ERROR]: Task failed: Action failed: boom\nOrigin: {site}:7:7\n"
+    )
+    assert _error_report(run.stdout, "flipped").startswith(
+        f"[ERROR]: Task failed: Action failed.\nOrigin: {site}:11:7\n"
+    )
+    assert _error_report(run.stdout, "args") == (
+        "[ERROR]: Task failed: Finalization of task args for 'ansible.builtin.debug' failed: "
+        "Error while resolving value for 'msg': 'nope' is undefined\n\n"
+        f"Task failed.\nOrigin: {site}:15:7\n\n"
+        "13       failed_when: true\n14       ignore_errors: true\n15     - name: args\n"
+        "         ^ column 7\n\n<<< caused by >>>\n\n"
+        f"Finalization of task args for 'ansible.builtin.debug' failed.\nOrigin: {site}:16:7\n\n"
+        "14       ignore_errors: true\n15     - name: args\n16       debug:\n"
+        "         ^ column 7\n\n<<< caused by >>>\n\n"
+        f"Error while resolving value for 'msg': 'nope' is undefined\nOrigin: {site}:17:14\n\n"
+        '15     - name: args\n16       debug:\n17         msg: "{{ nope }}"\n'
+        "                ^ column 14\n"
+    )
+    cond = _error_report(run.stdout, "cond")
+    assert cond.endswith(
+        f"Error while evaluating conditional: 'nope' is undefined\nOrigin: {site}:23:11\n\n"
+        "21       when:\n22         - true\n23         - nope\n             ^ column 11\n"
+    ), cond
+    # a loop item's report comes before its "failed:" line; no_log hides the result, not this
+    assert _error_report(run.stdout, "items").startswith(
+        f"[ERROR]: Task failed: Module failed: non-zero return code\nOrigin: {site}:25:7\n"
+    )
+    assert run.stdout.count("[ERROR]") == 6
+
+
+def test_a_loop_that_is_not_a_list_is_reported_at_the_loop(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: text
+              command: echo
+              loop: "{{ 'abc' }}"
+              ignore_errors: true
+            - name: mapping
+              command: echo
+              loop: {a: 1}
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert _fatal_messages(run.stdout) == [
+        "The `loop` value must resolve to a 'list', not 'str'.",
+        "The `loop` value must resolve to a 'list', not 'dict'.",
+    ]
+    assert 'FAILED! => {"msg": "The `loop` value' in run.stdout  # no "changed"
+    assert _error_report(run.stdout, "mapping") == (
+        "[ERROR]: The `loop` value must resolve to a 'list', not 'dict'.\n"
+        f"Origin: {tmp_path / 'site.yml'}:10:13\n\n"
+        " 8     - name: mapping\n 9       command: echo\n10       loop: {a: 1}\n"
+        "               ^ column 13\n\n"
+        "Provide a list of items/templates, or a template resolving to a list.\n"
+    )
+
+
+def test_debug_var_that_fails_warns_where_it_is_written(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - debug: var=nope
+            - debug:
+                var: "{{ nope }}"
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    site = tmp_path / "site.yml"
+    assert '"nope": "<< error 1 - \'nope\' is undefined >>"' in run.stdout
+    assert run.stderr == (
+        "[WARNING]: Encountered 1 template error.\nerror 1 - 'nope' is undefined\n"
+        f"Origin: {site}:4:14\n\n"
+        "2   gather_facts: false\n3   tasks:\n4     - debug: var=nope\n"
+        "               ^ column 14\n\n"
+    )
+    # the task and its action start at the same place: one section tells both
+    assert (
+        "\n\nTask failed: Finalization of task args for 'ansible.builtin.debug' failed.\n"
+        f"Origin: {site}:5:7\n"
+    ) in run.stdout
+
+
+def test_variables_named_like_keywords_are_warned_about(longplay, write, tmp_path: Path) -> None:
+    """ansible-core warns, once each, where a variable takes a reserved name: play vars,
+    vars files, -e, roles' defaults, vars and parameters, task vars, set_fact, register."""
+    write("vf.yml", "tags: 1\n")
+    write("roles/rr/defaults/main.yml", "name: x\n")
+    write("roles/rr/tasks/main.yml", "- debug: msg=hi\n")
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            port: 2
+          vars_files: [vf.yml]
+          roles:
+            - role: rr
+              serial: 3
+          tasks:
+            - set_fact:
+                hosts: 1
+            - command: echo
+              register: action
+            - debug: msg=x
+              vars:
+                loop: 3
+        """,
+    )
+    run = longplay("run", "site.yml", "-e", "remote_user=1", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    found = [line.split("'")[1] for line in run.stderr.splitlines() if "reserved name" in line]
+    assert found == ["port", "tags", "remote_user", "name", "serial", "hosts", "action", "loop"]
+    assert (
+        "[WARNING]: Found variable using reserved name 'port'.\n"
+        f"Origin: {tmp_path / 'site.yml'}:4:5\n\n"
+        "2   gather_facts: false\n3   vars:\n4     port: 2\n      ^ column 5\n\n"
+    ) in run.stderr
+    assert (
+        "[WARNING]: Found variable using reserved name 'remote_user'.\n"
+        "Origin: <CLI option '-e'>\n\nremote_user\n\n"
+    ) in run.stderr
+
+
+def test_delegate_to_that_fails_is_named_as_written(longplay, write, tmp_path: Path) -> None:
+    site = write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: delegated
+              debug: msg=x
+              delegate_to: "{{ nope }}"
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert (
+        'fatal: [localhost -> {{ nope }}]: FAILED! => {"msg": "Task failed: \'nope\' is undefined"}'
+    ) in run.stdout
+    assert f"'nope' is undefined\nOrigin: {site}:6:20\n" in run.stdout

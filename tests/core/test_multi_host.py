@@ -149,6 +149,47 @@ def test_any_errors_fatal(longplay, write, inventory, tmp_path: Path) -> None:
     assert "NO MORE HOSTS LEFT" not in run.stdout  # ansible-core stops without saying it
 
 
+def test_any_errors_fatal_in_a_block_with_rescue_rescues_every_host(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    """As ansible-core: the other hosts leave the block too, run its rescue (counted for
+    the failed host only) and go on."""
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - block:
+                - name: maybe fail
+                  command: /bin/false
+                  when: inventory_hostname == 'w2'
+                - name: rest of block
+                  debug: msg=x
+              any_errors_fatal: true
+              rescue:
+                - name: rescue task
+                  debug: msg=rescued
+            - name: after block
+              debug: msg=after
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "TASK [rest of block]" not in run.stdout
+    for task in ("rescue task", "after block"):
+        section = run.stdout.split(f"TASK [{task}]", 1)[1].split("TASK [", 1)[0]
+        assert all(f"ok: [{host}]" in section for host in ("w1", "w2", "w3")), run.stdout
+    assert (
+        "w1                         : ok=2    changed=0    unreachable=0    failed=0    skipped=1    rescued=0"
+        in run.stdout
+    )
+    assert (
+        "w2                         : ok=2    changed=0    unreachable=0    failed=0    skipped=0    rescued=1"
+        in run.stdout
+    )
+
+
 def test_free_strategy_lets_hosts_run_ahead(longplay, write, inventory, tmp_path: Path) -> None:
     write(
         "site.yml",
@@ -240,6 +281,32 @@ def test_list_tasks_and_hosts(longplay, write, inventory, tmp_path: Path) -> Non
     assert "  play #1 (web): first\tTAGS: [p]" in run.stdout
     assert "      t1\tTAGS: [a, p]" in run.stdout
     assert "    hosts (5):" in run.stdout
+    assert run.stdout.startswith("\nplaybook: site.yml\n")  # as given
+
+
+def test_list_tasks_of_roles_and_includes(longplay, write, inventory, tmp_path: Path) -> None:
+    """A dependency takes its dependent's role tags; unnamed includes are listed by action."""
+    write("roles/base/tasks/main.yml", "- {name: base task, debug: {msg: b}}\n")
+    write("roles/web/meta/main.yml", "dependencies: [base]\n")
+    write("roles/web/tasks/main.yml", "- include_tasks: x.yml\n")
+    write(
+        "site.yml",
+        """
+        - hosts: web
+          roles:
+            - {role: web, tags: [r]}
+          tasks:
+            - include_role: {name: web}
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--list-tasks", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.endswith(
+        "    tasks:\n"
+        "      base : base task\tTAGS: [r]\n"
+        "      include_tasks\tTAGS: [r]\n"
+        "      include_role\tTAGS: []\n"
+    ), run.stdout
 
 
 def test_include_tasks_runs_as_one_task_for_all_hosts(
@@ -313,3 +380,153 @@ def test_add_host_and_group_by_feed_later_plays(longplay, write, inventory, tmp_
     assert run.rc == 0, run.output
     messages = {e["host"]: e["result"]["msg"] for e in run.results("check")}
     assert messages == {"w1": "w1 ['w2']", "extra1": "extra1 ['w2']"}
+
+
+def test_add_host_and_pause_run_for_the_first_host_only(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    """As in ansible-core: the other hosts neither show, count nor register them."""
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - name: add
+              add_host:
+                name: "new_{{ inventory_hostname }}"
+                groups: fresh
+              register: added
+            - name: wait
+              pause:
+                seconds: 0
+              register: waited
+            - name: check
+              debug:
+                msg: "{{ groups.fresh }} {{ added is defined }} {{ waited is defined }}"
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.count("changed: [") == 1 and "changed: [w1]" in run.stdout
+    # a pause is at least a second long and says so, once
+    assert run.stdout.count("Pausing for 1 seconds\n") == 1
+    assert '"msg": "[\'new_w1\'] True True"' in run.stdout
+    assert run.stdout.count('"msg": "[\'new_w1\'] False False"') == 2
+    assert "w2                         : ok=1 " in run.stdout
+
+
+def test_identical_errors_and_warnings_are_shown_once(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - name: fails
+              command: /bin/false
+              ignore_errors: true
+            - name: warns
+              find:
+                paths: /nonexistent_dir
+              register: found
+            - name: warns again
+              find:
+                paths: /nonexistent_dir
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.count("[ERROR]: Task failed: Module failed: non-zero return code") == 1
+    assert run.stdout.count("fatal: [") == 3
+    warning = (
+        "[WARNING]: Skipped '/nonexistent_dir' path due to this access issue: "
+        "'/nonexistent_dir' is not a directory\n"
+    )
+    assert run.stderr.count(warning) == 1, run.stderr
+    assert '"warnings"' not in run.stdout
+
+
+def test_meta_tasks_as_ansible_core_runs_them(longplay, write, inventory, tmp_path: Path) -> None:
+    """flush_handlers, noop and end_host run per host (a banner each); end_play,
+    clear_host_errors... run once, for the first host, and act for all; a false ``when``
+    skips with the meta's own reason, counted nowhere."""
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - name: fail w2
+              command: /bin/false
+              when: inventory_hostname == 'w2'
+            - name: flush
+              meta: flush_handlers
+            - name: clear
+              meta: clear_host_errors
+            - name: end w3
+              meta: end_host
+              when: inventory_hostname == 'w3'
+            - name: only w1 evaluates
+              meta: end_play
+              when: inventory_hostname == 'w3'
+            - name: after
+              debug: msg=after
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - name: second play
+              debug: msg=again
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "-v", cwd=tmp_path)
+    assert run.rc == 0, run.output  # cleared errors no longer count, as in ansible-core
+    assert run.stdout.count("TASK [flush] ") == 2  # w1 and w3 (w2 has failed)
+    assert run.stdout.count("TASK [clear] ") == 1
+    assert run.stdout.count("TASK [end w3] ") == 2
+    assert (
+        'skipping: [w1] => {"msg": "end_host conditional evaluated to false, continuing '
+        'execution for w1", "skip_reason": "end_host conditional evaluated to False, '
+        'continuing execution for w1"}'
+    ) in run.stdout
+    assert (
+        'skipping: [w1] => {"msg": "end_play", "skip_reason": "end_play conditional evaluated '
+        'to False, continuing play"}'
+    ) in run.stdout
+    after = run.stdout.split("TASK [after]", 1)[1].split("PLAY [", 1)[0]
+    assert "[w1]" in after and "[w2]" not in after and "[w3]" not in after
+    # clear_host_errors brings w2 back for the next play
+    again = run.stdout.split("TASK [second play]", 1)[1]
+    assert all(f"ok: [{host}]" in again for host in ("w1", "w2", "w3"))
+    assert (
+        "w1                         : ok=2    changed=0    unreachable=0    failed=0    skipped=1 "
+        in run.stdout
+    )
+
+
+def test_start_at_task_starts_every_host_there(longplay, write, inventory, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3
+          gather_facts: false
+          tasks:
+            - name: first
+              debug: msg=1
+            - name: second
+              debug: msg=2
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--start-at-task", "second", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "TASK [first]" not in run.stdout
+    assert run.stdout.count('"msg": "2"') == 3
+    run = longplay("run", "-i", "hosts", "site.yml", "--start-at-task", "nowhere", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "TASK [" not in run.stdout
+    assert run.stderr == (
+        '[ERROR]: No matching task "nowhere" found. Note: --start-at-task can only follow '
+        "static includes.\n"
+    )

@@ -501,12 +501,22 @@ def test_no_log_hides_result(longplay, write, tmp_path: Path) -> None:
           tasks:
             - command: echo supersecret
               no_log: true
+            - name: items
+              command: "echo {{ item }}"
+              loop: [supersecret2]
+              no_log: true
         """,
     )
     run = longplay("run", "site.yml", "-v", cwd=tmp_path)
     assert run.rc == 0
     assert "supersecret" not in run.output
     assert "censored" in run.stdout
+    # loop items hide their label too, as in ansible-core
+    assert (
+        'changed: [localhost] => (item=(censored due to no_log)) => {"censored": "the output '
+        "has been hidden due to the fact that 'no_log: true' was specified for this result\", "
+        '"changed": true}'
+    ) in run.stdout
 
 
 def test_verbose_levels(longplay, write, tmp_path: Path) -> None:
@@ -695,6 +705,34 @@ def test_condition_and_debug_var_errors_read_like_ansible(longplay, write, tmp_p
 def test_adhoc_command_output_runs_stdout_stderr_and_msg_together(longplay, tmp_path: Path) -> None:
     run = longplay("adhoc", "localhost", "-m", "shell", "-a", "echo a; echo b >&2; exit 3")
     assert run.rc == 2
-    assert run.stdout == "localhost | FAILED | rc=3 >>\nabnon-zero return code\n"
+    # ansible-core's error report comes first, naming the ad-hoc task
+    assert run.stdout == (
+        "[ERROR]: Task failed: Module failed: non-zero return code\n"
+        "Origin: <adhoc 'shell' task>\n\n"
+        "{'action': 'shell', 'args': {'_raw_params': 'echo a; echo b >&2; exit 3'}, "
+        "'timeout': 0, 'async_val': 0, 'poll': 15}\n\n"
+        "localhost | FAILED | rc=3 >>\nabnon-zero return code\n"
+    )
     run = longplay("adhoc", "localhost", "-m", "shell", "-a", "true")
     assert run.stdout == "localhost | CHANGED | rc=0 >>\n\n"
+
+
+def test_adhoc_one_line_output_is_ansible_oneline(longplay, tmp_path: Path) -> None:
+    """``-o``: JSON without its line breaks (debug's keeps its indentation), a command's
+    output with escaped line breaks, and before a failure's JSON its command line or the
+    exception's last line."""
+    run = longplay("adhoc", "localhost", "-o", "-m", "ping")
+    assert run.stdout == 'localhost | SUCCESS => {"changed": false,"ping": "pong"}\n'
+    run = longplay("adhoc", "localhost", "-o", "-m", "debug", "-a", "msg=x")
+    assert run.stdout == 'localhost | SUCCESS => {    "changed": false,    "msg": "x"}\n'
+    run = longplay("adhoc", "localhost", "-o", "-m", "shell", "-a", "printf 'a\\nb'; exit 3")
+    lines = run.stdout.splitlines()
+    assert lines[0] == "localhost | FAILED | rc=3 | (stdout) a\\nb"
+    assert lines[1].startswith('localhost | FAILED! => {"changed": true,"cmd": ')
+    assert len(lines) == 2
+    run = longplay("adhoc", "localhost", "-o", "-m", "fail", "-a", "msg=boom")
+    assert run.stdout == (
+        "An exception occurred during task execution. To see the full traceback, use -vvv. "
+        "The error was: (traceback unavailable)\n"
+        'localhost | FAILED! => {"changed": false,"msg": "boom"}\n'
+    )

@@ -186,8 +186,15 @@ def test_copy_missing_src_names_the_places_searched(project: Project) -> None:
     run = project.run()
     assert run.rc == 2
     msg = run.result("missing")["msg"]
-    assert "Could not find or access 'nowhere.txt'" in msg
-    assert f"{project.root}/files/nowhere.txt" in msg
+    # ansible-core's wording and list: the task file's directory, then the playbook's
+    # (the same here, listed twice)
+    searched = f"{project.root}/files/nowhere.txt\n\t{project.root}/nowhere.txt"
+    assert msg == (
+        "Unexpected AnsibleActionFail error: Could not find or access 'nowhere.txt'\n"
+        f"Searched in:\n\t{searched}\n\t{searched} on the Ansible Controller.\n"
+        "If you are using a module and expect the file to exist on the remote, "
+        "see the remote_src option"
+    )
 
 
 def test_copy_bad_input(project: Project) -> None:
@@ -217,3 +224,28 @@ def test_copy_bad_input(project: Project) -> None:
     assert "Unsupported parameters for (copy) module: colour" in run.result("unknown option")["msg"]
     assert "does not exist" in run.result("missing parent")["msg"]
     assert not project.path("x").exists()
+
+
+def test_copy_and_template_report_src_path_and_diff_as_ansible_core(project: Project) -> None:
+    """Written: ``src`` names a temporary file on the host; unchanged: ``path``; check
+    mode: only that it would change; ``diff`` is always registered."""
+    project.write("templates/t.j2", "v={{ 1 }}\n")
+    project.play(
+        """
+        - name: content
+          copy: {content: "x\\n", dest: $T/c.txt}
+        - name: template
+          template: {src: t.j2, dest: $T/t.txt}
+        """
+    )
+    checked = project.run("-C")
+    assert checked.result("content") == {"changed": True, "diff": [], "failed": False}
+    written = project.run()
+    for task in ("content", "template"):
+        result = written.result(task)
+        assert result["diff"] == [] and "path" not in result
+        assert result["src"].startswith(f"{Path.home()}/.ansible/tmp/ansible-tmp-")
+        assert result["src"].endswith("/.source.txt")  # after dest's extension
+    again = project.run().result("template")
+    assert again["path"] == again["dest"] == str(project.path("t.txt"))
+    assert "src" not in again and "md5sum" not in again

@@ -114,6 +114,33 @@ def test_role_meta_dependency_runs_first(project: Project) -> None:
     assert project.path("out/common.txt").read_text() == "common ran\n"
     order = [e["task"] for e in run.events if e.get("event") == "host_result"]
     assert order.index("common : common marker") < order.index("web : motd")
+    # include_role and import_role apply web again, not its dependency (already applied)
+    assert order.count("common : common marker") == 1
+    assert order.count("web : extra file") == 2
+
+
+def test_roles_apply_in_run_order_so_play_roles_keep_their_handlers(project: Project) -> None:
+    """A role imported in tasks after the play's roles runs again, and its handler (shared
+    with the play's role) still runs, after the play's own handlers."""
+    project.write("roles/hr/tasks/main.yml", "- {name: poke, command: echo, notify: h_role}\n")
+    project.write("roles/hr/handlers/main.yml", "- {name: h_role, debug: {msg: role}}\n")
+    project.write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          roles: [hr]
+          tasks:
+            - {name: play poke, command: echo, notify: h_play}
+            - {name: again, import_role: {name: hr}}
+          handlers:
+            - {name: h_play, debug: {msg: play}}
+        """,
+    )
+    run = project.run()
+    assert run.rc == 0, run.output
+    order = [e["task"] for e in run.events if e.get("event") == "host_result"]
+    assert order == ["hr : poke", "play poke", "hr : poke", "h_play", "hr : h_role"]
 
 
 def test_role_check_mode_changes_nothing(project: Project) -> None:

@@ -12,6 +12,7 @@ from longplay.inventory.ranges import split_host_port
 @action(
     "add_host",
     options=None,  # any other argument becomes a host variable, as in Ansible
+    once=True,
 )
 async def add_host(ctx: ActionContext) -> dict[str, Any]:
     """``name`` (or ``host``/``hostname``), ``groups`` (or ``group``/``groupname``); the rest are host vars."""

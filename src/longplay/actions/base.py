@@ -33,9 +33,11 @@ class ActionSpec:
     free_form: str | None = None
     #: may run with ``async`` (actions that wrap a remote module)
     async_ok: bool = False
-    #: runs once per task, not per host (e.g. add_host-like actions)
     doc: str = ""
     aliases: tuple[str, ...] = field(default_factory=tuple)
+    #: runs for the batch's first host only, as ansible-core runs add_host and pause: the
+    #: other hosts neither show, count nor register it
+    once: bool = False
 
     def validate(self, args: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """Apply the declared argument spec (types, defaults, unknown names)."""
@@ -56,12 +58,20 @@ def action(
     free_form: str | None = None,
     async_ok: bool = False,
     aliases: tuple[str, ...] = (),
+    once: bool = False,
 ) -> Callable[[ActionHandler], ActionHandler]:
     """Register a controller-side action under ``name`` (and ``aliases``)."""
 
     def register(handler: ActionHandler) -> ActionHandler:
         spec = ActionSpec(
-            name, handler, options, free_form, async_ok, (handler.__doc__ or "").strip(), aliases
+            name,
+            handler,
+            options,
+            free_form,
+            async_ok,
+            (handler.__doc__ or "").strip(),
+            aliases,
+            once,
         )
         for key in (name, *aliases):
             ACTIONS[key] = spec

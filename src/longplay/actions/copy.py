@@ -22,7 +22,9 @@ import base64
 import hashlib
 import io
 import os
+import random
 import stat
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +32,8 @@ from longplay.actions import transfer
 from longplay.actions.base import action
 from longplay.agent.fileops import FILE_OPTIONS
 from longplay.agent.registry import Option
+from longplay.errors import ErrorCause
+from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 
 #: Files up to this size go inline with the module request; bigger ones are uploaded.
@@ -99,14 +103,13 @@ def module_args(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def not_found(ctx: ActionContext, kind: str, path: str) -> dict[str, Any]:
-    """Ansible's "could not find" failure, listing every place searched."""
-    searched = "\n\t".join(os.path.join(d, path) for d in ctx.search_paths(kind))
+    """A missing controller file, as template and script report it (the reason on its own)."""
+    msg = ctx.not_found(kind, path)
     return {
         "failed": True,
         "changed": False,
-        "msg": f"Could not find or access '{path}'\nSearched in:\n\t{searched} on the controller.\n"
-        "If you are using a module and expect the file to exist on the remote, "
-        "see the remote_src option",
+        "msg": msg,
+        res.ERROR: [res.task_failed(ctx.task.origin), ErrorCause(msg, separate=True)],
     }
 
 
@@ -123,13 +126,21 @@ async def copy(ctx: ActionContext) -> dict[str, Any]:
     if args["src"] is not None and args["content"] is not None:
         return _failure("src and content are mutually exclusive")
     if args["content"] is not None:
-        return await ctx.run_module("copy", dict(module_args(args), content=args["content"]))
+        content = dict(module_args(args), content=args["content"])
+        return await _as_reported(ctx, await ctx.run_module("copy", content))
     if args["src"] is None:
         return _failure("src (or content) is required")
     src = str(args["src"])
     found = ctx.find_file("files", os.path.expanduser(src))
     if found is None:
-        return not_found(ctx, "files", src)
+        # copy words it as an unexpected exception (and no "Action failed")
+        msg = f"Unexpected AnsibleActionFail error: {ctx.not_found('files', src)}"
+        return {
+            "failed": True,
+            "changed": False,
+            "msg": msg,
+            res.ERROR: [res.task_failed(ctx.task.origin), ErrorCause(msg)],
+        }
     try:
         if os.path.isdir(found):
             return await copy_tree(ctx, found, src.endswith("/"))
@@ -175,9 +186,38 @@ async def send_file(
         result = await ctx.run_module("copy", remote)
     else:
         result = await _send_large(ctx, payload, remote)
-    if local is not None and "src" in result:
-        result["src"] = local
+    return await _as_reported(ctx, result)
+
+
+async def _as_reported(ctx: ActionContext, result: dict[str, Any]) -> dict[str, Any]:
+    """The keys ansible-core's copy and template report for one file sent from the controller.
+
+    A written file names, as ``src``, the temporary file it came from on the host;
+    an unchanged one its ``path`` instead; check mode tells only that it would change.
+    """
+    if result.get("failed"):
+        return result
+    diff = result.get("diff", [])
+    if ctx.check_mode and result.get("changed"):
+        return {"changed": True, "diff": diff}
+    result["diff"] = diff
+    if result.get("changed"):
+        # named after dest's extension, as ansible-core's temporary copy is
+        result["src"] = await staged_name(ctx, os.path.splitext(str(result.get("dest")))[1])
+    else:
+        result.pop("src", None)
+        result["path"] = result.get("dest")
     return result
+
+
+async def staged_name(ctx: ActionContext, suffix: str = "") -> str:
+    """A name like ansible-core's temporary copy of the file on the host (gone once done)."""
+    client = await ctx.connection.agent(ctx.become)
+    base = transfer.remote_tmp_base(ctx)
+    if base.startswith("~"):
+        base = str(client.hello.get("home") or "~") + base[1:]
+    unique = f"{time.time()}-{os.getpid()}-{random.randrange(10**14, 10**15)}"
+    return f"{base}/ansible-tmp-{unique}/.source{suffix}"
 
 
 async def _final_dest(ctx: ActionContext, dest: str, name: str) -> tuple[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from longplay.actions.base import action
 from longplay.agent.registry import Option
-from longplay.errors import LongplayError
+from longplay.errors import LongplayError, template_errors_warning
 from longplay.executor.context import ActionContext
 from longplay.executor.results import VERBOSE_ALWAYS
 
@@ -44,5 +44,7 @@ def _show_var(ctx: ActionContext, name: Any) -> Any:
     try:
         value = ctx.templar.evaluate(name)
     except LongplayError as exc:
+        origins = ctx.task.arg_origins
+        ctx.warn(template_errors_warning([exc.message], origins.get("var", origins.get("*"))))
         return f"<< error 1 - {exc.message} >>"  # what ansible-core 2.19 shows
     return value

@@ -19,6 +19,8 @@ from typing import Any
 from longplay.actions import transfer
 from longplay.actions.base import action
 from longplay.agent.registry import Option
+from longplay.errors import ErrorCause
+from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 
 MISSING = "the remote file does not exist, not transferring, ignored"
@@ -40,6 +42,13 @@ async def fetch(ctx: ActionContext) -> dict[str, Any]:
     try:
         info = await transfer.remote_checksum(ctx, src)
         problem = _unfetchable(src, info, bool(ctx.args["fail_on_missing"]))
+        if problem is not None and problem.get("failed") and not info.get("exists"):
+            # ansible-core's slurp failed underneath: its words are in the error report
+            problem[res.ERROR] = [
+                res.task_failed(ctx.task.origin),
+                ErrorCause(f"Module failed: File not found: {src}"),
+                ErrorCause(f"[Errno 2] No such file or directory: '{src}'"),
+            ]
         if problem is not None:
             return problem
         dest = local_dest(ctx, src)
@@ -59,7 +68,7 @@ def _unfetchable(src: str, info: dict[str, Any], fail_on_missing: bool) -> dict[
     """A result for a src that cannot be fetched (missing, a directory, unreadable), else None."""
     if not info.get("exists"):
         if fail_on_missing:
-            return {"failed": True, "changed": False, "msg": MISSING, "file": src}
+            return {"failed": True, "changed": False, "msg": MISSING}
         return {"changed": False, "msg": MISSING, "file": src}
     if info.get("isdir"):
         return {

@@ -39,10 +39,11 @@ async def include_role(ctx: ActionContext) -> dict[str, Any]:
             parse_context(ctx),
             (*block.position, 0),
             ctx.task.origin,
-            set(),
+            ctx.task.play.roles_applied,
             tasks_from=str(ctx.args["tasks_from"]),
             vars_from=str(ctx.args["vars_from"]),
             defaults_from=str(ctx.args["defaults_from"]),
+            always=True,
         )
         block.block = list(blocks)
         play = ctx.task.play

@@ -40,7 +40,14 @@ async def include_vars(ctx: ActionContext) -> dict[str, Any]:
         elif source:
             path = ctx.find_file("vars", str(source))
             if path is None:
-                return {"failed": True, "msg": f"Could not find or access '{source}'"}
+                # the reason goes under "message"; "msg" is the generic one
+                return {
+                    "failed": True,
+                    "changed": False,
+                    "ansible_facts": {},
+                    "ansible_included_var_files": [],
+                    "message": ctx.not_found("vars", str(source)),
+                }
             files = [path]
         else:
             return {"failed": True, "msg": "one of file, dir or a free-form file name is required"}

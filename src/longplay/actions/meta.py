@@ -22,6 +22,39 @@ SUPPORTED = (
 )
 
 
+#: run by each host (a TASK banner each, as ansible-core's linear strategy shows them); the
+#: others run once, for the first host, and act for all
+PER_HOST = ("noop", "flush_handlers", "end_host", "reset_connection", "role_complete")
+
+#: ignore ``when`` (with a warning)
+NO_WHEN = ("noop", "refresh_inventory", "reset_connection")
+
+_SKIP_REASONS = {
+    "end_play": "continuing play",
+    "end_batch": "continuing current batch",
+    "clear_host_errors": "not clearing host error state for {host}",
+    "flush_handlers": "not running handlers for {host}",
+    "end_host": "continuing execution for {host}",
+    "clear_facts": "not clearing facts and fact cache for {host}",
+    "role_complete": "continuing role for {host}",
+}
+
+
+def meta_name(task: Any) -> str:
+    return str(task.args.get("_raw_params", "")).strip()
+
+
+def skipped(what: str, host: str) -> dict[str, Any]:
+    """A meta task whose ``when`` is false, as ansible-core reports it."""
+    reason = f"{what} conditional evaluated to False, " + _SKIP_REASONS.get(
+        what, "continuing"
+    ).format(host=host)
+    msg = what
+    if what == "end_host":
+        msg = f"end_host conditional evaluated to false, continuing execution for {host}"
+    return {"msg": msg, "skipped": True, "skip_reason": reason}
+
+
 @action(
     "meta",
     options={"_raw_params": Option(required=True, choices=SUPPORTED)},
@@ -35,8 +68,9 @@ async def meta(ctx: ActionContext) -> dict[str, Any]:
     if what == "refresh_inventory":
         ctx.run.inventory.refresh()
         ctx.run.variables.inventory_changed()
-    if what == "clear_facts":
-        ctx.run.variables.host_state(ctx.host.name).facts.clear()
+    if what == "clear_facts":  # run once, for every host of the batch
+        for name in ctx.variables.raw.get("ansible_play_batch") or [ctx.host.name]:
+            ctx.run.variables.host_state(str(name)).facts.clear()
     if what == "end_batch":
         what = "end_play"
     return {"changed": False, "_longplay_meta": what}

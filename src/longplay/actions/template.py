@@ -32,7 +32,8 @@ from longplay.actions.base import action
 from longplay.actions.copy import Payload, not_found, send_file
 from longplay.agent.fileops import FILE_OPTIONS
 from longplay.agent.registry import Option, to_bool
-from longplay.errors import LongplayError, UndefinedError
+from longplay.errors import ErrorCause, LongplayError, Origin, UndefinedError
+from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 from longplay.templating.templar import StrictUndefined, Variables, environment
 
@@ -70,9 +71,13 @@ _RENDER_ONLY = (*JINJA_STRINGS, *JINJA_BOOLS, "newline_sequence", "output_encodi
 
 
 class RenderFailed(Exception):
-    def __init__(self, msg: str) -> None:
+    """A template file that cannot be rendered: ``msg`` says why (as ansible-core 2.19 words
+    it, without the file's line), ``path`` is the file."""
+
+    def __init__(self, msg: str, path: str | None = None) -> None:
         super().__init__(msg)
         self.msg = msg
+        self.path = path
 
 
 @action("template", options=OPTIONS)
@@ -87,7 +92,13 @@ async def template(ctx: ActionContext) -> dict[str, Any]:
         text = render_file(found, src, ctx)
         data = text.encode(str(args["output_encoding"]))
     except RenderFailed as exc:
-        return {"failed": True, "changed": False, "msg": exc.msg}
+        origin = Origin(os.path.abspath(exc.path), 0) if exc.path else None
+        return {
+            "failed": True,
+            "changed": False,
+            "msg": f"Task failed: {exc.msg}",
+            res.ERROR: [res.task_failed(ctx.task.origin), ErrorCause(exc.msg, origin)],
+        }
     except LookupError as exc:  # an unknown output_encoding
         return {"failed": True, "changed": False, "msg": f"output_encoding: {exc}"}
     copy_args = {k: v for k, v in args.items() if k not in _RENDER_ONLY}
@@ -175,25 +186,21 @@ def render_text(source: str, variables: Variables, settings: dict[str, Any], nam
     try:
         compiled = env.from_string(source)
     except jinja2.TemplateSyntaxError as exc:
-        raise RenderFailed(f"template error in {name} (line {exc.lineno}): {exc.message}")
+        raise RenderFailed(f"Syntax error in template: {exc.message}", name)
     context = compiled.new_context(variables, shared=True)  # type: ignore[arg-type]
     pieces = compiled.root_render_func(context)
     try:
         text = "".join(_text(piece) for piece in pieces)
     except (UndefinedError, jinja2.UndefinedError) as exc:
-        message = exc.message if isinstance(exc, LongplayError) else str(exc.message)
-        where = _line(exc, compiled, pieces)
-        raise RenderFailed(f"AnsibleUndefinedVariable: {message} in template {name}{where}")
-    except LongplayError as exc:
-        raise RenderFailed(f"{exc.message} in template {name}{_line(exc, compiled, pieces)}")
-    except jinja2.TemplateError as exc:
-        where = _line(exc, compiled, pieces)
-        raise RenderFailed(f"{type(exc).__name__}: {exc} in template {name}{where}")
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError) as exc:
         raise RenderFailed(
-            f"error while rendering template {name}{_line(exc, compiled, pieces)}: "
-            f"{type(exc).__name__}: {exc}"
+            exc.message if isinstance(exc, LongplayError) else str(exc.message), name
         )
+    except LongplayError as exc:
+        raise RenderFailed(exc.message, name)
+    except jinja2.TemplateError as exc:
+        raise RenderFailed(f"{type(exc).__name__}: {exc}", name)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, ZeroDivisionError) as exc:
+        raise RenderFailed(f"Error rendering template: {exc}", name)
     return _pad_newlines(text, source, settings["newline_sequence"])
 
 

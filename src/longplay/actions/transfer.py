@@ -61,7 +61,8 @@ def failed(exc: TransferFailed) -> dict[str, Any]:
 # --- the host's temporary directory ---------------------------------------------
 
 
-def _remote_tmp_base(ctx: ActionContext) -> str:
+def remote_tmp_base(ctx: ActionContext) -> str:
+    """Where the host keeps temporary files (``ansible_remote_tmp``, ``~/.ansible/tmp``)."""
     if "ansible_remote_tmp" in ctx.variables.raw:
         return str(ctx.variables["ansible_remote_tmp"]).rstrip("/") or DEFAULT_REMOTE_TMP
     return DEFAULT_REMOTE_TMP
@@ -74,7 +75,7 @@ async def remote_tmpdir(ctx: ActionContext) -> AsyncIterator[str]:
     The directory is made and removed outside check mode: it is the action's
     scratch space, not a change the task reports.
     """
-    path = f"{_remote_tmp_base(ctx)}/longplay-tmp-{uuid.uuid4().hex}"
+    path = f"{remote_tmp_base(ctx)}/longplay-tmp-{uuid.uuid4().hex}"
     made = await ctx.run_module(
         "file", {"path": path, "state": "directory", "mode": "0700"}, check_mode=False
     )

@@ -15,7 +15,6 @@ from typing import Any
 
 from longplay.actions import transfer
 from longplay.actions.base import action
-from longplay.actions.copy import not_found
 from longplay.agent.modules.unarchive import OPTIONS as MODULE_OPTIONS
 from longplay.agent.registry import Option
 from longplay.executor.context import ActionContext
@@ -50,7 +49,9 @@ async def unarchive(ctx: ActionContext) -> dict[str, Any]:
         return await ctx.run_module("unarchive", dict(_module_args(args), remote_src=remote_src))
     found = ctx.find_file("files", os.path.expanduser(src))
     if found is None or os.path.isdir(found):
-        return not_found(ctx, "files", src)
+        # unarchive words it "Task failed: ..." in the result as well
+        msg = f"Task failed: {ctx.not_found('files', src)}"
+        return {"failed": True, "changed": False, "msg": msg}
     try:
         if args["creates"] and (await transfer.remote_checksum(ctx, args["creates"])).get("exists"):
             return {

@@ -147,6 +147,7 @@ def hello() -> Dict[str, Any]:
         "python": sys.executable,
         "python_version": ".".join(str(part) for part in sys.version_info[:3]),
         "uid": os.getuid(),
+        "home": os.path.expanduser("~"),
     }
 
 

@@ -6,9 +6,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
-from longplay.errors import OptionsError
+from longplay.errors import OptionsError, Origin
 from longplay.executor import results as res
-from longplay.output.human import HumanOutput, clean
+from longplay.output.human import HumanOutput, clean, render_error
 from longplay.playbook.kvargs import parse_kv
 from longplay.playbook.model import Play, Playbook, Task
 
@@ -43,6 +43,20 @@ def adhoc_playbook(pattern: str, options: dict[str, Any]) -> Playbook:
         args=args,
         action_as_written=module,
     )
+    # ansible-core names the ad-hoc task and the command line in its error reports
+    described = {
+        "action": module,
+        "args": args,
+        "timeout": int(options.get("task_timeout") or 0),
+        "async_val": int(options.get("background") or 0),
+        "poll": int(15 if options.get("poll") is None else options["poll"]),
+    }
+    task.origin = Origin(f"<adhoc '{module}' task>", 0, text=repr(described))
+    task.action_origin = Origin("<CLI option '-m'>", 0, text=module)
+    task.arg_origins = {
+        str(key): Origin("<CLI option '-a'>", 0, text=str(value)) for key, value in args.items()
+    }
+    task.arg_origins["*"] = Origin("<CLI option '-a'>", 0, text=raw)
     task.position = (2, 0)
     play.tasks = [task]
     return Playbook(path="<adhoc>", plays=[play])
@@ -76,7 +90,17 @@ class AdhocOutput(HumanOutput):
             res.UNREACHABLE: "UNREACHABLE",
         }[status]
         style = {"SUCCESS": "green", "CHANGED": "yellow", "SKIPPED": "cyan"}.get(caption, "red")
+        if self.one_line:
+            self._one_line(host, task, result, status, caption, style)
+            return
+        causes = result.get(res.ERROR)
+        if causes and status in (res.FAILED, res.UNREACHABLE):
+            report = render_error(causes)
+            if self._first_time(report):
+                self._line(report, "red")
         shown = clean(task, result, self.verbosity)
+        if status == res.FAILED and task.action == "debug" and "changed" in result:
+            shown = {"changed": result["changed"], **shown}
         if task.action in _COMMAND_MODULES and self._as_command_text(status, result):
             self._line(self._command_text(host, caption, result), style)
             return
@@ -85,15 +109,45 @@ class AdhocOutput(HumanOutput):
             caption = "FAILED!"
         elif status == res.UNREACHABLE:
             caption = "UNREACHABLE!"
-        if self.one_line:
-            self._line(
-                f"{host} | {caption} => {json.dumps(shown, sort_keys=True, default=str)}", style
-            )
-        else:
-            self._line(
-                f"{host} | {caption} => {json.dumps(shown, sort_keys=True, indent=4, default=str)}",
-                style,
-            )
+        self._line(
+            f"{host} | {caption} => {json.dumps(shown, sort_keys=True, indent=4, default=str)}",
+            style,
+        )
+
+    def _one_line(
+        self, host: str, task: Task, result: dict[str, Any], status: str, caption: str, style: str
+    ) -> None:
+        """``ansible -o``: the whole result on one line (without ansible-core's cleaning);
+        a failure is preceded by the command's line, or by the exception's last line."""
+        shown = {
+            k: v
+            for k, v in result.items()
+            if not k.startswith("_") and k not in ("diff", "failed", "exception")
+        }
+        if self.verbosity < 4:
+            shown.pop("invocation", None)
+        command = task.action in _COMMAND_MODULES
+        if status == res.FAILED:
+            if command and "module_stderr" not in result:
+                self._line(self._command_text(host, "FAILED", result), style)
+            else:
+                exception = str(result.get("exception") or res.NO_TRACEBACK).strip()
+                self._line(
+                    "An exception occurred during task execution. To see the full traceback, "
+                    f"use -vvv. The error was: {exception.splitlines()[-1]}",
+                    style,
+                )
+            caption = "FAILED!"
+        elif status == res.UNREACHABLE:
+            caption = "UNREACHABLE!"
+        elif command and self._as_command_text(status, result):
+            self._line(self._command_text(host, caption, result), style)
+            return
+        # ansible-core's oneline callback: the JSON dump without its newlines (debug's
+        # keeps its indentation)
+        indent = 4 if result.get(res.VERBOSE_ALWAYS) else 0
+        text = json.dumps(shown, sort_keys=True, indent=indent, default=str, ensure_ascii=False)
+        self._line(f"{host} | {caption} => {text.replace(chr(10), '')}", style)
 
     @staticmethod
     def _as_command_text(status: str, result: dict[str, Any]) -> bool:
@@ -108,6 +162,7 @@ class AdhocOutput(HumanOutput):
         stderr = str(result.get("stderr") or "")
         rc = result.get("rc", -1)
         if self.one_line:
+            stdout, stderr = _escaped(stdout), _escaped(stderr)
             return f"{host} | {caption} | rc={rc} | (stdout) {stdout}" + (
                 f" (stderr) {stderr}" if stderr else ""
             )
@@ -125,3 +180,8 @@ class AdhocOutput(HumanOutput):
 
     def recap(self, stats: Stats) -> None:
         return None
+
+
+def _escaped(text: str) -> str:
+    """Line breaks as ``\\n``/``\\r``, so one result stays on one line."""
+    return text.replace("\n", "\\n").replace("\r", "\\r")

@@ -183,13 +183,13 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
             for warning in playbook.warnings:
                 output.warning(warning)
         if options.get("syntax_check"):
-            for playbook in playbooks:
-                print(f"\nplaybook: {playbook.path}")
+            for path in paths:
+                print(f"\nplaybook: {path}")  # as given on the command line
             return ExitCode.OK
         if options.get("list_tasks") or options.get("list_hosts") or options.get("list_tags"):
             from longplay.cli.listing import list_playbooks
 
-            return list_playbooks(playbooks, inventory, extra_vars, run, options)
+            return list_playbooks(playbooks, paths, inventory, extra_vars, run, options)
         check_limit(inventory, run, output)
         runner = PlaybookRunner(playbooks, inventory, extra_vars, run, output)
         return asyncio.run(runner.run())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.executor.play_runner import tags_selected
 from longplay.playbook.model import Play, Playbook, Task, walk_tasks
 from longplay.templating.templar import template_value
@@ -23,6 +24,13 @@ def _play_line(index: int, play: Play) -> str:
     return f"  play #{index} ({pattern}): {play.name}\tTAGS: {_tags(play.tags())}"
 
 
+def _listed_name(task: Task) -> str:
+    """The task's title; an unnamed include in a role goes without the role's name."""
+    if task.action in DYNAMIC_INCLUDES and not task.keywords.get("name"):
+        return task.action_as_written or task.action
+    return task.display_name()
+
+
 def _tasks(play: Play) -> list[Task]:
     nodes = play.pre_tasks + play.role_tasks + play.tasks + play.post_tasks
     return walk_tasks(nodes)
@@ -30,13 +38,14 @@ def _tasks(play: Play) -> list[Task]:
 
 def list_playbooks(
     playbooks: list[Playbook],
+    paths: list[str],
     inventory: Inventory,
     extra_vars: dict[str, Any],
     run: RunOptions,
     options: dict[str, Any],
 ) -> int:
-    for playbook in playbooks:
-        print(f"\nplaybook: {playbook.path}")
+    for playbook, path in zip(playbooks, paths, strict=True):
+        print(f"\nplaybook: {path}")  # as given on the command line
         for index, play in enumerate(playbook.plays, start=1):
             print()
             print(_play_line(index, play))
@@ -46,7 +55,7 @@ def list_playbooks(
                 print("    tasks:")
                 for task in _tasks(play):
                     if tags_selected(task.tags(), run.tags, run.skip_tags):
-                        print(f"      {task.display_name()}\tTAGS: {_tags(task.tags())}")
+                        print(f"      {_listed_name(task)}\tTAGS: {_tags(task.tags())}")
             if options.get("list_tags"):
                 found: set[str] = set()
                 for task in _tasks(play):

@@ -73,7 +73,9 @@ async def run_async(
     final.setdefault("stderr", "")
     final.setdefault("ansible_job_id", jid)
     if not final.get("finished") or final.get("timed_out"):
-        final = timed_out(final, ctx.async_seconds)
+        final = timed_out(final, ctx.async_seconds)  # the action's verdict
+    else:
+        res.explain_failure(ctx.task.origin, final, "Module")
     progress({"type": "finished", "jid": jid, "failed": bool(final.get("failed"))})
     return final
 

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
 from longplay.templating.templar import Templar, Variables
 from longplay.transport.become import BecomeSpec
@@ -63,7 +64,8 @@ class ActionContext:
             extra=self.extra,
         )
         self.report_discovery(result)
-        return result
+        # a module's own failure, even when an action ran it
+        return res.explain_failure(self.task.origin, result, "Module")
 
     def report_discovery(self, result: dict[str, Any]) -> None:
         """The first module result of a host whose Python was discovered says which
@@ -86,19 +88,28 @@ class ActionContext:
             )
 
     def search_paths(self, kind: str) -> list[str]:
-        """Where a relative controller-side file of ``kind`` (files, templates, vars) is looked for."""
+        """Where a relative controller-side file of ``kind`` (files, templates, vars) is looked
+        for, in order: the role, the directory of the task's file, the playbook's directory
+        (each with ``kind`` first). Listed as ansible-core lists them, repeats included."""
         dirs: list[str] = []
         if self.task.role is not None:
             dirs += [os.path.join(self.task.role.path, kind), self.task.role.path]
         base = self.task.basedir
+        if self.task.origin is not None and os.path.isabs(self.task.origin.path):
+            base = os.path.dirname(self.task.origin.path)
         dirs += [os.path.join(base, kind), base]
         playbook_dir = str(self.variables.raw.get("playbook_dir", base))
         dirs += [os.path.join(playbook_dir, kind), playbook_dir]
-        seen: list[str] = []
-        for directory in dirs:
-            if directory not in seen:
-                seen.append(directory)
-        return seen
+        return dirs
+
+    def not_found(self, kind: str, path: str) -> str:
+        """ansible-core's words for a controller file found nowhere it looked."""
+        searched = "\n\t".join(os.path.join(d, path) for d in self.search_paths(kind))
+        return (
+            f"Could not find or access '{path}'\nSearched in:\n\t{searched} on the Ansible "
+            "Controller.\nIf you are using a module and expect the file to exist on the remote, "
+            "see the remote_src option"
+        )
 
     def find_file(self, kind: str, path: str) -> str | None:
         """Resolve a controller-side path the way Ansible does (role, then playbook)."""

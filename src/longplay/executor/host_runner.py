@@ -8,14 +8,19 @@ in a ``finally``. An unreachable host, ``meta: end_host`` and
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from longplay import catalog
+from longplay.actions.meta import PER_HOST, meta_name
 from longplay.catalog import DYNAMIC_INCLUDES
+from longplay.errors import reserved_name_warnings
 from longplay.executor import results as res
 from longplay.executor.scheduler import Strategy
 from longplay.executor.task_executor import TaskExecutor
 from longplay.playbook.model import Block, Node, Task
+from longplay.playbook.source import SourceDict
 
 if TYPE_CHECKING:
     from longplay.executor.play_runner import PlayState
@@ -27,6 +32,11 @@ class TaskFailed(Exception):
         super().__init__(task.name)
         self.task = task
         self.result = result
+
+
+class FailedWithOthers(TaskFailed):
+    """Another host failed a task with ``any_errors_fatal`` inside a block with ``rescue``:
+    this host fails too, before ``task``, so its block's rescue runs (nothing is counted)."""
 
 
 class HostUnreachable(Exception):
@@ -79,15 +89,16 @@ class HostRunner:
         except TaskFailed as failure:
             if not block.rescue:
                 raise
-            self.run.stats.rescued(self.host.name)
             self.status.failed = False
-            self.run.variables.set_runtime(
-                self.host.name,
-                {
-                    "ansible_failed_task": _task_info(failure.task),
-                    "ansible_failed_result": res.public(failure.result),
-                },
-            )
+            if not isinstance(failure, FailedWithOthers):
+                self.run.stats.rescued(self.host.name)
+                self.run.variables.set_runtime(
+                    self.host.name,
+                    {
+                        "ansible_failed_task": _task_info(failure.task),
+                        "ansible_failed_result": res.public(failure.result),
+                    },
+                )
             try:
                 await self.run_nodes(block.rescue)
             except (HostUnreachable, EndHost, EndPlay, EndBatch):
@@ -112,8 +123,21 @@ class HostRunner:
     async def run_task(self, task: Task) -> None:
         # Hosts let through together all run the task, even if one of them
         # stops the play meanwhile (ansible-core checks after the whole round).
-        if self.play.aborted or not await self.strategy.turn(self.host.name, task):
-            raise EndBatch()
+        if self.host.name in self.play.diverted or self.play.aborted:
+            self._stop(task)
+        if not await self.strategy.turn(self.host.name, task):
+            self._stop(task)
+        if _runs_once(task):
+            shared = self.play.run_once_result(task)
+            if shared is not None:
+                await asyncio.shield(shared)  # the first host runs it; this one moves on
+                return
+            future = self.play.claim_run_once(task)
+            try:
+                await self._after(task, await self._execute_here(task))
+            finally:
+                future.set_result({})
+            return
         if _truthy(task.get("run_once")):
             shared = self.play.run_once_result(task)
             if shared is not None:
@@ -127,7 +151,18 @@ class HostRunner:
             result = await self._execute_here(task)
         await self._after(task, result)
 
+    def _stop(self, task: Task) -> None:
+        """Leave ``task`` unrun: failed with another host (see FailedWithOthers), or the
+        play is over."""
+        if self.host.name in self.play.diverted:
+            self.play.diverted.discard(self.host.name)
+            raise FailedWithOthers(task, {})
+        raise EndBatch()
+
     async def _execute_here(self, task: Task) -> dict[str, Any]:
+        written = task.keywords.get("vars")
+        if written:
+            self._warn_reserved(written, getattr(written, "key_origins", {}))
         throttle = task.get("throttle")
         semaphore = (
             self.run.semaphore() if not throttle else self.play.throttle(task, int(throttle))
@@ -141,7 +176,9 @@ class HostRunner:
         """Record, show and act on a task's result."""
         await self._apply_instructions(task, result)
         public = res.public(result)
-        shown = res.censor(public) if task.get("no_log") else res.displayed(result)
+        shown = res.displayed(result)
+        if task.get("no_log"):
+            shown = {**res.censor(public), **{k: v for k, v in shown.items() if k == res.ERROR}}
         ignored = self._ignored(task, result)
         self._register(task, public)
         if "ansible_facts" in result and not _facts_are_variables(result):
@@ -165,7 +202,11 @@ class HostRunner:
         if result.get("failed") and not ignored:
             self.status.failed = True
             if task.get("any_errors_fatal") is True:
-                self.play.abort()
+                if _rescued_within(task):
+                    # as ansible-core: every host goes to the rescue of its block
+                    self.play.fail_others(self.host.name)
+                else:
+                    self.play.abort()
             if res.INVOCATION in result:
                 raise TaskFailed(task, {**public, "invocation": result[res.INVOCATION]})
             raise TaskFailed(task, public)
@@ -181,7 +222,16 @@ class HostRunner:
     def _register(self, task: Task, result: dict[str, Any]) -> None:
         register = task.keywords.get("register")
         if register:
+            self._warn_reserved(
+                {str(register): None}, {str(register): task.keyword_origins.get("register")}
+            )
             self.run.variables.set_runtime(self.host.name, {str(register): result})
+
+    def _warn_reserved(self, names: dict[str, Any], origins: dict[str, Any]) -> None:
+        written = SourceDict(names)
+        written.key_origins = {k: v for k, v in origins.items() if v is not None}
+        for warning in reserved_name_warnings(written):
+            self.run.output.warning(warning)
 
     def _ignored(self, task: Task, result: dict[str, Any]) -> bool:
         if result.get("unreachable"):
@@ -191,6 +241,8 @@ class HostRunner:
     async def _apply_instructions(self, task: Task, result: dict[str, Any]) -> None:
         set_vars = result.get("_longplay_set_vars")
         if set_vars:
+            if task.action == "set_fact":
+                self._warn_reserved(set_vars, task.arg_key_origins)
             self.run.variables.set_runtime(self.host.name, set_vars)
         included_vars = result.get("_longplay_include_vars")
         if included_vars:
@@ -214,6 +266,26 @@ class HostRunner:
             await self.play.flush_handlers_for(self)
         if action == "clear_host_errors":
             self.play.clear_host_errors()
+
+
+def _runs_once(task: Task) -> bool:
+    """An action ansible-core runs for the first host only (add_host, pause, and the meta
+    actions that act for every host: end_play, clear_host_errors...)."""
+    if task.action == "meta":
+        return meta_name(task) not in PER_HOST
+    info = catalog.resolve(task.action, task.library_dirs)
+    return info is not None and info.action is not None and info.action.once
+
+
+def _rescued_within(task: Task) -> bool:
+    """Whether a block around ``task`` (in its block section) has a rescue section."""
+    node: Node = task
+    while node.parent is not None:
+        parent = node.parent
+        if isinstance(parent, Block) and parent.rescue and any(n is node for n in parent.block):
+            return True
+        node = parent
+    return False
 
 
 def _truthy(value: Any) -> bool:

@@ -9,12 +9,19 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from longplay.errors import LongplayError, ParseError
+from longplay.errors import (
+    LongplayError,
+    Origin,
+    ParseError,
+    reserved_name_warnings,
+    template_errors_warning,
+)
 from longplay.executor.connection import KEYWORD_VARS, HostConnection
 from longplay.executor.host_runner import (
     EndBatch,
     EndHost,
     EndPlay,
+    FailedWithOthers,
     HostRunner,
     HostStatus,
     HostUnreachable,
@@ -23,7 +30,7 @@ from longplay.executor.host_runner import (
 from longplay.executor.scheduler import Strategy, make_strategy
 from longplay.inventory import order_hosts
 from longplay.playbook.model import Node, Play, Task, walk_tasks
-from longplay.playbook.source import load_yaml
+from longplay.playbook.source import SourceList, load_yaml
 from longplay.templating.templar import is_template, template_value
 
 if TYPE_CHECKING:
@@ -45,6 +52,10 @@ class PlayState:
         self.aborted = False
         self.batch: list[Host] = []
         self._run_once: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        #: hosts to fail into their block's rescue (see HostRunner.FailedWithOthers)
+        self.diverted: set[str] = set()
+        #: where --start-at-task starts in this play (``()``: not in this play)
+        self._start_position: tuple[int, ...] | None = None
         self._throttles: dict[int, asyncio.Semaphore] = {}
         #: meta: end_play stops this play only; other aborts stop the run
         self.ended_by_meta = False
@@ -74,13 +85,22 @@ class PlayState:
         return tags_selected(task.tags(), self.ctx.options.tags, self.ctx.options.skip_tags)
 
     def _reached_start(self, task: Task) -> bool:
-        """--start-at-task: nothing runs until a task of that name comes up."""
+        """--start-at-task: in the play holding the first task of that name (not in an
+        include), every host starts there; later plays run whole."""
         wanted = self.ctx.options.start_at_task
         if not wanted or self.ctx.start_reached or task.position == FACTS_POSITION:
             return True
-        if task.name == wanted or self.rendered_name(task) == wanted:
-            self.ctx.start_reached = True
-        return self.ctx.start_reached
+        if self._start_position is None:
+            nodes = [node for _, section in self.play.sections() for node in section]
+            self._start_position = next(
+                (
+                    t.position
+                    for t in walk_tasks(nodes)
+                    if t.name == wanted or self.rendered_name(t) == wanted
+                ),
+                (),
+            )
+        return bool(self._start_position) and task.position >= self._start_position
 
     def rendered_name(
         self, task: Task, host_name: str | None = None, errors: list[str] | None = None
@@ -177,6 +197,12 @@ class PlayState:
         )
         self.aborted = True
         self.aborted_by_max_fail = self.aborted_by_max_fail or max_fail
+
+    def fail_others(self, failed: str) -> None:
+        """any_errors_fatal in a block with rescue: the batch's other hosts fail too."""
+        for host in self.active(self.batch):
+            if host.name != failed:
+                self.diverted.add(host.name)
 
     def end_play(self) -> None:
         self.aborted = True
@@ -318,11 +344,22 @@ class PlayRunner:
     # --- play vars -----------------------------------------------------------
 
     def _load_play_vars(self) -> None:
-        merged: dict[str, Any] = dict(self.play.keywords.get("vars") or {})
+        written = self.play.keywords.get("vars") or {}
+        self._warn_reserved(written)
+        merged: dict[str, Any] = dict(written)
         for entry in self.play.vars_files:
             candidates = entry if isinstance(entry, list) else [entry]
             data = self._first_vars_file(candidates, merged)
+            self._warn_reserved(data)
             merged.update(data)
+        for name in self.ctx.variables.extra_vars:
+            self._warn_reserved({name: None}, Origin("<CLI option '-e'>", 0, text=str(name)))
+        roles = [node.role for node in self.play.role_tasks if node.role is not None]
+        for role in roles:
+            self._warn_reserved(role.defaults)
+            self._warn_reserved(role.vars)
+        for role in roles:
+            self._warn_reserved(role.params)
         prompts = self.play.keywords.get("vars_prompt") or []
         for prompt in prompts if isinstance(prompts, list) else []:
             if (
@@ -333,20 +370,40 @@ class PlayRunner:
                 merged.setdefault(str(prompt["name"]), prompt.get("default", ""))
         self.ctx.variables.play_vars = merged
 
+    def _warn_reserved(self, variables: Any, where: Origin | None = None) -> None:
+        for warning in reserved_name_warnings(variables, where):
+            self.ctx.output.warning(warning)
+
     def _first_vars_file(self, candidates: list[Any], play_vars: dict[str, Any]) -> dict[str, Any]:
+        """The first of ``candidates`` that exists; as ansible-core 2.19 does, a vars file
+        that is not there (or whose name does not render) is passed over in silence."""
         scope = dict(play_vars)
         scope.update(self.ctx.variables.extra_vars)
-        tried = []
         for candidate in candidates:
-            name = str(template_value(candidate, scope))
+            try:
+                name = str(template_value(candidate, scope))
+            except LongplayError:
+                where = ParseError("", self._vars_file_origin(candidate)).render().lstrip("\n")
+                self.ctx.output.warning(
+                    "skipping vars_files item due to an undefined variable\n" + where
+                )
+                continue
             path = name if os.path.isabs(name) else os.path.join(self.play.basedir, name)
-            tried.append(path)
             if os.path.isfile(path):
-                data = load_yaml(path) or {}
-                if not isinstance(data, dict):
-                    raise ParseError(f"vars file {path} must contain a mapping")
-                return data
-        raise ParseError(f"vars file {', '.join(tried)} was not found", self.play.origin)
+                return _vars_file_contents(load_yaml(path), path)
+        return {}
+
+    def _vars_file_origin(self, candidate: Any) -> Origin | None:
+        """Where a vars_files item is written."""
+        entries = self.play.vars_files
+        for entry, origin in zip(entries, getattr(entries, "item_origins", []), strict=False):
+            if entry is candidate:
+                return origin
+            if isinstance(entry, list):
+                for item, inner in zip(entry, getattr(entry, "item_origins", []), strict=False):
+                    if item is candidate:
+                        return inner
+        return None
 
     # --- running ---------------------------------------------------------------
 
@@ -358,6 +415,14 @@ class PlayRunner:
             output.no_hosts_matched(self.play)
             return
         self._load_play_vars()
+        try:
+            await self._run_batches(hosts)
+        finally:
+            if self.state._start_position:
+                self.ctx.start_reached = True  # --start-at-task: later plays run whole
+
+    async def _run_batches(self, hosts: list[Host]) -> None:
+        output = self.ctx.output
         all_names = [h.name for h in hosts]
         for batch in self._batches(hosts):
             output.play_start(self.play, [h.name for h in batch])
@@ -484,7 +549,7 @@ class PlayRunner:
             errors: list[str] = []
             task.rendered_name = self.state.rendered_name(task, hosts[0], errors)
             if errors:
-                self.ctx.output.warning(_template_errors_warning(errors, task))
+                self.ctx.output.warning(template_errors_warning(errors, task.name_origin))
 
     async def _run_section(self, nodes: list[Node], batch: list[Host]) -> None:
         hosts = self.state.active(batch)
@@ -495,6 +560,7 @@ class PlayRunner:
             [h.name for h in hosts],
             self._announce,
             lambda: self.state.aborted,
+            self.state.diverted.__contains__,
         )
         self.state.section = Section(strategy, [h.name for h in hosts])
         try:
@@ -506,6 +572,8 @@ class PlayRunner:
         runner = HostRunner(self.state, host, strategy)
         try:
             await runner.run_nodes(nodes)
+        except FailedWithOthers:
+            pass  # failed along with another host, outside any rescue: it just stops
         except TaskFailed:
             runner.status.failed = True
             self.state.check_fail_percentage()
@@ -571,14 +639,28 @@ class PlayRunner:
         await asyncio.gather(*(one(h) for h in hosts))
 
 
-def _template_errors_warning(errors: list[str], task: Task) -> str:
-    """ansible-core's warning for a task name that did not render."""
-    count = len(errors)
-    lines = [f"Encountered {count} template error{'s' if count > 1 else ''}."]
-    lines += [f"error {number} - {message}" for number, message in enumerate(errors, 1)]
-    if task.name_origin is not None:
-        lines.append(f"Origin: {task.name_origin}")
-        snippet = task.name_origin.snippet()
-        if snippet:
-            lines += ["", snippet, ""]
-    return "\n".join(lines)
+def _vars_file_contents(data: Any, path: str) -> dict[str, Any]:
+    """A vars file holds a mapping, or a list of mappings (merged in order)."""
+    if data is None:
+        return {}
+    if isinstance(data, dict):
+        return data
+    if isinstance(data, list) and all(isinstance(item, dict) for item in data):
+        merged: dict[str, Any] = {}
+        for item in data:
+            merged.update(item)
+        return merged
+    origin = getattr(data, "origin", None) or Origin(path, 1)
+    if isinstance(data, SourceList):  # at the first item that is not a mapping
+        bad = [
+            o
+            for item, o in zip(data, data.item_origins, strict=False)
+            if not isinstance(item, dict)
+        ]
+        origin = bad[0] if bad else origin
+    raise ParseError(
+        "Invalid variable file contents.",
+        origin,
+        example="Variable files must contain either a dictionary of variables, "
+        "or a list of dictionaries.",
+    )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from longplay.errors import ErrorCause, Origin, joined_message
+
 INTERNAL_PREFIX = "_longplay_"
 
 OK, CHANGED, FAILED, SKIPPED, UNREACHABLE = "ok", "changed", "failed", "skipped", "unreachable"
@@ -46,6 +48,10 @@ def add_lines(result: dict[str, Any]) -> dict[str, Any]:
 #: set by actions whose result is shown even without -v (debug, assert), as in Ansible
 VERBOSE_ALWAYS = "_ansible_verbose_always"
 
+#: why a result failed, outermost first (a list of :class:`ErrorCause`): shown as
+#: ansible-core's ``[ERROR]: Task failed: ...`` report before the ``fatal:`` line
+ERROR = "_ansible_error"
+
 #: the host a delegated task ran on, when not the task's own (shown as ``[h1 -> localhost]``)
 DELEGATED_TO = "_ansible_delegated_to"
 
@@ -65,7 +71,8 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
     cleaned = {k: v for k, v in result.items() if not k.startswith((INTERNAL_PREFIX, "_ansible_"))}
     items = cleaned.get("results")
     if isinstance(items, list) and any(
-        isinstance(i, dict) and (VERBOSE_ALWAYS in i or i.get("failed")) for i in items
+        isinstance(i, dict) and (VERBOSE_ALWAYS in i or i.get("failed") or i.get("unreachable"))
+        for i in items
     ):
         cleaned["results"] = [_public_item(i) if isinstance(i, dict) else i for i in items]
     elif cleaned.get("failed") and "exception" not in cleaned and not isinstance(items, list):
@@ -146,3 +153,44 @@ def censor(result: dict[str, Any]) -> dict[str, Any]:
     if "results" in result:
         kept["results"] = [censor(r) for r in result["results"]]
     return kept
+
+
+def task_failed(origin: Origin | None) -> ErrorCause:
+    """The outermost cause of every task failure: the task itself."""
+    return ErrorCause("Task failed", origin)
+
+
+def failure_causes(origin: Origin | None, result: dict[str, Any], kind: str) -> list[ErrorCause]:
+    """Why a failed result failed, as ansible-core tells it: ``kind`` is ``Module`` (the
+    module said so) or ``Action`` (the action, failed_when or until decided)."""
+    msg = result.get("msg")
+    if isinstance(msg, str) and msg.startswith("Task failed: "):
+        return [task_failed(origin), ErrorCause(msg[len("Task failed: ") :])]
+    if result.get("unreachable"):
+        return [task_failed(origin), ErrorCause(str(msg or ""))]
+    if msg is None:
+        cause = ErrorCause(f"{kind} failed: Unknown error.")
+    elif msg == "":
+        cause = ErrorCause(f"{kind} failed.")
+    else:
+        cause = ErrorCause(f"{kind} failed: {msg}")
+    exception = result.get("exception")
+    if kind == "Module" and isinstance(exception, str) and _is_message(exception):
+        return [task_failed(origin), cause, ErrorCause(exception)]  # what the module caught
+    return [task_failed(origin), cause]
+
+
+def _is_message(exception: str) -> bool:
+    """A module's ``exception`` that is the error's text, not a traceback."""
+    return bool(exception) and "\n" not in exception.strip() and exception != NO_TRACEBACK
+
+
+def explain_failure(
+    origin: Origin | None, result: dict[str, Any], kind: str = "Action"
+) -> dict[str, Any]:
+    """Give a failed (or unreachable) result the story of its failure, unless it has one."""
+    if (result.get("failed") or result.get("unreachable")) and ERROR not in result:
+        result[ERROR] = failure_causes(origin, result, kind)
+        if "msg" not in result:
+            result["msg"] = f"Task failed: {joined_message(result[ERROR][1:])}"
+    return result

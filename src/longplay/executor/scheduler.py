@@ -27,15 +27,19 @@ class Strategy:
         hosts: list[str],
         announce: Callable[[Task, list[str]], None],
         stopped: Callable[[], bool] = lambda: False,
+        diverted: Callable[[str], bool] = lambda host: False,
     ) -> None:
         self.hosts = list(hosts)
         self._announce = announce
         self._stopped = stopped
+        #: hosts that must not start the task they reached (failed with another host)
+        self._diverted = diverted
         self._announced: set[int] = set()
 
     async def turn(self, host: str, task: Task) -> bool:
-        """Wait until ``host`` may run ``task``; False when the play was stopped meanwhile."""
-        if self._stopped():
+        """Wait until ``host`` may run ``task``; False when the play was stopped meanwhile
+        (or the host must not run it)."""
+        if self._stopped() or self._diverted(host):
             return False
         if id(task) not in self._announced:
             self._announced.add(id(task))
@@ -57,8 +61,9 @@ class Lockstep(Strategy):
         hosts: list[str],
         announce: Callable[[Task, list[str]], None],
         stopped: Callable[[], bool] = lambda: False,
+        diverted: Callable[[str], bool] = lambda host: False,
     ) -> None:
-        super().__init__(hosts, announce, stopped)
+        super().__init__(hosts, announce, stopped, diverted)
         self._order = {name: index for index, name in enumerate(hosts)}
         self._active = set(hosts)
         self._waiting: dict[str, tuple[Task, asyncio.Future[bool]]] = {}
@@ -101,6 +106,12 @@ class Lockstep(Strategy):
                 future.set_result(False)
             self._waiting.clear()
             return True
+        diverted = [host for host in self._waiting if self._diverted(host)]
+        if diverted:
+            # they go to their rescue first; the group starts once they are back
+            for host in diverted:
+                self._waiting.pop(host)[1].set_result(False)
+            return True
         # ansible-core's lockstep goes on from the task it is at; hosts left
         # behind (back after clear_host_errors) run once it has reached the end.
         candidates = [e for h, e in self._waiting.items() if h not in self._behind]
@@ -125,7 +136,8 @@ def make_strategy(
     hosts: list[str],
     announce: Callable[[Task, list[str]], None],
     stopped: Callable[[], bool] = lambda: False,
+    diverted: Callable[[str], bool] = lambda host: False,
 ) -> Strategy:
     if name == "free":
-        return Strategy(hosts, announce, stopped)
-    return Lockstep(hosts, announce, stopped)
+        return Strategy(hosts, announce, stopped, diverted)
+    return Lockstep(hosts, announce, stopped, diverted)

@@ -12,9 +12,12 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
+from longplay.actions import meta
 from longplay.actions.base import ActionSpec
 from longplay.errors import (
+    ErrorCause,
     LongplayError,
+    Origin,
     TaskArgsError,
     TemplateError,
     UndefinedError,
@@ -23,6 +26,7 @@ from longplay.errors import (
 from longplay.executor import results as res
 from longplay.executor.connection import KEYWORD_VARS, HostConnection
 from longplay.executor.context import ActionContext
+from longplay.playbook.source import SourceDict
 from longplay.templating.lookups import run_lookup
 from longplay.templating.templar import OMIT, Templar, Variables
 from longplay.transport.base import Unreachable
@@ -45,11 +49,20 @@ def unreachable_result(exc: Unreachable) -> dict[str, Any]:
     return {"unreachable": True, "changed": False, "msg": reason, "exception": res.NO_TRACEBACK}
 
 
-def templating_failure(exc: LongplayError) -> dict[str, Any]:
-    """A failed result for a value that could not be rendered, worded as ansible-core 2.19."""
+def templating_failure(
+    task: Task, exc: LongplayError, origin: Origin | None = None
+) -> dict[str, Any]:
+    """A failed result for a value that could not be rendered, worded as ansible-core 2.19.
+
+    ``origin`` is where the value is written (the loop, delegate_to...), when
+    the error does not say."""
     if isinstance(exc, TaskArgsError):
-        return res.failed_result(exc.message)
-    return res.failed_result(f"Task failed: {exc.message}")
+        result = res.failed_result(exc.message)
+    else:
+        result = res.failed_result(f"Task failed: {exc.message}")
+    causes = exc.causes or [ErrorCause(exc.message, exc.origin or origin)]
+    result[res.ERROR] = [res.task_failed(task.origin), *causes]
+    return result
 
 
 def action_fqcn(task: Task) -> str:
@@ -59,6 +72,10 @@ def action_fqcn(task: Task) -> str:
     if written.count(".") == 2 or info is None or info.kind == "custom":
         return written
     return f"ansible.builtin.{task.action}"
+
+
+class DelegateError(TemplateError):
+    """``delegate_to`` could not be rendered."""
 
 
 def strip_omitted(value: Any) -> Any:
@@ -93,9 +110,9 @@ class TaskExecutor:
                 result[res.INVOCATION] = result.pop("invocation")
             return result
         except Unreachable as exc:
-            return unreachable_result(exc)
+            return res.explain_failure(self.task.origin, unreachable_result(exc))
         except LongplayError as exc:
-            return templating_failure(exc)
+            return templating_failure(self.task, exc)
 
     # --- loops ---------------------------------------------------------------
 
@@ -106,15 +123,10 @@ class TaskExecutor:
         templar = variables.templar
         if key == "loop":
             items = templar.template(raw)
-            if isinstance(items, str):
+            if items is not None and not isinstance(items, (list, tuple)):
                 raise TemplateError(
-                    f"Invalid data passed to 'loop', it requires a list, got this instead: {items}. "
-                    "Hint: If you passed a list/dict of just one element, try adding wantlist=True "
-                    "to your lookup invocation or use q/query instead of lookup."
-                )
-            if isinstance(items, dict):
-                raise TemplateError(
-                    "Invalid data passed to 'loop', it requires a list, got a dict. Use dict2items."
+                    f"The `loop` value must resolve to a 'list', not '{type(items).__name__}'.",
+                    example="Provide a list of items/templates, or a template resolving to a list.",
                 )
             return list(items or [])
         lookup = key[len("with_") :]
@@ -125,9 +137,14 @@ class TaskExecutor:
         try:
             items = self._loop_items(variables)
         except UndefinedError as exc:
-            return templating_failure(exc)
+            return templating_failure(
+                self.task, exc, self.task.keyword_origins.get(str(self.task.loop_keyword))
+            )
         except LongplayError as exc:
-            return res.failed_result(exc.message)  # ansible-core: no "Task failed" here
+            result: dict[str, Any] = {"failed": True, "msg": exc.message}  # no "Task failed"
+            origin = self.task.keyword_origins.get(str(self.task.loop_keyword))
+            result[res.ERROR] = [ErrorCause(exc.message, origin, detail=exc.example)]
+            return result
         raw_control = dict(self.task.keywords.get("loop_control") or {})
         raw_control.pop("label", None)  # rendered per item, once the item exists
         control = variables.templar.template(raw_control)
@@ -161,7 +178,7 @@ class TaskExecutor:
                 result = await self._run_item(item_vars)
             except Unreachable as exc:
                 # each item tries the host again, as in ansible-core
-                result = unreachable_result(exc)
+                result = res.explain_failure(self.task.origin, unreachable_result(exc))
             set_vars = result.get("_longplay_set_vars")
             if set_vars and not result.get("failed"):
                 # set_fact in a loop: later items see what earlier ones set
@@ -173,7 +190,12 @@ class TaskExecutor:
                 result[str(index_var)] = index
                 result["ansible_index_var"] = str(index_var)
             label = self._label(item_vars, item)
-            self.output.item_result(self.host.name, self.task, res.displayed(result), label)
+            shown = res.displayed(result)
+            if self.task.get("no_log"):
+                label = "(censored due to no_log)"
+                error = {res.ERROR: shown[res.ERROR]} if res.ERROR in shown else {}
+                shown = {**res.censor(res.public(result)), **error}
+            self.output.item_result(self.host.name, self.task, shown, label)
             results.append(result)
             if pause and index < len(items) - 1:
                 await asyncio.sleep(pause)
@@ -192,22 +214,45 @@ class TaskExecutor:
     # --- one iteration -------------------------------------------------------
 
     async def _run_item(self, variables: Variables) -> dict[str, Any]:
+        origin = None
+        conditions = self.task.conditions_with_origins()
+        if self.task.action == "meta":
+            what = meta.meta_name(self.task)
+            if what in meta.NO_WHEN and conditions:
+                self.output.warning(f"{what} task does not support when conditional")
+                conditions = []
         try:
-            for condition, origin in self.task.conditions_with_origins():
+            for condition, origin in conditions:
                 if not variables.templar.condition(condition, origin):
+                    if self.task.action == "meta":
+                        return meta.skipped(meta.meta_name(self.task), self.host.name)
                     return res.skipped_result(condition=condition)
         except LongplayError as exc:
-            return res.failed_result(f"Task failed: {condition_failure(exc)}")
+            return self._condition_failed(exc, origin)
         try:
             ctx = await self._action_context(variables)
+        except DelegateError as exc:
+            # named as written, as ansible-core shows it: [host -> {{ nope }}]
+            result = templating_failure(
+                self.task, exc, self.task.keyword_origins.get("delegate_to")
+            )
+            result[res.DELEGATED_TO] = str(self.task.get("delegate_to"))
+            return result
         except LongplayError as exc:
-            return templating_failure(exc)
+            return templating_failure(self.task, exc)
         result = await self._run_with_retries(ctx, variables)
         if ctx.connection.name != self.host.name:
             # shown as "host -> delegate(address)" when the delegate's ansible_host differs
             name = ctx.connection.name
             address = str(ctx.connection.variables.get("ansible_host") or name)
             result[res.DELEGATED_TO] = name if address == name else f"{name}({address})"
+        return res.explain_failure(self.task.origin, result)
+
+    def _condition_failed(self, exc: LongplayError, origin: Origin | None) -> dict[str, Any]:
+        """A when/until that could not be evaluated fails the task (this item)."""
+        message = condition_failure(exc)
+        result = res.failed_result(f"Task failed: {message}")
+        result[res.ERROR] = [res.task_failed(self.task.origin), ErrorCause(message, origin)]
         return result
 
     async def _run_with_retries(self, ctx: ActionContext, variables: Variables) -> dict[str, Any]:
@@ -229,7 +274,7 @@ class TaskExecutor:
                     return result
             except LongplayError as exc:
                 # Fails this iteration (this loop item), as Ansible does; other items go on.
-                return res.failed_result(f"Task failed: {condition_failure(exc)}")
+                return self._condition_failed(exc, self.task.keyword_origins.get("until"))
             if attempt > retries:
                 if "failed_when_result" not in result:
                     result["failed"] = True  # failed_when, when given, has the last word
@@ -332,10 +377,16 @@ class TaskExecutor:
             try:
                 rendered[templar.template(key)] = templar.template(value)
             except LongplayError as exc:
-                raise TaskArgsError(
-                    f"Task failed: Finalization of task args for '{action_fqcn(self.task)}' "
-                    f"failed: Error while resolving value for '{key}': {exc.message}"
-                ) from exc
+                finalization = f"Finalization of task args for '{action_fqcn(self.task)}' failed"
+                resolving = f"Error while resolving value for '{key}'"
+                error = TaskArgsError(f"Task failed: {finalization}: {resolving}: {exc.message}")
+                origins = self.task.arg_origins
+                error.causes = [
+                    ErrorCause(finalization, self.task.action_origin),
+                    ErrorCause(resolving, origins.get(str(key), origins.get("*"))),
+                    ErrorCause(exc.message, exc.origin),
+                ]
+                raise error from exc
         return rendered
 
     def _flag(self, name: str, variables: Variables, default: bool) -> bool:
@@ -356,9 +407,18 @@ class TaskExecutor:
             try:
                 value = variables.templar.template(value)
             except LongplayError as exc:
-                raise TaskArgsError(
-                    f"Task failed: Error processing keyword 'environment': {exc.message}"
-                ) from exc
+                keyword = "Error processing keyword 'environment'"
+                error = TaskArgsError(f"Task failed: {keyword}: {exc.message}")
+                written = [
+                    n.keywords["environment"]
+                    for n in self.task.chain()
+                    if "environment" in n.keywords
+                ]
+                error.causes = [
+                    ErrorCause(keyword, Origin("<unknown>", 0, text=repr(written))),
+                    ErrorCause(exc.message, _failing_value(variables.templar, value)),
+                ]
+                raise error from exc
             for part in value if isinstance(value, list) else [value]:
                 if isinstance(part, dict):
                     merged.update({str(k): "" if v is None else str(v) for k, v in part.items()})
@@ -418,7 +478,10 @@ class TaskExecutor:
         }
         delegate = self.task.get("delegate_to")
         if delegate:
-            name = str(templar.template(delegate))
+            try:
+                name = str(templar.template(delegate))
+            except LongplayError as exc:
+                raise DelegateError(exc.message) from exc
             return self.run.connection_for(name, keywords=keywords)
         return self.run.connection_for(self.host.name, variables, keywords)
 
@@ -440,12 +503,14 @@ class TaskExecutor:
                 result = await run_custom_module(ctx, info)
             else:
                 result = await ctx.run_module(info.name, ctx.args)
+            if info.kind != "action" and ctx.async_seconds <= 0:
+                res.explain_failure(self.task.origin, result, "Module")
         except Unreachable:
             raise
         except AgentError as exc:
             result = res.failed_result(f"the agent on {ctx.connection.name} failed: {exc}")
         except UndefinedError as exc:
-            result = templating_failure(exc)
+            result = templating_failure(self.task, exc)
         except LongplayError as exc:
             result = res.failed_result(exc.message)
         except Exception as exc:  # a bug in one action must not stop the other hosts
@@ -456,6 +521,8 @@ class TaskExecutor:
                 exception=traceback.format_exc(),
             )
         result.setdefault("failed", False)  # Ansible registers it for every run action
+        if info.name == "pause":
+            return result  # its stdout is a summary: ansible-core adds no stdout_lines
         return res.add_lines(result)
 
     async def _run_controller_action(self, ctx: ActionContext, spec: ActionSpec) -> dict[str, Any]:
@@ -470,6 +537,18 @@ class TaskExecutor:
         from longplay.executor.async_jobs import run_async
 
         return await run_async(self, ctx, info)
+
+
+def _failing_value(templar: Templar, value: Any) -> Origin | None:
+    """Where the value of a mapping that fails to render is written (which of its values)."""
+    if not isinstance(value, SourceDict):
+        return None
+    for key, item in value.items():
+        try:
+            templar.template(item)
+        except LongplayError:
+            return value.value_origins.get(key)
+    return None
 
 
 def _as_bool(value: Any) -> bool:

@@ -43,6 +43,9 @@ class Output:
 
     def warning(self, message: str) -> None: ...
 
+    def display(self, message: str) -> None:
+        """A line an action prints as it runs (pause's "Pausing for 5 seconds")."""
+
     def error(self, message: str) -> None: ...
 
     def debug(self, level: int, message: str) -> None:

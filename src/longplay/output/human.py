@@ -14,7 +14,9 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from longplay.actions.meta import PER_HOST, meta_name
 from longplay.catalog import DYNAMIC_INCLUDES
+from longplay.errors import ErrorCause, joined_message
 from longplay.executor import results as res
 from longplay.output.base import Output, describe
 
@@ -49,6 +51,8 @@ def clean(task: Task, result: dict[str, Any], verbosity: int) -> dict[str, Any]:
     shown = {k: v for k, v in result.items() if not k.startswith("_") and k != "diff"}
     if shown.get("failed") is False:
         del shown["failed"]  # Ansible only shows "failed" when it is true
+    if task.action != "debug":
+        shown.pop("warnings", None)  # printed as [WARNING] lines instead
     if verbosity < 4:
         shown.pop("invocation", None)
     if verbosity < 3:
@@ -97,6 +101,52 @@ def render_diff(diff: Any) -> str:
         text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
         chunks.append(text)
     return "".join(chunks)
+
+
+def _sections(causes: list[ErrorCause]) -> list[ErrorCause]:
+    """Causes without an origin of their own are told with the one before them."""
+    sections: list[ErrorCause] = []
+    for cause in causes:
+        if sections and not cause.separate and cause.origin in (None, sections[-1].origin):
+            last = sections[-1]
+            message = joined_message([last, cause])
+            sections[-1] = ErrorCause(message, last.origin, last.separate, last.detail)
+        else:
+            sections.append(cause)
+    return sections
+
+
+def _where(cause: ErrorCause) -> list[str]:
+    lines: list[str] = []
+    origin = cause.origin
+    if origin is not None:
+        lines.append(f"Origin: {origin}")
+        snippet = origin.snippet() if origin.line > 0 else origin.text
+        if snippet:
+            lines += ["", snippet]
+    if cause.detail:
+        lines += ["", cause.detail]
+    return [*lines, ""]
+
+
+def render_error(causes: list[ErrorCause]) -> str:
+    """A task failure's ``[ERROR]:`` report, as ansible-core 2.19 prints it before ``fatal:``:
+    the whole message, then (when its causes are written in different places) each
+    cause where it is written, joined by ``<<< caused by >>>``."""
+    lines = [f"[ERROR]: {joined_message(causes)}"]
+    sections = _sections(causes)
+    if len(sections) == 1:
+        if sections[0].origin is not None or sections[0].detail:
+            lines += _where(sections[0])
+        return "\n".join(lines)
+    lines.append("")
+    for index, section in enumerate(sections):
+        last = index == len(sections) - 1
+        lines.append(section.message if last else f"{section.message}.")
+        lines += _where(section)
+        if not last:
+            lines += ["<<< caused by >>>", ""]
+    return "\n".join(lines)
 
 
 def dump(result: dict[str, Any], indent: int | None) -> str:
@@ -161,6 +211,10 @@ class HumanOutput(Output):
             self.board = ProgressBoard(self.out.console)
         self._includes: dict[tuple[str, str], list[str]] = {}
         self._task_hosts: list[str] = []
+        #: meta tasks each host runs, announced per host once all have (see task_start)
+        self._per_host_metas: list[tuple[str, Task, dict[str, Any]]] = []
+        #: errors and warnings already shown: ansible-core shows each text once per run
+        self._said: set[str] = set()
 
     # --- plumbing --------------------------------------------------------------
 
@@ -187,6 +241,12 @@ class HumanOutput(Output):
 
     def _flush_includes(self) -> None:
         order = {host: index for index, host in enumerate(self._task_hosts)}
+        self._per_host_metas.sort(key=lambda entry: order.get(entry[0], len(order)))
+        for host, task, result in self._per_host_metas:
+            self._banner(task)
+            if result.get("skipped"):
+                self._status_line(res.SKIPPED, host, task, result, None, False)
+        self._per_host_metas.clear()
         for (path, item), hosts in self._includes.items():
             hosts.sort(key=lambda host: order.get(host, len(order)))
             self._line(
@@ -214,6 +274,11 @@ class HumanOutput(Output):
         self._task_hosts = list(hosts)
         if self.board is not None:
             self.board.start_task(id(task), hosts)
+        if task.action == "meta" and meta_name(task) in PER_HOST:
+            return  # ansible-core announces these once per host, as each runs it
+        self._banner(task)
+
+    def _banner(self, task: Task) -> None:
         self._line("")
         kind = "RUNNING HANDLER" if task.is_handler else "TASK"
         self._line(banner(f"{kind} [{task.display_name()}]"))
@@ -222,6 +287,10 @@ class HumanOutput(Output):
 
     def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:
         if task.action == "meta" and not result.get("failed"):
+            if meta_name(task) in PER_HOST:
+                self._per_host_metas.append((host, task, result))  # shown in host order
+            elif result.get("skipped"):
+                self._status_line(res.SKIPPED, host, task, result, None, False)
             return
         status = res.status_of(result)
         name = self._host(host, task, result)
@@ -256,6 +325,10 @@ class HumanOutput(Output):
     def _status_line(
         self, status: str, name: str, task: Task, result: dict[str, Any], label: Any, ignored: bool
     ) -> None:
+        warnings = result.get("warnings")
+        if isinstance(warnings, list) and task.action != "debug":
+            for warning in warnings:
+                self.warning(str(warning).rstrip("\n"))
         if "diff" in result and status in (res.CHANGED, res.OK):
             text = render_diff(result["diff"])
             if text:
@@ -266,6 +339,11 @@ class HumanOutput(Output):
             self._includes.setdefault((str(result.get("include")), item), []).append(name)
             return
         shown = clean(task, result, self.verbosity)
+        causes = result.get(res.ERROR)
+        if causes and status in (res.FAILED, res.UNREACHABLE):
+            report = render_error(causes)
+            if self._first_time(report):
+                self._line(report, COLORS[res.FAILED])
         if status == res.FAILED:
             shown.pop("failed", None)
             prefix = f"failed: [{name}]{item}" if label is not None else f"fatal: [{name}]: FAILED!"
@@ -320,11 +398,22 @@ class HumanOutput(Output):
             text += f", last output: {last}"
         self._line(text, COLORS["async"])
 
+    def _first_time(self, text: str) -> bool:
+        if text in self._said:
+            return False
+        self._said.add(text)
+        return True
+
     def warning(self, message: str) -> None:
-        self.errors.line(f"[WARNING]: {message}", COLORS["warning"])
+        if self._first_time(f"[WARNING]: {message}"):
+            self.errors.line(f"[WARNING]: {message}", COLORS["warning"])
+
+    def display(self, message: str) -> None:
+        self._line(message)
 
     def error(self, message: str) -> None:
-        self.errors.line(f"[ERROR]: {message}", "bold red")
+        if self._first_time(f"[ERROR]: {message}"):
+            self.errors.line(f"[ERROR]: {message}", "bold red")
 
     def debug(self, level: int, message: str) -> None:
         if self.verbosity >= level:

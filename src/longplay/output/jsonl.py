@@ -24,6 +24,18 @@ def task_fields(task: Task) -> dict[str, Any]:
     }
 
 
+def _error_fields(result: dict[str, Any]) -> dict[str, Any]:
+    """A failure's causes (``[ERROR]`` in the human output), outermost first, with origins."""
+    causes = result.get(res.ERROR)
+    if not causes or res.status_of(result) not in (res.FAILED, res.UNREACHABLE):
+        return {}
+    return {
+        "error": [
+            {"message": c.message, "origin": str(c.origin) if c.origin else None} for c in causes
+        ]
+    }
+
+
 class JsonOutput(Output):
     def __init__(self, stream: TextIO | None = None, verbosity: int = 0) -> None:
         self.stream = stream or sys.stdout
@@ -50,24 +62,24 @@ class JsonOutput(Output):
         self._emit("task_start", hosts=hosts, **task_fields(task))
 
     def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:
-        result = res.public(result)
         self._emit(
             "host_result",
             host=host,
             status=res.status_of(result),
             ignored=ignored,
-            result=result,
+            result=res.public(result),
+            **_error_fields(result),
             **task_fields(task),
         )
 
     def item_result(self, host: str, task: Task, result: dict[str, Any], label: Any) -> None:
-        result = res.public(result)
         self._emit(
             "item_result",
             host=host,
             status=res.status_of(result),
             label=label,
-            result=result,
+            result=res.public(result),
+            **_error_fields(result),
             **task_fields(task),
         )
 
@@ -85,6 +97,9 @@ class JsonOutput(Output):
 
     def warning(self, message: str) -> None:
         self._emit("warning", message=message)
+
+    def display(self, message: str) -> None:
+        self._emit("display", message=message)
 
     def error(self, message: str) -> None:
         self._emit("error", message=message)

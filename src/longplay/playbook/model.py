@@ -39,6 +39,8 @@ class Node:
     position: tuple[int, ...] = ()
     #: where each keyword's value is written (for messages about conditions)
     keyword_origins: dict[str, Origin] = field(default_factory=dict)
+    #: where each item of a list-valued condition keyword (``when: [a, b]``) is written
+    item_origins: dict[str, list[Origin]] = field(default_factory=dict)
 
     def get(self, name: str, default: Any = None) -> Any:
         """A keyword's value here, or inherited from the enclosing block/play."""
@@ -67,7 +69,9 @@ class Node:
         found: list[tuple[Any, Origin | None]] = []
         for node in self.chain():
             origin = node.keyword_origins.get("when")
-            found.extend((c, origin) for c in node.keywords.get("when", []))
+            items = node.item_origins.get("when", [])
+            for index, condition in enumerate(node.keywords.get("when", [])):
+                found.append((condition, items[index] if index < len(items) else origin))
         return found
 
     def tags(self) -> set[str]:
@@ -106,6 +110,10 @@ class Task(Node):
     rendered_name: str | None = None
     #: where the name's value is written, for warnings about it
     name_origin: Origin | None = None
+    #: where the action's key (``debug:``) is written, and each argument's value
+    action_origin: Origin | None = None
+    arg_origins: dict[str, Origin] = field(default_factory=dict)
+    arg_key_origins: dict[str, Origin] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -147,6 +155,8 @@ class Play(Node):
     vars_files: list[Any] = field(default_factory=list)
     #: set for plays pulled in by import_playbook, for messages
     source_path: str = ""
+    #: roles (path, parameters) applied so far: a dependency already applied is not again
+    roles_applied: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def name(self) -> str:

@@ -17,7 +17,7 @@ from longplay.errors import Origin, ParseError
 from longplay.playbook import keywords as kw
 from longplay.playbook.kvargs import UnbalancedArgs, parse_kv
 from longplay.playbook.model import Block, Node, Play, Playbook, Role, Task
-from longplay.playbook.source import SourceDict, load_yaml, origin_of
+from longplay.playbook.source import SourceDict, SourceList, load_yaml, origin_of
 from longplay.templating.templar import is_template
 
 _TRUE = {"yes", "on", "true", "y", "1", "t"}
@@ -240,28 +240,33 @@ def parse_play(
     keywords["hosts"] = hosts if isinstance(hosts, list) else str(hosts)
     _check_play_values(keywords, data)
     play = Play(keywords=keywords, origin=data.origin, basedir=basedir, source_path=path)
-    play.vars_files = list(keywords.get("vars_files") or [])
+    written = data.get("vars_files")  # kept as written: its items' origins name them
+    play.vars_files = (
+        written if isinstance(written, SourceList) else list(keywords.get("vars_files") or [])
+    )
     ctx = ParseContext(
         basedir=basedir,
         library_dirs=_library_dirs(basedir),
         warnings=warnings if warnings is not None else [],
     )
-    play.pre_tasks = parse_tasks(
-        data.get("pre_tasks"), play, ctx, (0,), data.origin_of("pre_tasks")
-    )
-    play.tasks = parse_tasks(data.get("tasks"), play, ctx, (2,), data.origin_of("tasks"))
-    play.post_tasks = parse_tasks(
-        data.get("post_tasks"), play, ctx, (3,), data.origin_of("post_tasks")
-    )
+    # The play's own handlers come first; roles (applied in run order: pre_tasks, roles,
+    # tasks, post_tasks, so a role is applied once) add theirs as they are applied.
     handler_ctx = replace(ctx, is_handler=True)
     handlers = parse_tasks(
         data.get("handlers"), play, handler_ctx, (9,), data.origin_of("handlers")
     )
     play.handlers = _flatten_handlers(handlers)
+    play.pre_tasks = parse_tasks(
+        data.get("pre_tasks"), play, ctx, (0,), data.origin_of("pre_tasks")
+    )
     if data.get("roles"):
         from longplay.playbook.roles import apply_play_roles
 
         apply_play_roles(play, data["roles"], ctx, data.origin_of("roles"))
+    play.tasks = parse_tasks(data.get("tasks"), play, ctx, (2,), data.origin_of("tasks"))
+    play.post_tasks = parse_tasks(
+        data.get("post_tasks"), play, ctx, (3,), data.origin_of("post_tasks")
+    )
     return play
 
 
@@ -352,6 +357,7 @@ def parse_block(
     )
     block.position = position
     block.keyword_origins = _keyword_origins(data)
+    block.item_origins = _item_origins(data)
     block.block = parse_tasks(
         data.get("block"), block, ctx, (*position, 0), data.origin_of("block")
     )
@@ -500,15 +506,52 @@ def parse_task(
     if "name" in data:
         task.name_origin = data.origin_of("name")
     task.keyword_origins = _keyword_origins(data)
+    task.item_origins = _item_origins(data)
+    task.action_origin = data.origin_of_key(key)
+    task.arg_origins = _arg_origins(raw_args, data.get("args"), data.origin_of(key))
+    for source in (data.get("args"), raw_args):
+        if isinstance(source, SourceDict):
+            task.arg_key_origins.update({str(k): v for k, v in source.key_origins.items()})
     return task
 
 
 def _keyword_origins(data: SourceDict) -> dict[str, Origin]:
     found = {}
-    for key in ("when", "until", "failed_when", "changed_when"):
-        origin = data.origin_of(key) if key in data else None
-        if origin is not None:
-            found[key] = origin
+    for key in data:
+        if key in _ORIGIN_KEYWORDS or kw.is_loop_keyword(str(key)):
+            origin = data.origin_of(key)
+            if origin is not None:
+                found[str(key)] = origin
+    return found
+
+
+_ORIGIN_KEYWORDS = (
+    "when",
+    "until",
+    "failed_when",
+    "changed_when",
+    "environment",
+    "register",
+    "delegate_to",
+)
+
+
+def _item_origins(data: SourceDict) -> dict[str, list[Origin]]:
+    return {
+        key: list(value.item_origins)
+        for key in ("when", "until", "failed_when", "changed_when")
+        if isinstance(value := data.get(key), SourceList)
+    }
+
+
+def _arg_origins(raw: Any, extra: Any, written: Origin | None) -> dict[str, Origin]:
+    """Where each argument's value is written: its own value, or the ``k=v`` string."""
+    found: dict[str, Origin] = {}
+    for source in (extra, raw):
+        if isinstance(source, SourceDict):
+            found.update({str(k): v for k, v in source.value_origins.items()})
+    if isinstance(raw, str) and written is not None:
+        found["*"] = written  # every k=v argument is in the one string
     return found
 
 
@@ -619,7 +662,7 @@ def load_task_file(
         raise ParseError(f"task file includes itself: {path}", origin)
     if not os.path.isfile(path):
         raise ParseError(f"Could not find or access '{path}'", origin)
-    data = load_yaml(path, ctx.warnings)
+    data = load_yaml(os.path.normpath(path), ctx.warnings)
     child_ctx = replace(
         ctx, basedir=ctx.basedir if ctx.role else os.path.dirname(path), stack=(*ctx.stack, path)
     )

@@ -124,8 +124,13 @@ def split_role_entry(
         raise ParseError("a role entry needs 'role: NAME'", getattr(entry, "origin", origin))
     allowed = kw.keywords_for(kw.BLOCK)
     block_keywords = {k: data.pop(k) for k in list(data) if k in allowed and k != "vars"}
-    params = dict(data.pop("vars", None) or {})
+    params = SourceDict(data.pop("vars", None) or {})
     params.update(data)
+    # where each parameter is named (for the reserved names warning)
+    params.key_origins = {
+        **getattr(entry.get("vars"), "key_origins", {}),
+        **{k: v for k, v in getattr(entry, "key_origins", {}).items() if k in data},
+    }
     return str(name), params, block_keywords
 
 
@@ -177,18 +182,24 @@ def expand_role(
     tasks_from: str = "main",
     vars_from: str = "main",
     defaults_from: str = "main",
+    always: bool = False,
 ) -> list[Block]:
-    """The role's dependencies' blocks followed by its own."""
+    """The role's dependencies' blocks followed by its own.
+
+    A role already applied in the play with the same parameters is left out (its
+    dependencies too), unless ``always`` (import_role and include_role apply their role
+    every time, but not the dependencies it shares with roles applied before)."""
     if is_template(name):
         raise ParseError("a role name in 'roles:' cannot be a template", origin)
     role = load_role(name, params, ctx.basedir, origin, vars_from, defaults_from, ctx.playbook_dir)
-    identity = (role.path, repr(sorted(params.items())) + tasks_from)
-    if identity in seen:
+    identity = (role.path, repr(sorted(params.items(), key=str)) + tasks_from)
+    if identity in seen and not always:
         return []
     seen.add(identity)
     blocks: list[Block] = []
     for index, dep in enumerate(role_dependencies(role)):
         dep_name, dep_params, dep_keywords = split_role_entry(dep, origin)
+        dep_keywords = _inherit(block_keywords, dep_keywords)
         dep_ctx = replace(ctx, basedir=role.path)
         blocks += expand_role(
             dep_name,
@@ -207,7 +218,7 @@ def expand_role(
 def apply_play_roles(play: Play, entries: Any, ctx: ParseContext, origin: Origin | None) -> None:
     if not isinstance(entries, list):
         raise ParseError("'roles' must be a list", origin)
-    seen: set[tuple[str, str]] = set()
+    seen = play.roles_applied
     for index, entry in enumerate(entries):
         entry_origin = entry.origin if isinstance(entry, SourceDict) else origin
         name, params, block_keywords = split_role_entry(entry, entry_origin)
@@ -239,10 +250,11 @@ def import_role(
         ctx,
         position,
         origin,
-        set(),
+        _applied(block),
         tasks_from=str(args.get("tasks_from") or "main"),
         vars_from=str(args.get("vars_from") or "main"),
         defaults_from=str(args.get("defaults_from") or "main"),
+        always=True,
     )
     block.block = list(blocks)
     play = block.play if block.parent is not None else None
@@ -250,3 +262,25 @@ def import_role(
         for role_block in blocks:
             if role_block.role is not None:
                 play.handlers.extend(h for h in role_block.role.handlers if h not in play.handlers)
+
+
+def _applied(node: Node) -> set[tuple[str, str]]:
+    """The roles applied so far in ``node``'s play (a new set outside a play)."""
+    while node.parent is not None:
+        node = node.parent
+    return node.roles_applied if isinstance(node, Play) else set()
+
+
+def _inherit(outer: dict[str, Any], inner: dict[str, Any]) -> dict[str, Any]:
+    """A dependency's keywords: its role entry's ``tags`` and ``when`` apply to it too."""
+    merged = {**outer, **inner}
+    for key in ("tags", "when"):
+        if key in outer and key in inner:
+            merged[key] = _as_list(outer[key]) + _as_list(inner[key])
+    return merged
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, str) and "," in value:
+        return [part.strip() for part in value.split(",")]
+    return list(value) if isinstance(value, list) else [value]

@@ -44,6 +44,8 @@ class SourceDict(dict):
 
 class SourceList(list):
     origin: Origin | None = None
+    #: where each item was written
+    item_origins: list[Origin] = []
 
 
 class UnsafeText(str):
@@ -95,6 +97,7 @@ class _Loader(_BaseLoader):
     def construct_source_sequence(self, node: yaml.SequenceNode) -> SourceList:
         items = SourceList(self.construct_object(child, deep=True) for child in node.value)
         items.origin = self._origin(node)
+        items.item_origins = [self._origin(child) for child in node.value]
         return items
 
     def construct_unsafe(self, node: yaml.Node) -> Any:
@@ -147,7 +150,8 @@ def load_yaml(path: str | os.PathLike[str], warnings: list[str] | None = None) -
 
 
 def _example(wrong: str, right: str) -> str:
-    return f"For example:\n\n    raw: {wrong}\n\nShould be:\n\n    raw: {right}"
+    # ansible-core sets its examples apart with one more blank line
+    return f"\nFor example:\n\n    raw: {wrong}\n\nShould be:\n\n    raw: {right}"
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> ParseError:

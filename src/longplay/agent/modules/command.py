@@ -131,7 +131,7 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
             rc=exc.errno or 2,
             stdout="",
             stderr="",
-            exception=str(exc),
+            exception=_os_error(exc),
         )
     ended = _now()
     result = {
@@ -161,3 +161,10 @@ def command(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
 def shell(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     """Run a command line through a shell (pipes, redirections, variables)."""
     return run_command_module(args, ctx, shell=True)
+
+
+def _os_error(exc: OSError) -> str:
+    """The error as ansible-core's command reports it (it runs argv as bytes)."""
+    if isinstance(exc.filename, str):
+        return f"[Errno {exc.errno}] {exc.strerror}: {os.fsencode(exc.filename)!r}"
+    return str(exc)

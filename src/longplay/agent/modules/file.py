@@ -46,10 +46,11 @@ def file_module(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     path = args["path"]
     previous = fileops.file_state(path)
     state = _wanted_state(args, previous)
-    diff: Diff = {
-        "before": {"path": path, "state": previous},
-        "after": {"path": path, "state": state},
-    }
+    # as ansible-core: the state is in the diff only when it changes
+    diff: Diff = {"before": {"path": path}, "after": {"path": path}}
+    if previous != state:
+        diff["before"]["state"] = previous
+        diff["after"]["state"] = state
     try:
         result = HANDLERS[state](args, ctx, path, previous, diff)
     except OSError as exc:
@@ -101,11 +102,12 @@ def _absent(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff
         return {"path": path, "state": "absent", "changed": False}
     if previous == "directory":
         diff["before"]["path_content"] = _tree(path)
-    if not ctx.check_mode:
-        if previous == "directory":
-            shutil.rmtree(path)
-        else:
-            os.unlink(path)
+    if ctx.check_mode:
+        return _described(path, True)  # what is there now, as ansible-core reports it
+    if previous == "directory":
+        shutil.rmtree(path)
+    else:
+        os.unlink(path)
     return {"path": path, "state": "absent", "changed": True}
 
 
@@ -155,7 +157,7 @@ def _directory(
     if kind == "absent":
         changed = _make_directories(target, args, ctx)
         if ctx.check_mode:
-            return {"path": path, "state": "absent", "changed": True}
+            return {"path": path, "changed": True}
         return _described(path, changed, follow=args["follow"])
     if kind != "directory":
         failure = _described(path, False)
@@ -215,7 +217,7 @@ def _touch(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff)
         if ctx.check_mode:
             # The directory may be created by an earlier task of this same
             # (checked) run; predict the change as Ansible does.
-            return {"dest": path, "state": "absent", "changed": True}
+            return {"dest": path, "changed": True}
         if not os.path.isdir(os.path.dirname(os.path.abspath(target)) or "."):
             raise ModuleFailed(
                 f"Error, could not touch target: no such directory: {os.path.dirname(target)}",
@@ -291,9 +293,9 @@ def _link_source(args: Dict[str, Any], path: str, previous: str) -> Tuple[str, s
 
 def _link(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff) -> Dict[str, Any]:
     src, absolute = _link_source(args, path, previous)
-    diff["after"]["src"] = src
-    if previous == "link":
+    if previous == "link":  # a link pointed elsewhere: the diff shows both targets
         diff["before"]["src"] = os.readlink(path)
+        diff["after"]["src"] = src
     changed = previous != "link" or os.readlink(path) != src
     if changed:
         _check_replaceable(path, previous, args["force"], "symlink")
@@ -318,7 +320,6 @@ def _hard(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff) 
         src = os.path.join(os.path.dirname(path), src)
     if not os.path.exists(src):
         raise ModuleFailed(f"src does not exist: {src}", path=path, src=src)
-    diff["after"]["src"] = src
     same = previous != "absent" and _same_file(path, src)
     if not same:
         _check_replaceable(path, previous, args["force"], "hard link")

@@ -81,14 +81,20 @@ def find_module(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
         if not skipped
         else "Not all paths examined, check warnings for details"
     )
-    return {
+    result = {
         "changed": False,
         "files": files,
         "matched": len(files),
         "examined": examined,
         "msg": msg,
         "skipped_paths": skipped,
-    }
+    }  # type: Dict[str, Any]
+    if skipped:
+        result["warnings"] = [
+            f"Skipped '{path}' path due to this access issue: {reason}\n"
+            for path, reason in skipped.items()
+        ]
+    return result
 
 
 def _entry(path: str, info: os.stat_result, args: Dict[str, Any]) -> Dict[str, Any]:
