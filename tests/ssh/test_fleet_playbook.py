@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from loopback_sshd import Sshd
@@ -66,3 +67,47 @@ def test_unreachable_host_does_not_hide_others(sshd: Sshd, longplay, write, tmp_
     recap = {line.split()[0]: line for line in run.stdout.splitlines() if " : ok=" in line}
     assert "unreachable=1" in recap["dead"]
     assert "changed=1" in recap["host01"]
+
+
+def _agents_under(pid: int) -> list[int]:
+    """Agent processes descending from ``pid`` (here: the loopback sshd)."""
+    parents: dict[int, int] = {}
+    commands: dict[int, bytes] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+
+    def descends(child: int) -> bool:
+        while child > 1:
+            child = parents.get(child, 0)
+            if child == pid:
+                return True
+        return False
+
+    return [p for p, cmd in commands.items() if b"longplay.agent.main" in cmd and descends(p)]
+
+
+def test_agents_end_with_the_run(sshd: Sshd, longplay, write, tmp_path: Path) -> None:
+    """The run drops its connections without a goodbye; the agents still end."""
+    sshd.write_inventory(tmp_path / "hosts.ini", count=3)
+    write(
+        "site.yml",
+        """
+        - hosts: fleet
+          gather_facts: false
+          tasks:
+            - command: "true"
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    deadline = time.monotonic() + 10
+    while _agents_under(sshd.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _agents_under(sshd.process.pid) == []

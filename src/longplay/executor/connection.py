@@ -232,7 +232,13 @@ class HostConnection:
             self._jobs_prepared = True
             await self.request("job_prepare")
 
-    async def close(self) -> None:
+    async def close(self, graceful: bool = True) -> None:
+        """Release the host; ``graceful=False`` drops an SSH connection without a
+        goodbye (the run is over and every result is in)."""
+        if not graceful and self._transport is not None and self._transport.abort():
+            self._agents.clear()
+            self._transport = None
+            return
         await self._reset()
 
 
@@ -270,9 +276,9 @@ class ConnectionPool:
             connection = self._connections[key] = HostConnection(name, settings, self._log)
         return connection
 
-    async def close(self) -> None:
+    async def close(self, graceful: bool = True) -> None:
         await asyncio.gather(
-            *(c.close() for c in self._connections.values()), return_exceptions=True
+            *(c.close(graceful) for c in self._connections.values()), return_exceptions=True
         )
         self._connections.clear()
 

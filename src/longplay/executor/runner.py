@@ -69,7 +69,7 @@ class PlaybookRunner:
         finally:
             # Agents end when their pipe closes; no need to wait for each one.
             try:
-                await asyncio.wait_for(context.connections.close(), CLOSE_TIMEOUT)
+                await asyncio.wait_for(context.connections.close(graceful=False), CLOSE_TIMEOUT)
             except asyncio.TimeoutError:
                 pass
         return context.stats.exit_code()

@@ -73,3 +73,12 @@ class Transport(abc.ABC):
     @abc.abstractmethod
     async def close(self) -> None:
         """Release the connection; processes started with ``spawn`` end."""
+
+    def abort(self) -> bool:
+        """Drop the connection at once, waiting for nothing, when the run is over.
+
+        Agents started with ``spawn`` see their input end and exit, as they do
+        when the controller dies. Returns False when this transport cannot do
+        that; the caller then uses :meth:`close`.
+        """
+        return False

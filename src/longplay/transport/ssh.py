@@ -487,6 +487,14 @@ class SSHTransport(Transport):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(conn.wait_closed(), timeout=5)
 
+    def abort(self) -> bool:
+        # Closing gracefully costs a round trip per channel and one more for
+        # the connection: nothing is left to say once the recap is printed.
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.abort()
+        return True
+
     async def _open(self) -> asyncssh.SSHClientConnection:
         settings = self.settings
         try:
