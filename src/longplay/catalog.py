@@ -39,7 +39,6 @@ REFUSED = frozenset(
         "systemd_service",
         "sysvinit",
         "service_facts",
-        "reboot",
         "mysql_db",
         "mysql_user",
         "postgresql_db",
