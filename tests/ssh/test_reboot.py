@@ -97,3 +97,34 @@ def test_reboot_refuses_the_control_node(longplay, write, tmp_path: Path) -> Non
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 2, run.output
     assert "Running reboot with local connection would reboot the control node." in run.stdout
+
+
+def test_wait_for_connection(sshd: Sshd, longplay, write, tmp_path: Path) -> None:
+    """A live host answers at once; a dead one fails the task at the timeout with
+    the last connection error (the host is not marked unreachable)."""
+    inventory = sshd.inventory_text(count=1)
+    inventory += "dead ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh\n"
+    (tmp_path / "hosts.ini").write_text(inventory)
+    write(
+        "site.yml",
+        """
+        - hosts: host01
+          gather_facts: false
+          tasks:
+            - wait_for_connection:
+                timeout: 5
+              register: live
+            - assert:
+                that: [live.elapsed < 5, live is not changed]
+            - wait_for_connection:
+                timeout: 1
+              delegate_to: dead
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    assert (
+        '"msg": "timed out waiting for ping module test: Failed to connect to the host via '
+        'ssh: ssh: connect to host 127.0.0.1 port 1: Connection refused"'
+    ) in run.stdout
+    assert "unreachable=0" in run.stdout
