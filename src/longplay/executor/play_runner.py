@@ -16,6 +16,7 @@ from longplay.errors import (
     reserved_name_warnings,
     template_errors_warning,
 )
+from longplay.executor import var_prompt
 from longplay.executor.connection import KEYWORD_VARS, HostConnection
 from longplay.executor.host_runner import (
     EndBatch,
@@ -361,13 +362,12 @@ class PlayRunner:
         for role in roles:
             self._warn_reserved(role.params)
         prompts = self.play.keywords.get("vars_prompt") or []
+        extra_vars = self.ctx.variables.extra_vars
         for prompt in prompts if isinstance(prompts, list) else []:
-            if (
-                isinstance(prompt, dict)
-                and "name" in prompt
-                and prompt["name"] not in self.ctx.variables.extra_vars
-            ):
-                merged.setdefault(str(prompt["name"]), prompt.get("default", ""))
+            if isinstance(prompt, dict) and "name" in prompt and prompt["name"] not in extra_vars:
+                merged[str(prompt["name"])] = var_prompt.answer(
+                    prompt, lambda value: template_value(value, extra_vars)
+                )
         self.ctx.variables.play_vars = merged
 
     def _warn_reserved(self, variables: Any, where: Origin | None = None) -> None:
