@@ -10,7 +10,6 @@ environment variables, which the parts that use them already read.
 
 from __future__ import annotations
 
-import configparser
 import os
 from dataclasses import dataclass, field
 
@@ -55,6 +54,8 @@ def load_config() -> Config:
         config.inventory = [p for p in os.environ["ANSIBLE_INVENTORY"].split(",") if p.strip()]
     if path is None:
         return config
+    import configparser  # only when there is a file: it costs milliseconds at every start
+
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     try:
         parser.read(path, encoding="utf-8")

@@ -9,7 +9,6 @@ interval otherwise.
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
@@ -92,6 +91,8 @@ def render_diff(diff: Any) -> str:
             continue
         before_header = entry.get("before_header")
         after_header = entry.get("after_header")
+        import difflib  # only with --diff
+
         lines = difflib.unified_diff(
             before.splitlines(keepends=True),
             after.splitlines(keepends=True),
