@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -143,7 +144,7 @@ async def _find_program(ctx: ActionContext, name: str, paths: list[str]) -> str:
     return found.splitlines()[-1].strip()
 
 
-async def _until(ctx: ActionContext, check: Any, timeout: int) -> bool:
+async def _until(ctx: ActionContext, check: Callable[[], Awaitable[bool]], timeout: int) -> bool:
     """Run ``check`` (reconnecting as needed) until it says yes or ``timeout`` passes."""
     deadline = time.monotonic() + timeout
     interval = 0.5
