@@ -459,8 +459,13 @@ def service_mgr_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
 def selinux_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     """SELinux status from sysfs and its config file (no selinux Python bindings needed)."""
     enforce = _read_line("/sys/fs/selinux/enforce")
+    if not _libselinux_present():
+        return {
+            "selinux": {"status": "Missing selinux Python library"},
+            "selinux_python_present": False,
+        }
     if enforce is None:
-        return {"selinux": {"status": "disabled"}, "selinux_python_present": False}
+        return {"selinux": {"status": "disabled"}, "selinux_python_present": True}
     config = _key_values(_read("/etc/selinux/config") or "")
     return {
         "selinux": {
@@ -470,8 +475,24 @@ def selinux_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
             "type": config.get("SELINUXTYPE", "unknown"),
             "policyvers": _int(_read_line("/sys/fs/selinux/policyvers")),
         },
-        "selinux_python_present": False,
+        "selinux_python_present": True,
     }
+
+
+_LIB_DIRS = (
+    "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/lib/x86_64-linux-gnu",
+    "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+)  # fmt: skip
+
+
+def _libselinux_present() -> bool:
+    """Whether libselinux.so.1 is installed: the reference's SELinux bindings load
+    it with ctypes and report "Missing selinux Python library" without it. The
+    usual library directories are looked at instead of loading it."""
+    dirs = list(_LIB_DIRS)
+    machine = os.uname().machine
+    dirs += [f"/lib/{machine}-linux-gnu", f"/usr/lib/{machine}-linux-gnu"]
+    return any(os.path.exists(os.path.join(d, "libselinux.so.1")) for d in dirs)
 
 
 def _int(text: Optional[str]) -> Optional[int]:
@@ -598,6 +619,7 @@ def processor_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     sockets: Set[str] = set()
     cores = siblings = 0
     index = 0
+    flags: Optional[List[str]] = None
     for line in (_read("/proc/cpuinfo") or "").splitlines():
         key, _, value = (part.strip() for part in line.partition(":"))
         if key == "processor":
@@ -611,12 +633,14 @@ def processor_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
             cores = int(value)
         elif key == "siblings":
             siblings = int(value)
+        elif key in ("flags", "Features") and flags is None:  # x86, ARM
+            flags = value.split()
     vcpus = index or os.cpu_count() or 1
     count = len(sockets) or 1
     per_socket = cores or vcpus // count
     threads = siblings // cores if cores and siblings else 1
     nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else vcpus
-    return {
+    found: Facts = {
         "processor": processors,
         "processor_count": count,
         "processor_cores": per_socket,
@@ -624,6 +648,9 @@ def processor_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
         "processor_vcpus": vcpus,
         "processor_nproc": nproc,
     }
+    if flags is not None:
+        found["flags"] = flags
+    return found
 
 
 def memory_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
@@ -658,16 +685,17 @@ def memory_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
 
 
 def uptime_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    found: Facts = {}
     text = _read_line("/proc/uptime")
-    if text:
-        found["uptime_seconds"] = int(float(text.split()[0]))
+    return {"uptime_seconds": int(float(text.split()[0]))} if text else {}
+
+
+def loadavg_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """Its own subset in the reference: not part of hardware."""
     try:
         one, five, fifteen = os.getloadavg()
-        found["loadavg"] = {"1m": one, "5m": five, "15m": fifteen}
     except OSError:
-        pass
-    return found
+        return {}
+    return {"loadavg": {"1m": one, "5m": five, "15m": fifteen}}
 
 
 # --- virtualization ----------------------------------------------------------------
@@ -688,11 +716,63 @@ _VM_VENDORS = (
 
 
 def virtual_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    """Container or VM guest, from marker files, cgroups and DMI strings."""
+    """Container or VM guest, from marker files, cgroups and DMI strings; VM host
+    from the kvm/vboxdrv modules or /dev/kvm. ``virtualization_tech_guest`` and
+    ``_host`` list every technology seen, whichever one names the type.
+
+    Left out: the reference's dmidecode, /proc/self/status (VxID), s390 and
+    Xen-host probes; hosts that only those recognise report less tech here.
+    """
+    guest, host = _guest_tech(), _host_tech()
     kind = _container_type() or _vm_type()
+    role = "guest"
+    if kind is None and host:
+        kind, role = host[0], "host"
+    found: Facts = {"virtualization_type": kind or "NA", "virtualization_role": role}
     if kind is None:
-        return {"virtualization_type": "NA", "virtualization_role": "NA"}
-    return {"virtualization_type": kind, "virtualization_role": "guest"}
+        found["virtualization_role"] = "NA"
+    found["virtualization_tech_guest"] = guest
+    found["virtualization_tech_host"] = host
+    return found
+
+
+def _guest_tech() -> List[str]:
+    tech: List[str] = []
+    cgroup = _read("/proc/1/cgroup") or _read("/proc/self/cgroup") or ""
+    for marker, name in (
+        ("/docker/", "docker"),
+        ("/lxc/", "lxc"),
+        ("/system.slice/containerd.service", "containerd"),
+    ):
+        if marker in cgroup:
+            tech.append(name)
+    if os.path.exists("/run/.containerenv") or os.path.exists("/.containerenv"):
+        tech.append("podman")
+    if os.path.exists("/proc/vz") and not os.path.exists("/proc/bc"):
+        tech.append("openvz")
+    systemd = _read_line("/run/systemd/container")
+    if systemd:
+        tech.append(systemd)
+    if os.path.exists("/.dockerenv") or os.path.exists("/.dockerinit"):
+        tech.append("docker")
+    if systemd or {"docker", "lxc", "podman", "openvz", "containerd"} & set(tech):
+        tech.append("container")
+    vm = _dmi_vm_type()
+    if vm is not None:
+        tech.append(vm)
+    return list(dict.fromkeys(tech))
+
+
+def _host_tech() -> List[str]:
+    tech: List[str] = []
+    modules = {line.split(" ", 1)[0] for line in (_read("/proc/modules") or "").splitlines()}
+    if "kvm" in modules or "virtio" in modules:
+        tech.append("kvm")
+    if "vboxdrv" in modules:
+        tech.append("virtualbox")
+    if os.path.exists("/dev/kvm"):
+        tech.append("kvm")
+    return list(dict.fromkeys(tech))
 
 
 def _container_type() -> Optional[str]:
@@ -710,6 +790,16 @@ def _container_type() -> Optional[str]:
 
 
 def _vm_type() -> Optional[str]:
+    kind = _dmi_vm_type()
+    if kind is not None:
+        return kind
+    cpuinfo = _read("/proc/cpuinfo") or ""
+    if " hypervisor" in cpuinfo:
+        return "kvm"
+    return None
+
+
+def _dmi_vm_type() -> Optional[str]:
     dmi = " ".join(
         _read_line(f"/sys/class/dmi/id/{name}") or ""
         for name in ("product_name", "sys_vendor", "bios_vendor")
@@ -719,9 +809,6 @@ def _vm_type() -> Optional[str]:
             return kind
     if os.path.exists("/proc/xen"):
         return "xen"
-    cpuinfo = _read("/proc/cpuinfo") or ""
-    if " hypervisor" in cpuinfo:
-        return "kvm"
     return None
 
 
@@ -752,7 +839,44 @@ def network_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     ]
     found["default_ipv4"] = _default_ipv4(interfaces)
     found["default_ipv6"] = _default_ipv6(interfaces)
+    found["locally_reachable_ips"] = {"ipv4": _local_ipv4(), "ipv6": _local_ipv6()}
     return found
+
+
+def _local_ipv4() -> List[str]:
+    """The ``local`` routes of the local table (``ip route show table local``), from
+    /proc/net/fib_trie: ``a.b.c.d`` for a host, ``a.b.c.d/n`` for a whole network."""
+    text = _read("/proc/net/fib_trie") or ""
+    if "\nLocal:" in text:
+        text = text[text.index("\nLocal:") :]
+    found: List[str] = []
+    address = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|--"):
+            address = stripped[3:].strip()
+        elif stripped.startswith("/") and stripped.endswith(" LOCAL") and address:
+            prefix = stripped.split()[0][1:]
+            item = address if prefix == "32" else f"{address}/{prefix}"
+            if item not in found:
+                found.append(item)
+    return found
+
+
+def _local_ipv6() -> List[str]:
+    """IPv6 routes flagged RTF_LOCAL in /proc/net/ipv6_route, in address order."""
+    found: List[Tuple[bytes, str]] = []
+    for line in (_read("/proc/net/ipv6_route") or "").splitlines():
+        fields = line.split()
+        if len(fields) < 10 or not int(fields[8], 16) & 0x80000000:
+            continue
+        raw = bytes.fromhex(fields[0])
+        prefix = int(fields[1], 16)
+        address = socket.inet_ntop(socket.AF_INET6, raw)
+        item = address if prefix == 128 else f"{address}/{prefix}"
+        if (raw, item) not in found:
+            found.append((raw, item))
+    return [item for _, item in sorted(found)]
 
 
 def _interface_names() -> List[str]:
@@ -780,6 +904,13 @@ def _interface(name: str, ipv6: List[Dict[str, str]]) -> Dict[str, Any]:
     mac = _read_line(base + "address")
     if mac and details["type"] != "loopback":
         details["macaddress"] = mac
+    try:  # the bus device behind the interface (PCI address, or virtioN on virtio)
+        details["pciid"] = os.path.basename(os.readlink(base + "device"))
+    except OSError:
+        pass
+    speed = _int(_read_line(base + "speed"))  # unreadable (EINVAL) on virtual interfaces
+    if speed is not None:
+        details["speed"] = speed
     ipv4 = _ipv4_of(name)
     if ipv4:
         details["ipv4"] = ipv4
@@ -892,6 +1023,22 @@ def _route_facts(
 if TYPE_CHECKING:
     Collector = Callable[[Facts, Dict[str, Any], Any], Facts]
 
+
+def _linux(name: str) -> Collector:
+    """A collector from _setup_linux, imported only when a gather needs it."""
+
+    def collect(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+        if os.uname().sysname != "Linux":
+            return {}
+        from longplay.agent.modules import _setup_linux
+
+        found: Facts = getattr(_setup_linux, name)(facts, args, ctx)
+        return found
+
+    collect.__name__ = name
+    return collect
+
+
 COLLECTORS: Dict[str, Collector] = {
     "date_time": date_time_facts,
     "platform": platform_facts,
@@ -908,9 +1055,20 @@ COLLECTORS: Dict[str, Collector] = {
     "dns": dns_facts,
     "ssh_pub_keys": ssh_pub_keys_facts,
     "local": local_facts,
+    "lsb": _linux("lsb_facts"),
+    "caps": _linux("caps_facts"),
     "processor": processor_facts,
     "memory": memory_facts,
     "uptime": uptime_facts,
+    "mounts": _linux("mount_facts"),
+    "devices": _linux("device_facts"),
+    "dmi": _linux("dmi_facts"),
+    "lvm": _linux("lvm_facts"),
+    "loadavg": loadavg_facts,
+    "chroot": _linux("chroot_facts"),
+    "fibre_channel_wwn": _linux("fibre_channel_facts"),
+    "iscsi": _linux("iscsi_facts"),
+    "nvme": _linux("nvme_facts"),
     "virtual": virtual_facts,
     "network": network_facts,
 }
@@ -918,48 +1076,130 @@ COLLECTORS: Dict[str, Collector] = {
 #: distribution before pkg_mgr/service_mgr: they look at os_family.
 COLLECTOR_ORDER = list(COLLECTORS)
 
-MIN_SUBSET = frozenset(COLLECTORS) - {"processor", "memory", "uptime", "virtual", "network"}
+MIN_SUBSET = frozenset(
+    (
+        "date_time", "platform", "distribution", "env", "user", "python", "pkg_mgr",
+        "service_mgr", "selinux", "apparmor", "fips", "cmdline", "dns", "ssh_pub_keys",
+        "local", "lsb", "caps",
+    )
+)  # fmt: skip
 
+_HARDWARE = frozenset(("processor", "memory", "uptime", "mounts", "devices", "dmi", "lvm"))
+_USER = frozenset(("user",))
+_PLATFORM = frozenset(("platform",))
+_DISTRIBUTION = frozenset(("distribution",))
+_SSH = frozenset(("ssh_pub_keys",))
+
+#: Every name gather_subset accepts (the reference's list) and the collectors it means.
+#: The reference's hardware collector is one piece: naming any part of it gathers it all.
 SUBSETS: Dict[str, FrozenSet[str]] = {
     "all": frozenset(COLLECTORS),
     "min": MIN_SUBSET,
-    "hardware": frozenset(("processor", "memory", "uptime")),
+    "hardware": _HARDWARE,
+    "devices": _HARDWARE,
+    "mounts": _HARDWARE,
+    "processor": _HARDWARE,
+    "processor_cores": _HARDWARE,
+    "processor_count": _HARDWARE,
     "network": frozenset(("network",)),
+    "interfaces": frozenset(("network",)),
+    "all_ipv4_addresses": frozenset(("network",)),
+    "all_ipv6_addresses": frozenset(("network",)),
+    "default_ipv4": frozenset(("network",)),
+    "default_ipv6": frozenset(("network",)),
     "virtual": frozenset(("virtual",)),
+    "virtualization_role": frozenset(("virtual",)),
+    "virtualization_type": frozenset(("virtual",)),
+    "virtualization_tech_guest": frozenset(("virtual",)),
+    "virtualization_tech_host": frozenset(("virtual",)),
     "ohai": frozenset(),
     "facter": frozenset(),
+    "systemd": frozenset(),  # ansible_systemd needs systemctl: not gathered
+    "platform": _PLATFORM,
+    "architecture": _PLATFORM,
+    "kernel": _PLATFORM,
+    "kernel_version": _PLATFORM,
+    "machine": _PLATFORM,
+    "machine_id": _PLATFORM,
+    "python_version": _PLATFORM,
+    "system": _PLATFORM,
+    "distribution": _DISTRIBUTION,
+    "distribution_major_version": _DISTRIBUTION,
+    "distribution_release": _DISTRIBUTION,
+    "distribution_version": _DISTRIBUTION,
+    "os_family": _DISTRIBUTION,
+    "user": _USER,
+    "user_dir": _USER,
+    "user_gecos": _USER,
+    "user_gid": _USER,
+    "user_id": _USER,
+    "user_shell": _USER,
+    "user_uid": _USER,
+    "effective_group_ids": _USER,
+    "effective_user_id": _USER,
+    "real_user_id": _USER,
+    "ssh_pub_keys": _SSH,
+    "ssh_host_pub_keys": _SSH,
+    "ssh_host_key_dsa_public": _SSH,
+    "ssh_host_key_ecdsa_public": _SSH,
+    "ssh_host_key_ed25519_public": _SSH,
+    "ssh_host_key_rsa_public": _SSH,
+    "caps": frozenset(("caps",)),
+    "system_capabilities": frozenset(("caps",)),
+    "system_capabilities_enforced": frozenset(("caps",)),
+    "chroot": frozenset(("chroot",)),
+    "is_chroot": frozenset(("chroot",)),
+}
+for _name in (
+    "date_time", "env", "python", "pkg_mgr", "service_mgr", "selinux", "apparmor", "fips",
+    "cmdline", "dns", "local", "lsb", "loadavg", "fibre_channel_wwn", "iscsi", "nvme",
+):  # fmt: skip
+    SUBSETS[_name] = frozenset((_name,))
+
+#: Collectors that need another's facts, which are gathered too (even under !min).
+REQUIRES: Dict[str, FrozenSet[str]] = {
+    "processor": _PLATFORM,
+    "network": _PLATFORM | _DISTRIBUTION,
 }
 
 
 def _subset(name: str) -> FrozenSet[str]:
     if name in SUBSETS:
         return SUBSETS[name]
-    if name in COLLECTORS:
-        return frozenset((name,))
-    allowed = ", ".join(sorted(set(SUBSETS) | set(COLLECTORS)))
+    allowed = ", ".join(sorted(set(SUBSETS) - {"min"}))
     raise ModuleFailed(
         f"Bad subset '{name}' given to Ansible. gather_subset options allowed: {allowed}"
     )
 
 
 def select_collectors(subsets: List[str]) -> Set[str]:
-    """Which collectors run: included subsets (all when only exclusions), minus ``!`` ones.
+    """Which collectors run, as the reference chooses them.
 
-    The ``min`` facts are always gathered unless ``!min`` is given, as in Ansible.
+    Only the named subsets are added (``all`` for everything); exclusions
+    remove from those, so ``!hardware`` alone leaves just ``min``, and
+    ``!all`` removes nothing named beside it. ``min`` is always added unless
+    ``!min`` is given; a collector's prerequisites (platform facts for
+    hardware, platform and distribution for network) are always added.
+    Unknown exclusions are ignored, unknown inclusions fail.
     """
     included: Set[str] = set()
     excluded: Set[str] = set()
-    only_exclusions = True
+    no_min = False
     for raw in subsets or ["all"]:
         item = raw.strip()
-        if item.startswith("!"):
-            excluded |= _subset(item[1:])
+        if item == "!min":
+            no_min = True
+        elif item == "!all":
+            continue
+        elif item.startswith("!"):
+            excluded |= SUBSETS.get(item[1:], frozenset())
         else:
-            only_exclusions = False
             included |= _subset(item)
-    if only_exclusions:
-        included = set(SUBSETS["all"])
-    selected = (included - excluded) | (MIN_SUBSET - excluded if "!min" not in subsets else set())
-    if "!min" not in subsets and "!all" in subsets:
+    selected = included - excluded
+    if not no_min:
         selected |= MIN_SUBSET
+    else:
+        selected -= MIN_SUBSET
+    for name in list(selected):
+        selected |= REQUIRES.get(name, frozenset())
     return selected

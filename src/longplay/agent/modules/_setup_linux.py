@@ -1,0 +1,636 @@
+"""setup's hardware, storage and system facts on Linux, read from /proc, /sys and /dev.
+
+Kept apart from setup.py so that gathering only ``min`` never pays for
+parsing this file. Everything here reads files; the only programs ever run
+are the LVM tools, and only on a host that has them and when running as root
+(as the reference does). Facts the reference gets from a program are read
+from the files that program reads, so a gather spawns no process per mount
+or per device.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Tuple
+
+    Facts = Dict[str, Any]
+
+
+def _read_line(path: str) -> Optional[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read().strip()
+    except OSError:
+        return None
+
+
+def _read(path: str) -> Optional[str]:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+    except OSError:
+        return None
+
+
+def _listdir(path: str) -> List[str]:
+    try:
+        return sorted(os.listdir(path))
+    except OSError:
+        return []
+
+
+# --- DMI -------------------------------------------------------------------------
+
+DMI_DIR = "/sys/devices/virtual/dmi/id"
+
+#: fact name -> file under DMI_DIR
+_DMI_FILES = (
+    ("bios_date", "bios_date"),
+    ("bios_vendor", "bios_vendor"),
+    ("bios_version", "bios_version"),
+    ("board_asset_tag", "board_asset_tag"),
+    ("board_name", "board_name"),
+    ("board_serial", "board_serial"),
+    ("board_vendor", "board_vendor"),
+    ("board_version", "board_version"),
+    ("chassis_asset_tag", "chassis_asset_tag"),
+    ("chassis_serial", "chassis_serial"),
+    ("chassis_vendor", "chassis_vendor"),
+    ("chassis_version", "chassis_version"),
+    ("product_name", "product_name"),
+    ("product_serial", "product_serial"),
+    ("product_uuid", "product_uuid"),
+    ("product_version", "product_version"),
+    ("system_vendor", "sys_vendor"),
+)
+
+#: SMBIOS chassis types, 1-based (DMTF DSP0134, table "System Enclosure or Chassis Types").
+CHASSIS_TYPES = (
+    "Other", "Unknown", "Desktop", "Low Profile Desktop", "Pizza Box", "Mini Tower", "Tower",
+    "Portable", "Laptop", "Notebook", "Hand Held", "Docking Station", "All In One",
+    "Sub Notebook", "Space-saving", "Lunch Box", "Main Server Chassis", "Expansion Chassis",
+    "Sub Chassis", "Bus Expansion Chassis", "Peripheral Chassis", "RAID Chassis",
+    "Rack Mount Chassis", "Sealed-case PC", "Multi-system", "CompactPCI", "AdvancedTCA",
+    "Blade", "Blade Enclosure", "Tablet", "Convertible", "Detachable", "IoT Gateway",
+    "Embedded PC", "Mini PC", "Stick PC",
+)  # fmt: skip
+
+
+def dmi_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """The DMI strings from sysfs, "NA" when absent or unreadable (serials need root).
+
+    Left out: the reference falls back to running ``dmidecode -s`` per key
+    when sysfs has no DMI directory (old kernels); here such hosts get "NA".
+    """
+    found: Facts = {}
+    for fact, name in _DMI_FILES:
+        found[fact] = _read_line(os.path.join(DMI_DIR, name)) or "NA"
+    chassis = _read_line(os.path.join(DMI_DIR, "chassis_type"))
+    if chassis is None:
+        found["form_factor"] = "NA"
+    else:
+        try:
+            found["form_factor"] = CHASSIS_TYPES[int(chassis) - 1]
+        except (ValueError, IndexError):
+            found["form_factor"] = "unknown"
+    return found
+
+
+# --- mounts ----------------------------------------------------------------------
+
+
+def _unescape(field: str) -> str:
+    r"""Mount table fields escape space, tab, newline and backslash as ``\ooo``."""
+    if "\\" not in field:
+        return field
+    out = []
+    i = 0
+    while i < len(field):
+        chunk = field[i + 1 : i + 4]
+        if field[i] == "\\" and len(chunk) == 3 and all(c in "01234567" for c in chunk):
+            out.append(chr(int(chunk, 8)))
+            i += 4
+        else:
+            out.append(field[i])
+            i += 1
+    return "".join(out)
+
+
+def _bind_mountpoints() -> Dict[str, bool]:
+    """Mount points whose root is a subdirectory of their filesystem (shown ``dev[/dir]``
+    by findmnt), from /proc/self/mountinfo: the reference tags these ``bind``."""
+    binds: Dict[str, bool] = {}
+    for line in (_read("/proc/self/mountinfo") or "").splitlines():
+        fields = line.split()
+        if len(fields) > 4:
+            binds[_unescape(fields[4])] = fields[3] != "/"
+    return binds
+
+
+def _uuids_by_device() -> Dict[str, str]:
+    """Resolved device path -> filesystem UUID, from udev's /dev/disk/by-uuid links
+    (what lsblk reports; without udev there are none and every uuid is "N/A")."""
+    found: Dict[str, str] = {}
+    directory = "/dev/disk/by-uuid"
+    for name in _listdir(directory):
+        found[os.path.realpath(os.path.join(directory, name))] = name
+    return found
+
+
+def _is_network_mount(device: str, fstype: str) -> bool:
+    return ":/" in device or fstype.startswith(("nfs", "cifs", "smb", "fuse.sshfs", "ceph"))
+
+
+def _statvfs_facts(path: str) -> Dict[str, int]:
+    st = os.statvfs(path)
+    return {
+        "size_total": st.f_frsize * st.f_blocks,
+        "size_available": st.f_frsize * st.f_bavail,
+        "block_size": st.f_bsize,
+        "block_total": st.f_blocks,
+        "block_available": st.f_bavail,
+        "block_used": st.f_blocks - st.f_bavail,
+        "inode_total": st.f_files,
+        "inode_available": st.f_favail,
+        "inode_used": st.f_files - st.f_favail,
+    }
+
+
+def mount_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """Mounted filesystems backed by a device path or a network share (``host:/path``).
+
+    As in the reference: pseudo filesystems (proc, tmpfs, cgroup, ...) are
+    left out, a mount whose root is a subdirectory gets ``,bind`` added to its
+    options, and the sizes come from statvfs. Network filesystems are
+    measured in threads that may take at most ``gather_timeout`` seconds in
+    all, so a hung NFS server cannot hang the gather; local ones are
+    measured directly.
+    """
+    text = _read("/proc/self/mounts") or _read("/etc/mtab") or ""
+    binds = _bind_mountpoints()
+    uuids = _uuids_by_device()
+    mounts: List[Dict[str, Any]] = []
+    pending: List[Tuple[Dict[str, Any], threading.Thread, List[Any]]] = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 4:
+            continue
+        device, mount, fstype = _unescape(fields[0]), _unescape(fields[1]), fields[2]
+        if not device.startswith("/") and ":/" not in device:
+            continue
+        options = fields[3] + (",bind" if binds.get(mount) else "")
+        entry: Dict[str, Any] = {
+            "mount": mount,
+            "device": device,
+            "fstype": fstype,
+            "options": options,
+            "dump": _int(fields[4]) if len(fields) > 4 else 0,
+            "passno": _int(fields[5]) if len(fields) > 5 else 0,
+        }
+        mounts.append(entry)
+        if _is_network_mount(device, fstype):
+            box: List[Any] = []
+            worker = threading.Thread(target=_measure_into, args=(mount, box), daemon=True)
+            worker.start()
+            pending.append((entry, worker, box))
+        else:
+            try:
+                entry.update(_statvfs_facts(mount))
+            except OSError:
+                pass
+        entry["uuid"] = uuids.get(os.path.realpath(device), "N/A") if device[:1] == "/" else "N/A"
+    if pending:
+        import time
+
+        deadline = time.monotonic() + max(1, int(args.get("gather_timeout") or 10))
+        for entry, worker, box in pending:
+            worker.join(max(0.0, deadline - time.monotonic()))
+            if box and isinstance(box[0], dict):
+                entry.update(box[0])
+            elif worker.is_alive():
+                entry["note"] = "Timed out while attempting to get extra information."
+    return {"mounts": [_ordered(entry) for entry in mounts]}
+
+
+_MOUNT_KEYS = (
+    "mount", "device", "fstype", "options", "dump", "passno", "size_total", "size_available",
+    "block_size", "block_total", "block_available", "block_used", "inode_total",
+    "inode_available", "inode_used", "uuid", "note",
+)  # fmt: skip
+
+
+def _ordered(entry: Dict[str, Any]) -> Dict[str, Any]:
+    return {key: entry[key] for key in _MOUNT_KEYS if key in entry}
+
+
+def _measure_into(path: str, box: List[Any]) -> None:
+    try:
+        box.append(_statvfs_facts(path))
+    except OSError as exc:
+        box.append(exc)
+
+
+def _int(text: Optional[str], default: int = 0) -> int:
+    try:
+        return int(text or "")
+    except ValueError:
+        return default
+
+
+# --- block devices ---------------------------------------------------------------
+
+_LINK_KINDS = (("ids", "by-id"), ("uuids", "by-uuid"), ("labels", "by-label"))
+
+
+def _device_link_names() -> Dict[str, Dict[str, List[str]]]:
+    """kind -> device name -> the /dev/disk/by-* link names pointing at it (udev's)."""
+    found: Dict[str, Dict[str, List[str]]] = {}
+    for kind, directory in _LINK_KINDS:
+        table: Dict[str, List[str]] = {}
+        base = os.path.join("/dev/disk", directory)
+        for name in _listdir(base):
+            target = os.path.basename(os.path.realpath(os.path.join(base, name)))
+            table.setdefault(target, []).append(name)
+        found[kind] = table
+    return found
+
+
+def _holders(sysdir: str) -> List[str]:
+    """Devices stacked on this one; device-mapper ones by their dm name."""
+    names = []
+    for holder in _listdir(os.path.join(sysdir, "holders")):
+        if holder.startswith("dm-"):
+            names.append(_read_line(f"/sys/block/{holder}/dm/name") or holder)
+        else:
+            names.append(holder)
+    return names
+
+
+def bytes_to_human(size: float) -> str:
+    """``"256.00 GB"``: the size in the largest binary unit it reaches, two decimals."""
+    for limit, suffix in ((1 << 50, "PB"), (1 << 40, "TB"), (1 << 30, "GB"), (1 << 20, "MB")):
+        if size >= limit:
+            return f"{size / limit:.2f} {suffix}"
+    if size >= 1 << 10:
+        return f"{size / (1 << 10):.2f} KB"
+    return f"{size:.2f} Bytes"
+
+
+def _scheduler(sysdir: str) -> str:
+    text = _read_line(os.path.join(sysdir, "queue", "scheduler")) or ""
+    if "[" in text and "]" in text:
+        return text[text.index("[") + 1 : text.index("]")]
+    return text
+
+
+def device_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """ansible_devices (every /sys/block entry, with partitions) and ansible_device_links.
+
+    Left out: ``host`` (the reference asks ``lspci`` about the controller; it
+    is "" here, as the reference's is without lspci) and serials that only
+    ``udevadm`` knows: the udev database file is read instead.
+    """
+    links = _device_link_names()
+    masters: Dict[str, List[str]] = {}
+    devices: Dict[str, Any] = {}
+    for block in _listdir("/sys/block"):
+        sysdir = os.path.join("/sys/block", block)
+        device_dir = os.path.join(sysdir, "device")
+        sectors = _int(_read_line(os.path.join(sysdir, "size")))
+        sectorsize = (
+            _read_line(os.path.join(sysdir, "queue", "logical_block_size"))
+            or _read_line(os.path.join(sysdir, "queue", "hw_sector_size"))
+            or "512"
+        )
+        details: Dict[str, Any] = {
+            "virtual": 1,
+            "links": _links_of(block, links, masters, sysdir),
+            "vendor": _read_line(os.path.join(device_dir, "vendor")),
+            "model": _read_line(os.path.join(device_dir, "model")),
+            "sas_address": _read_line(os.path.join(device_dir, "sas_address")),
+            "sas_device_handle": _read_line(os.path.join(device_dir, "sas_device_handle")),
+        }
+        serial = _serial(block, sysdir)
+        if serial:
+            details["serial"] = serial
+        details.update(
+            {
+                "removable": _read_line(os.path.join(sysdir, "removable")),
+                "support_discard": _read_line(os.path.join(sysdir, "queue", "discard_granularity")),
+                "partitions": _partitions(block, sysdir, links, masters),
+                "rotational": _read_line(os.path.join(sysdir, "queue", "rotational")),
+                "scheduler_mode": _scheduler(sysdir),
+                "sectors": sectors,
+                "sectorsize": sectorsize,
+                "size": bytes_to_human(sectors * 512.0),
+                "host": "",
+                "holders": _holders(sysdir),
+            }
+        )
+        devices[block] = details
+    device_links: Dict[str, Any] = {kind: dict(links[kind]) for kind, _ in _LINK_KINDS}
+    device_links["masters"] = masters
+    return {"devices": devices, "device_links": device_links}
+
+
+def _links_of(
+    name: str,
+    links: Dict[str, Dict[str, List[str]]],
+    masters: Dict[str, List[str]],
+    sysdir: str,
+) -> Dict[str, List[str]]:
+    found = {kind: list(links[kind].get(name, [])) for kind, _ in _LINK_KINDS}
+    found["masters"] = _holders(sysdir)
+    if found["masters"]:
+        masters[name] = found["masters"]
+    return found
+
+
+def _serial(block: str, sysdir: str) -> Optional[str]:
+    serial = _read_line(os.path.join(sysdir, "device", "serial"))
+    if serial:
+        return serial
+    dev = _read_line(os.path.join(sysdir, "dev"))
+    if dev:
+        for line in (_read(f"/run/udev/data/b{dev}") or "").splitlines():
+            if line.startswith(("E:ID_SERIAL_SHORT=", "E:SCSI_IDENT_SERIAL=")):
+                return line.split("=", 1)[1]
+    return None
+
+
+def _partitions(
+    block: str,
+    sysdir: str,
+    links: Dict[str, Dict[str, List[str]]],
+    masters: Dict[str, List[str]],
+) -> Dict[str, Any]:
+    found: Dict[str, Any] = {}
+    for name in _listdir(sysdir):
+        part_dir = os.path.join(sysdir, name)
+        if not name.startswith(block) or not os.path.exists(os.path.join(part_dir, "partition")):
+            continue
+        sectors = _int(_read_line(os.path.join(part_dir, "size")))
+        uuids = links["uuids"].get(name, [])
+        found[name] = {
+            "links": _links_of(name, links, masters, part_dir),
+            "start": _read_line(os.path.join(part_dir, "start")),
+            "sectors": sectors,
+            "sectorsize": 512,
+            "size": bytes_to_human(sectors * 512.0),
+            "uuid": uuids[0] if uuids else None,
+            "holders": _holders(part_dir),
+        }
+    return found
+
+
+# --- LVM -------------------------------------------------------------------------
+
+_SBIN = ("/sbin", "/usr/sbin", "/usr/local/sbin")
+
+
+def which(name: str) -> Optional[str]:
+    """The program's path on PATH or in the sbin directories, as the reference looks."""
+    dirs = os.environ.get("PATH", "").split(os.pathsep) + list(_SBIN)
+    for directory in dirs:
+        path = os.path.join(directory, name)
+        if directory and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def lvm_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """Volume groups, logical and physical volumes, as root on a host with LVM tools;
+    "N/A" otherwise, as in the reference. This is the one place that runs programs
+    (vgs, lvs, pvs): LVM metadata has no cheap file to read."""
+    vgs = which("vgs")
+    if os.geteuid() != 0 or vgs is None:
+        return {"lvm": "N/A"}
+    common = ["--noheadings", "--nosuffix", "--units", "g", "--separator", ","]
+    result: Dict[str, Dict[str, Any]] = {"vgs": {}, "lvs": {}, "pvs": {}}
+    for row in _lvm_rows(ctx, [vgs, *common]):
+        if len(row) >= 7:  # VG,#PV,#LV,#SN,Attr,VSize,VFree
+            result["vgs"][row[0]] = {
+                "size_g": row[5],
+                "free_g": row[6],
+                "num_lvs": row[2],
+                "num_pvs": row[1],
+            }
+    lvs = which("lvs")
+    if lvs:
+        for row in _lvm_rows(ctx, [lvs, *common, "-o", "lv_name,vg_name,lv_size"]):
+            if len(row) >= 3:
+                result["lvs"][row[0]] = {"size_g": row[2], "vg": row[1]}
+    pvs = which("pvs")
+    if pvs:
+        for row in _lvm_rows(ctx, [pvs, *common]):
+            if len(row) >= 6:  # PV,VG,Fmt,Attr,PSize,PFree
+                result["pvs"][row[0]] = {"size_g": row[4], "free_g": row[5], "vg": row[1]}
+    return {"lvm": result}
+
+
+def _lvm_rows(ctx: Any, argv: List[str]) -> List[List[str]]:
+    try:
+        rc, out, _err = ctx.run_command(argv)
+    except Exception:  # a broken LVM install must not fail the gather
+        return []
+    if rc != 0:
+        return []
+    return [[field.strip() for field in line.split(",")] for line in out.splitlines() if line]
+
+
+# --- capabilities ----------------------------------------------------------------
+
+#: Linux capability names by number (capability.h), as libcap prints them.
+CAP_NAMES = (
+    "cap_chown", "cap_dac_override", "cap_dac_read_search", "cap_fowner", "cap_fsetid",
+    "cap_kill", "cap_setgid", "cap_setuid", "cap_setpcap", "cap_linux_immutable",
+    "cap_net_bind_service", "cap_net_broadcast", "cap_net_admin", "cap_net_raw",
+    "cap_ipc_lock", "cap_ipc_owner", "cap_sys_module", "cap_sys_rawio", "cap_sys_chroot",
+    "cap_sys_ptrace", "cap_sys_pacct", "cap_sys_admin", "cap_sys_boot", "cap_sys_nice",
+    "cap_sys_resource", "cap_sys_time", "cap_sys_tty_config", "cap_mknod", "cap_lease",
+    "cap_audit_write", "cap_audit_control", "cap_setfcap", "cap_mac_override",
+    "cap_mac_admin", "cap_syslog", "cap_wake_alarm", "cap_block_suspend", "cap_audit_read",
+    "cap_perfmon", "cap_bpf", "cap_checkpoint_restore",
+)  # fmt: skip
+
+_EFF, _PER, _INH = 1, 2, 4
+
+
+def caps_text(effective: int, permitted: int, inheritable: int, count: int) -> str:
+    """A capability state in libcap's text form (what ``capsh --print`` shows as Current).
+
+    The flag combination most capabilities share is written first as
+    ``=<flags>``; every other combination follows as the capabilities that
+    have it, comma separated, with ``+flags`` added and ``-flags`` removed.
+    """
+    states = []
+    for number in range(count):
+        bit = 1 << number
+        states.append(
+            (_EFF if effective & bit else 0)
+            | (_PER if permitted & bit else 0)
+            | (_INH if inheritable & bit else 0)
+        )
+    histogram = [states.count(state) for state in range(8)]
+    common = 7
+    for state in range(6, -1, -1):  # ties go to fewer flags
+        if histogram[state] >= histogram[common]:
+            common = state
+    parts = ["=" + _flag_letters(common)]
+    for state in range(7, -1, -1):
+        if state == common or not histogram[state]:
+            continue
+        names = [
+            CAP_NAMES[number] if number < len(CAP_NAMES) else str(number)
+            for number in range(count)
+            if states[number] == state
+        ]
+        text = ",".join(names)
+        added, removed = state & ~common, common & ~state
+        if added:
+            text += "+" + _flag_letters(added)
+        if removed:
+            text += "-" + _flag_letters(removed)
+        parts.append(text)
+    return " ".join(parts)
+
+
+def _flag_letters(state: int) -> str:
+    return (
+        ("e" if state & _EFF else "")
+        + ("i" if state & _INH else "")
+        + ("p" if state & _PER else "")
+    )
+
+
+def caps_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """What the reference reads from ``capsh --print`` ("Current:"), computed from
+    /proc/self/status instead of running capsh: capsh, started by this process,
+    would hold the same capabilities. Without capsh the reference reports "NA"
+    and [], and so does this."""
+    if which("capsh") is None:
+        return {"system_capabilities_enforced": "NA", "system_capabilities": []}
+    masks: Dict[str, int] = {}
+    for line in (_read("/proc/self/status") or "").splitlines():
+        key, _, value = line.partition(":")
+        if key in ("CapInh", "CapPrm", "CapEff"):
+            masks[key] = int(value.strip(), 16)
+    if len(masks) < 3:
+        return {"system_capabilities_enforced": "NA", "system_capabilities": []}
+    last = _int(_read_line("/proc/sys/kernel/cap_last_cap"), len(CAP_NAMES) - 1)
+    text = caps_text(masks["CapEff"], masks["CapPrm"], masks["CapInh"], last + 1)
+    enforced = "False" if text == "=ep" else "True"
+    caps = [item.strip() for item in text.split("=", 1)[1].split(",")]
+    return {"system_capabilities_enforced": enforced, "system_capabilities": caps}
+
+
+# --- lsb -------------------------------------------------------------------------
+
+
+def lsb_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """``lsb_release -a`` as the reference reads it, without running it.
+
+    /etc/lsb-release (Ubuntu and derivatives) is what lsb_release reports
+    there; elsewhere, when lsb_release is installed, Debian's (and the
+    minimal one's) answers come from os-release, which is read here. With
+    neither the reference's ``{}`` results. Left out: other vendors'
+    lsb_release programs (RHEL's redhat-lsb) whose output may differ.
+    """
+    values: Dict[str, str] = {}
+    for line in (_read("/etc/lsb-release") or "").splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            values[key.strip()] = value.strip().strip("\"'")
+    lsb: Dict[str, str] = {}
+    for key, fact in (
+        ("DISTRIB_ID", "id"),
+        ("DISTRIB_RELEASE", "release"),
+        ("DISTRIB_DESCRIPTION", "description"),
+        ("DISTRIB_CODENAME", "codename"),
+    ):
+        if key in values:
+            lsb[fact] = values[key]
+    if not lsb and which("lsb_release"):
+        lsb = _lsb_from_os_release()
+    if "release" in lsb:
+        lsb["major_release"] = lsb["release"].split(".")[0]
+    return {"lsb": lsb}
+
+
+def _lsb_from_os_release() -> Dict[str, str]:
+    release: Dict[str, str] = {}
+    path = "/etc/os-release" if os.path.exists("/etc/os-release") else "/usr/lib/os-release"
+    for line in (_read(path) or "").splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and not key.startswith("#"):
+            release[key] = value.strip().strip("\"'")
+    ident = release.get("ID", "")
+    ident = ident[:1].upper() + ident[1:]
+    name = release.get("NAME")
+    if name is not None and name.lower() == ident.lower():
+        ident = name
+    return {
+        "id": ident or "n/a",
+        "description": release.get("PRETTY_NAME") or "n/a",
+        "release": release.get("VERSION_ID") or "n/a",
+        "codename": release.get("VERSION_CODENAME") or "n/a",
+    }
+
+
+# --- chroot, storage initiators --------------------------------------------------
+
+
+def chroot_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """Whether / is another directory than PID 1's root.
+
+    When /proc/1/root cannot be examined (not root, or a container hiding
+    it), / is compared with the inode a filesystem root has (2; 128 on XFS,
+    256 on btrfs), the filesystem type coming from mountinfo.
+    """
+    if os.environ.get("debian_chroot"):  # noqa: SIM112 (Debian spells it so)
+        return {"is_chroot": True}
+    try:
+        mine = os.stat("/")
+    except OSError:
+        return {"is_chroot": None}
+    try:
+        init = os.stat("/proc/1/root/.")
+        return {"is_chroot": (mine.st_ino, mine.st_dev) != (init.st_ino, init.st_dev)}
+    except OSError:
+        pass
+    fstype = ""
+    for line in (_read("/proc/self/mountinfo") or "").splitlines():
+        left, _, right = line.partition(" - ")
+        fields = left.split()
+        if len(fields) > 4 and fields[4] == "/" and right:
+            fstype = right.split()[0]
+    expected = {"btrfs": 256, "xfs": 128}.get(fstype, 2)
+    return {"is_chroot": mine.st_ino != expected}
+
+
+def fibre_channel_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """Port WWNs of the Fibre Channel HBAs, without the ``0x``."""
+    wwns = []
+    for host in _listdir("/sys/class/fc_host"):
+        name = _read_line(f"/sys/class/fc_host/{host}/port_name")
+        if name:
+            wwns.append(name[2:] if name.startswith("0x") else name)
+    return {"fibre_channel_wwn": wwns}
+
+
+def iscsi_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """The iSCSI initiator name from /etc/iscsi/initiatorname.iscsi, "" without one."""
+    for line in (_read("/etc/iscsi/initiatorname.iscsi") or "").splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key.strip() == "InitiatorName":
+            return {"iscsi_iqn": value.strip()}
+    return {"iscsi_iqn": ""}
+
+
+def nvme_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """The NVMe host NQN from /etc/nvme/hostnqn, "" without one."""
+    return {"hostnqn": _read_line("/etc/nvme/hostnqn") or ""}
