@@ -309,12 +309,11 @@ def device_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
         details: Dict[str, Any] = {
             "virtual": 1,
             "links": _links_of(block, links, masters, sysdir),
-            "vendor": _read_line(os.path.join(device_dir, "vendor")),
-            "model": _read_line(os.path.join(device_dir, "model")),
-            "sas_address": _read_line(os.path.join(device_dir, "sas_address")),
-            "sas_device_handle": _read_line(os.path.join(device_dir, "sas_device_handle")),
         }
-        serial = _serial(block, sysdir)
+        has_device = os.path.isdir(device_dir)  # loop, zram, dm...: no bus device to ask
+        for key in ("vendor", "model", "sas_address", "sas_device_handle"):
+            details[key] = _read_line(os.path.join(device_dir, key)) if has_device else None
+        serial = _serial(block, sysdir) if has_device else None
         if serial:
             details["serial"] = serial
         details.update(
@@ -328,7 +327,7 @@ def device_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
                 "sectorsize": sectorsize,
                 "size": bytes_to_human(sectors * 512.0),
                 "host": "",
-                "holders": _holders(sysdir),
+                "holders": list(details["links"]["masters"]),
             }
         )
         devices[block] = details
@@ -370,8 +369,10 @@ def _partitions(
 ) -> Dict[str, Any]:
     found: Dict[str, Any] = {}
     for name in _listdir(sysdir):
+        if not name.startswith(block):
+            continue
         part_dir = os.path.join(sysdir, name)
-        if not name.startswith(block) or not os.path.exists(os.path.join(part_dir, "partition")):
+        if not os.path.exists(os.path.join(part_dir, "partition")):
             continue
         sectors = _int(_read_line(os.path.join(part_dir, "size")))
         uuids = links["uuids"].get(name, [])
@@ -382,8 +383,8 @@ def _partitions(
             "sectorsize": 512,
             "size": bytes_to_human(sectors * 512.0),
             "uuid": uuids[0] if uuids else None,
-            "holders": _holders(part_dir),
         }
+        found[name]["holders"] = list(found[name]["links"]["masters"])
     return found
 
 
