@@ -360,3 +360,22 @@ def test_bad_subset_lists_the_reference_names(run: Run) -> None:
     assert {"mounts", "devices", "loadavg", "is_chroot", "caps", "lsb"} <= set(allowed)
     assert "min" not in allowed and "memory" not in allowed
     assert re.match(r"Bad subset 'dmi' given to Ansible\.", msg)
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
+def test_ipv4_addresses_and_secondaries_as_ip_lists_them(facts: dict[str, Any]) -> None:
+    out = subprocess.run(["ip", "-o", "-4", "addr", "show"], capture_output=True, text=True)
+    expected: dict[str, list[tuple[str, str, str]]] = {}
+    for line in out.stdout.splitlines():
+        words = line.split()
+        address, prefix = words[3].split("/")
+        broadcast = words[words.index("brd") + 1] if "brd" in words else ""
+        expected.setdefault(words[1], []).append((address, prefix, broadcast))
+    for name, addresses in expected.items():
+        details = facts["ansible_" + name.replace("-", "_").replace(".", "_")]
+        listed = [details["ipv4"], *details.get("ipv4_secondaries", [])]
+        assert [(a["address"], a["prefix"], a["broadcast"]) for a in listed] == addresses
+    everything = [a for name, items in expected.items() for a, _, _ in items]
+    assert sorted(facts["ansible_all_ipv4_addresses"]) == sorted(
+        a for a in everything if not a.startswith("127.")
+    )

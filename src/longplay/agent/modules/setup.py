@@ -818,7 +818,7 @@ SIOCGIFADDR = 0x8915
 SIOCGIFBRDADDR = 0x8919
 SIOCGIFNETMASK = 0x891B
 _IPV6_SCOPES = {0x00: "global", 0x10: "host", 0x20: "link", 0x40: "site"}
-_IF_TYPES = {1: "ether", 772: "loopback", 65534: "tunnel", 776: "tunnel6", 24: "ether"}
+_IF_TYPES = {1: "ether", 32: "infiniband", 512: "ppp", 772: "loopback", 65534: "tunnel"}
 
 
 def network_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
@@ -827,12 +827,16 @@ def network_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     if not names:
         return {}
     ipv6 = _ipv6_addresses()
-    interfaces = {name: _interface(name, ipv6.get(name, [])) for name in names}
+    ipv4 = _netlink_ipv4()
+    interfaces = {name: _interface(name, ipv6.get(name, []), ipv4) for name in names}
     found: Facts = {"interfaces": names}
     for name, details in interfaces.items():
         found[name.replace("-", "_").replace(".", "_")] = details
     found["all_ipv4_addresses"] = [
-        d["ipv4"]["address"] for d in interfaces.values() if "ipv4" in d and d["type"] != "loopback"
+        entry["address"]
+        for d in interfaces.values()
+        for entry in ([d["ipv4"]] if "ipv4" in d else []) + d.get("ipv4_secondaries", [])
+        if not entry["address"].startswith("127.")
     ]
     found["all_ipv6_addresses"] = [
         a["address"] for d in interfaces.values() for a in d.get("ipv6", []) if a["scope"] != "host"
@@ -890,7 +894,9 @@ def _interface_names() -> List[str]:
     return sorted(names, key=lambda n: (_int(_read_line(f"/sys/class/net/{n}/ifindex")) or 0, n))
 
 
-def _interface(name: str, ipv6: List[Dict[str, str]]) -> Dict[str, Any]:
+def _interface(
+    name: str, ipv6: List[Dict[str, str]], ipv4: Optional[Dict[int, List[Dict[str, str]]]]
+) -> Dict[str, Any]:
     base = f"/sys/class/net/{name}/"
     kind = _int(_read_line(base + "type"))
     flags = _int(_read_line(base + "flags")) or 0
@@ -911,12 +917,100 @@ def _interface(name: str, ipv6: List[Dict[str, str]]) -> Dict[str, Any]:
     speed = _int(_read_line(base + "speed"))  # unreadable (EINVAL) on virtual interfaces
     if speed is not None:
         details["speed"] = speed
-    ipv4 = _ipv4_of(name)
-    if ipv4:
-        details["ipv4"] = ipv4
+    try:  # the driver's kernel module, when it is one (not built in)
+        details["module"] = os.path.basename(os.readlink(base + "device/driver/module"))
+    except OSError:
+        pass
+    if os.path.isdir(base + "bridge"):
+        details["type"] = "bridge"
+        details["interfaces"] = sorted(os.listdir(base + "brif"))
+        details["id"] = _read_line(base + "bridge/bridge_id") or ""
+        details["stp"] = _read_line(base + "bridge/stp_state") == "1"
+    elif os.path.isdir(base + "bonding"):
+        details["type"] = "bonding"
+        details["slaves"] = (_read_line(base + "bonding/slaves") or "").split()
+        details["mode"] = (_read_line(base + "bonding/mode") or "").split(" ")[0]
+        details["miimon"] = (_read_line(base + "bonding/miimon") or "").split(" ")[0]
+        details["lacp_rate"] = (_read_line(base + "bonding/lacp_rate") or "").split(" ")[0]
+        primary_slave = _read_line(base + "bonding/primary")
+        if primary_slave:
+            details["primary"] = primary_slave
+        details["all_slaves_active"] = _read_line(base + "bonding/all_slaves_active") == "1"
+    addresses: List[Dict[str, str]] = []
+    if ipv4 is None:  # no netlink: the primary address only
+        primary = _ipv4_of(name)
+        if primary:
+            addresses.append(primary)
+    else:
+        addresses = ipv4.get(_int(_read_line(base + "ifindex")) or -1, [])
+    if addresses:
+        details["ipv4"] = addresses[0]
+    if len(addresses) > 1:  # as the reference: every address after the first
+        details["ipv4_secondaries"] = addresses[1:]
     if ipv6:
         details["ipv6"] = ipv6
     return details
+
+
+_RTM_NEWADDR, _RTM_GETADDR, _NLMSG_DONE, _NLMSG_ERROR = 20, 22, 3, 2
+_IFA_ADDRESS, _IFA_LOCAL, _IFA_BROADCAST = 1, 2, 4
+
+
+def _netlink_ipv4() -> Optional[Dict[int, List[Dict[str, str]]]]:
+    """Every IPv4 address by interface index, in the kernel's order (what ``ip addr``
+    lists: primaries, then secondaries), from one rtnetlink dump. None when
+    netlink is unavailable."""
+    if not hasattr(socket, "AF_NETLINK"):
+        return None
+    request = struct.pack("=IHHII", 24, _RTM_GETADDR, 0x301, 1, 0)  # REQUEST|DUMP
+    request += struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0)
+    found: Dict[int, List[Dict[str, str]]] = {}
+    try:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0) as sock:
+            sock.settimeout(1.0)
+            sock.send(request)
+            while True:
+                data = sock.recv(65536)
+                offset = 0
+                while offset + 16 <= len(data):
+                    length, kind = struct.unpack_from("=IH", data, offset)
+                    if kind == _NLMSG_DONE:
+                        return found
+                    if kind == _NLMSG_ERROR or length < 16:
+                        return None
+                    if kind == _RTM_NEWADDR:
+                        _netlink_address(data[offset + 16 : offset + length], found)
+                    offset += (length + 3) & ~3
+    except OSError:
+        return None
+
+
+def _netlink_address(body: bytes, found: Dict[int, List[Dict[str, str]]]) -> None:
+    family, prefix, _flags, _scope, index = struct.unpack_from("=BBBBI", body)
+    if family != socket.AF_INET:
+        return
+    attrs: Dict[int, bytes] = {}
+    offset = 8
+    while offset + 4 <= len(body):
+        length, kind = struct.unpack_from("=HH", body, offset)
+        if length < 4:
+            break
+        attrs[kind] = body[offset + 4 : offset + length]
+        offset += (length + 3) & ~3
+    raw = attrs.get(_IFA_LOCAL) or attrs.get(_IFA_ADDRESS)
+    if raw is None or len(raw) != 4:
+        return
+    mask = (0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF if prefix else 0
+    broadcast = attrs.get(_IFA_BROADCAST)
+    found.setdefault(index, []).append(
+        {
+            "address": socket.inet_ntoa(raw),
+            "broadcast": socket.inet_ntoa(broadcast) if broadcast else "",
+            "netmask": socket.inet_ntoa(struct.pack("!I", mask)),
+            "network": socket.inet_ntoa(struct.pack("!I", struct.unpack("!I", raw)[0] & mask)),
+            "prefix": str(prefix),
+        }
+    )
 
 
 def _ipv4_of(name: str) -> Optional[Dict[str, str]]:
