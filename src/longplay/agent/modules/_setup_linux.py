@@ -20,20 +20,29 @@ if TYPE_CHECKING:
     Facts = Dict[str, Any]
 
 
-def _read_line(path: str) -> Optional[str]:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read().strip()
-    except OSError:
-        return None
-
-
 def _read(path: str) -> Optional[str]:
+    """The file's text, or None. Plain os.read: a third of open()'s cost on sysfs."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def _read_line(path: str) -> Optional[str]:
+    text = _read(path)
+    return text.strip() if text is not None else None
 
 
 def _listdir(path: str) -> List[str]:
@@ -296,6 +305,12 @@ def device_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     """
     links = _device_link_names()
     masters: Dict[str, List[str]] = {}
+    # /proc/partitions names every partition: looking there spares a listing per disk
+    known = [line.split()[-1] for line in (_read("/proc/partitions") or "").splitlines()[2:]]
+    if not known:
+        known = [
+            name for block in _listdir("/sys/block") for name in _listdir("/sys/block/" + block)
+        ]
     devices: Dict[str, Any] = {}
     for block in _listdir("/sys/block"):
         sysdir = os.path.join("/sys/block", block)
@@ -320,7 +335,7 @@ def device_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
             {
                 "removable": _read_line(os.path.join(sysdir, "removable")),
                 "support_discard": _read_line(os.path.join(sysdir, "queue", "discard_granularity")),
-                "partitions": _partitions(block, sysdir, links, masters),
+                "partitions": _partitions(block, sysdir, known, links, masters),
                 "rotational": _read_line(os.path.join(sysdir, "queue", "rotational")),
                 "scheduler_mode": _scheduler(sysdir),
                 "sectors": sectors,
@@ -364,12 +379,13 @@ def _serial(block: str, sysdir: str) -> Optional[str]:
 def _partitions(
     block: str,
     sysdir: str,
+    candidates: List[str],
     links: Dict[str, Dict[str, List[str]]],
     masters: Dict[str, List[str]],
 ) -> Dict[str, Any]:
     found: Dict[str, Any] = {}
-    for name in _listdir(sysdir):
-        if not name.startswith(block):
+    for name in candidates:
+        if not name.startswith(block) or name == block:
             continue
         part_dir = os.path.join(sysdir, name)
         if not os.path.exists(os.path.join(part_dir, "partition")):
