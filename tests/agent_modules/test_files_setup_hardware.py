@@ -379,3 +379,29 @@ def test_ipv4_addresses_and_secondaries_as_ip_lists_them(facts: dict[str, Any]) 
     assert sorted(facts["ansible_all_ipv4_addresses"]) == sorted(
         a for a in everything if not a.startswith("127.")
     )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting needs root")
+def test_share_mounts_are_listed_once_per_mount_point(run: Run, tmp_path: Path) -> None:
+    """A tmpfs named like a share (``host:/path``) takes the network-mount path (statvfs in
+    a thread); two mounts on one point are listed once, as the top one, as the reference."""
+    target = tmp_path / "share"
+    target.mkdir()
+    mounted = 0
+    try:
+        for name, size in (("filer:/first", "1m"), ("filer:/second", "2m")):
+            command = ["mount", "-t", "tmpfs", "-o", f"size={size}", name, str(target)]
+            if subprocess.run(command).returncode != 0:
+                pytest.skip("mount refused here")
+            mounted += 1
+        result = run("setup", {"filter": ["ansible_mounts"], "gather_timeout": 5})
+    finally:
+        for _ in range(mounted):
+            subprocess.run(["umount", str(target)], check=True)
+    assert "warnings" not in result
+    entries = [m for m in result["ansible_facts"]["ansible_mounts"] if m["mount"] == str(target)]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["device"] == "filer:/second" and entry["fstype"] == "tmpfs"
+    assert entry["size_total"] == 2 * 1024 * 1024 and entry["uuid"] == "N/A"
+    assert set(entry) == MOUNT_KEYS

@@ -182,16 +182,18 @@ def mount_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     text = _read("/proc/self/mounts") or _read("/etc/mtab") or ""
     binds = _bind_mountpoints()
     uuids = _uuids_by_device()
-    mounts: List[Dict[str, Any]] = []
-    pending: List[Tuple[Dict[str, Any], threading.Thread, List[Any]]] = []
+    mounts: Dict[str, Dict[str, Any]] = {}
+    pending: List[Tuple[Dict[str, Any], threading.Thread, List[Any], str]] = []
     for line in text.splitlines():
         fields = line.split()
         if len(fields) < 4:
             continue
         device, mount, fstype = _unescape(fields[0]), _unescape(fields[1]), fields[2]
-        if not device.startswith("/") and ":/" not in device:
+        if (not device.startswith(("/", "\\")) and ":/" not in device) or fstype == "none":
             continue
-        options = fields[3] + (",bind" if binds.get(mount) else "")
+        options = fields[3]
+        if binds.get(mount) and "bind" not in options.split(","):
+            options += ",bind"
         entry: Dict[str, Any] = {
             "mount": mount,
             "device": device,
@@ -200,29 +202,38 @@ def mount_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
             "dump": _int(fields[4]) if len(fields) > 4 else 0,
             "passno": _int(fields[5]) if len(fields) > 5 else 0,
         }
-        mounts.append(entry)
+        uuid = uuids.get(os.path.realpath(device), "N/A") if device[:1] == "/" else "N/A"
+        mounts[mount] = entry  # one entry per mount point, the last mounted, as the reference
         if _is_network_mount(device, fstype):
             box: List[Any] = []
             worker = threading.Thread(target=_measure_into, args=(mount, box), daemon=True)
             worker.start()
-            pending.append((entry, worker, box))
-        else:
-            try:
-                entry.update(_statvfs_facts(mount))
-            except OSError:
-                pass
-        entry["uuid"] = uuids.get(os.path.realpath(device), "N/A") if device[:1] == "/" else "N/A"
+            pending.append((entry, worker, box, uuid))
+            continue
+        try:
+            entry.update(_statvfs_facts(mount))
+        except OSError:
+            pass
+        entry["uuid"] = uuid
+    warnings: List[str] = []
     if pending:
         import time
 
         deadline = time.monotonic() + max(1, int(args.get("gather_timeout") or 10))
-        for entry, worker, box in pending:
+        for entry, worker, box, uuid in pending:
             worker.join(max(0.0, deadline - time.monotonic()))
             if box and isinstance(box[0], dict):
                 entry.update(box[0])
-            elif worker.is_alive():
-                entry["note"] = "Timed out while attempting to get extra information."
-    return {"mounts": [_ordered(entry) for entry in mounts]}
+                entry["uuid"] = uuid
+            elif box:
+                entry["note"] = f"Could not get extra information: {box[0]}"
+            else:
+                warnings.append(f"Timeout exceeded when getting mount info for {entry['mount']}")
+                entry["note"] = "Could not get extra information due to timeout"
+    found: Facts = {"mounts": [_ordered(entry) for entry in mounts.values()]}
+    if warnings:
+        found["_warnings"] = warnings
+    return found
 
 
 _MOUNT_KEYS = (
@@ -239,8 +250,8 @@ def _ordered(entry: Dict[str, Any]) -> Dict[str, Any]:
 def _measure_into(path: str, box: List[Any]) -> None:
     try:
         box.append(_statvfs_facts(path))
-    except OSError as exc:
-        box.append(exc)
+    except OSError:
+        box.append({})  # as for a local mount: no size keys
 
 
 def _int(text: Optional[str], default: int = 0) -> int:

@@ -55,13 +55,17 @@ def setup(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     for name in COLLECTOR_ORDER:
         if name in wanted:
             facts.update(COLLECTORS[name](facts, args, ctx))
+    warnings = facts.pop("_warnings", [])  # a collector's warnings, not a fact
     result = {"ansible_" + key: value for key, value in facts.items()}
     result["gather_subset"] = list(args["gather_subset"])
     result["module_setup"] = True
     patterns = args["filter"]
     if patterns:  # as in Ansible, gather_subset and module_setup are filtered too
         result = {key: value for key, value in result.items() if _matches(key, patterns)}
-    return {"ansible_facts": result, "changed": False}
+    answer: Dict[str, Any] = {"ansible_facts": result, "changed": False}
+    if warnings:
+        answer["warnings"] = warnings
+    return answer
 
 
 def _matches(name: str, patterns: List[str]) -> bool:
