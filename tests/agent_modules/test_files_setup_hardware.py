@@ -92,7 +92,9 @@ def test_only_filesystems_on_devices_or_shares_are_listed(run: Run) -> None:
     after = _real_mounts()
     listed = [(m["device"], m["mount"]) for m in mounts]
     assert set(listed) <= set(before) | set(after)
-    assert set(before) & set(after) <= set(listed)
+    points = [mount for _, mount in listed]
+    assert len(points) == len(set(points))  # one entry per mount point
+    assert {m for _, m in before} & {m for _, m in after} <= set(points)
     for entry in mounts:
         assert set(entry) >= MOUNT_KEYS, entry
         assert entry["fstype"] not in ("proc", "sysfs", "tmpfs", "cgroup", "cgroup2", "devpts")
