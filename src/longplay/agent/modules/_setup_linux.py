@@ -662,3 +662,34 @@ def iscsi_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
 def nvme_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     """The NVMe host NQN from /etc/nvme/hostnqn, "" without one."""
     return {"hostnqn": _read_line("/etc/nvme/hostnqn") or ""}
+
+
+# --- systemd ---------------------------------------------------------------------
+
+_SYSTEMD_MARKERS = ("/run/systemd/system/", "/dev/.run/systemd/", "/dev/.systemd/")
+
+
+def systemd_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """systemd's version and compile-time features, on hosts systemd manages.
+
+    ``systemctl --version`` is the one source of the features line, so it is
+    run (once, and only on such hosts), as the reference does.
+    """
+    if not any(os.path.isdir(marker) for marker in _SYSTEMD_MARKERS):
+        return {}
+    systemctl = which("systemctl")
+    if systemctl is None:
+        return {}
+    try:
+        rc, out, _err = ctx.run_command([systemctl, "--version"])
+    except Exception:  # no systemd facts rather than a failed gather
+        return {}
+    lines = out.split("\n")
+    words = out.split(" ")
+    if rc != 0 or len(lines) < 2 or len(words) < 2:
+        return {}
+    try:
+        version = int(words[1])
+    except ValueError:
+        return {}
+    return {"systemd": {"features": lines[1], "version": version}}

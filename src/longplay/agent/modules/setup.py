@@ -1179,6 +1179,7 @@ COLLECTORS: Dict[str, Collector] = {
     "fibre_channel_wwn": _linux("fibre_channel_facts"),
     "iscsi": _linux("iscsi_facts"),
     "nvme": _linux("nvme_facts"),
+    "systemd": _linux("systemd_facts"),
     "virtual": virtual_facts,
     "network": network_facts,
 }
@@ -1224,7 +1225,6 @@ SUBSETS: Dict[str, FrozenSet[str]] = {
     "virtualization_tech_host": frozenset(("virtual",)),
     "ohai": frozenset(),
     "facter": frozenset(),
-    "systemd": frozenset(),  # ansible_systemd needs systemctl: not gathered
     "platform": _PLATFORM,
     "architecture": _PLATFORM,
     "kernel": _PLATFORM,
@@ -1263,6 +1263,7 @@ SUBSETS: Dict[str, FrozenSet[str]] = {
 for _name in (
     "date_time", "env", "python", "pkg_mgr", "service_mgr", "selinux", "apparmor", "fips",
     "cmdline", "dns", "local", "lsb", "loadavg", "fibre_channel_wwn", "iscsi", "nvme",
+    "systemd",
 ):  # fmt: skip
     SUBSETS[_name] = frozenset((_name,))
 
