@@ -283,7 +283,7 @@ def test_lvm_tools_are_asked_only_as_root(run: Run, tmp_path: Path, monkeypatch:
     """Stand-in vgs/lvs/pvs programs print what LVM prints with the reference's options."""
     outputs = {
         "vgs": "  vg0,1,2,0,wz--n-,19.99,4.00\n",
-        "lvs": "  root,vg0,10.00\n  swap,vg0,5.99\n",
+        "lvs": "  root,vg0,-wi-ao----,10.00,,,,,,,,\n  swap,vg0,-wi-ao----,5.99,,,,,,,,\n",
         "pvs": "  /dev/sdb1,vg0,lvm2,a--,19.99,4.00\n",
     }
     for name, text in outputs.items():

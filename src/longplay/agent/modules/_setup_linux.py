@@ -433,41 +433,49 @@ def which(name: str) -> Optional[str]:
 def lvm_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     """Volume groups, logical and physical volumes, as root on a host with LVM tools;
     "N/A" otherwise, as in the reference. This is the one place that runs programs
-    (vgs, lvs, pvs): LVM metadata has no cheap file to read."""
+    (vgs, lvs, pvs, with their default columns): LVM metadata has no cheap file
+    to read."""
     vgs = which("vgs")
-    if os.geteuid() != 0 or vgs is None:
+    if os.getuid() != 0 or vgs is None:
         return {"lvm": "N/A"}
-    common = ["--noheadings", "--nosuffix", "--units", "g", "--separator", ","]
-    result: Dict[str, Dict[str, Any]] = {"vgs": {}, "lvs": {}, "pvs": {}}
-    for row in _lvm_rows(ctx, [vgs, *common]):
-        if len(row) >= 7:  # VG,#PV,#LV,#SN,Attr,VSize,VFree
-            result["vgs"][row[0]] = {
-                "size_g": row[5],
-                "free_g": row[6],
-                "num_lvs": row[2],
-                "num_pvs": row[1],
-            }
+    options = ["--noheadings", "--nosuffix", "--units", "g", "--separator", ","]
+    result: Dict[str, Dict[str, Any]] = {"lvs": {}, "vgs": {}, "pvs": {}}
+    for row in _lvm_rows(ctx, [vgs, *options], 3):  # VG,#PV,#LV,#SN,Attr,VSize,VFree
+        result["vgs"][row[0]] = {
+            "size_g": row[-2],
+            "free_g": row[-1],
+            "num_lvs": row[2],
+            "num_pvs": row[1],
+        }
     lvs = which("lvs")
     if lvs:
-        for row in _lvm_rows(ctx, [lvs, *common, "-o", "lv_name,vg_name,lv_size"]):
-            if len(row) >= 3:
-                result["lvs"][row[0]] = {"size_g": row[2], "vg": row[1]}
+        for row in _lvm_rows(ctx, [lvs, *options], 4):  # LV,VG,Attr,LSize,...
+            result["lvs"][row[0]] = {"size_g": row[3], "vg": row[1]}
     pvs = which("pvs")
     if pvs:
-        for row in _lvm_rows(ctx, [pvs, *common]):
-            if len(row) >= 6:  # PV,VG,Fmt,Attr,PSize,PFree
-                result["pvs"][row[0]] = {"size_g": row[4], "free_g": row[5], "vg": row[1]}
+        for row in _lvm_rows(ctx, [pvs, *options], 6):  # PV,VG,Fmt,Attr,PSize,PFree
+            name = _mapper_name(row[0])
+            result["pvs"][name] = {"size_g": row[4], "free_g": row[5], "vg": row[1]}
     return {"lvm": result}
 
 
-def _lvm_rows(ctx: Any, argv: List[str]) -> List[List[str]]:
+def _mapper_name(device: str) -> str:
+    """/dev/dm-N as its /dev/mapper name, as the reference keys physical volumes."""
+    base = os.path.basename(device)
+    if device.startswith("/dev/dm-"):
+        name = _read_line(f"/sys/block/{base}/dm/name")
+        if name:
+            return "/dev/mapper/" + name
+    return device
+
+
+def _lvm_rows(ctx: Any, argv: List[str], width: int) -> List[List[str]]:
     try:
-        rc, out, _err = ctx.run_command(argv)
+        _rc, out, _err = ctx.run_command(argv)
     except Exception:  # a broken LVM install must not fail the gather
         return []
-    if rc != 0:
-        return []
-    return [[field.strip() for field in line.split(",")] for line in out.splitlines() if line]
+    rows = [line.strip().split(",") for line in out.splitlines() if line.strip()]
+    return [row for row in rows if len(row) >= width]
 
 
 # --- capabilities ----------------------------------------------------------------
