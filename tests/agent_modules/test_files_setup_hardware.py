@@ -146,10 +146,13 @@ def test_devices_mirror_sys_block(facts: dict[str, Any]) -> None:
     assert sorted(devices) == sorted(os.listdir("/sys/block"))
     for name, details in devices.items():
         assert set(details) >= DEVICE_KEYS, name
-        sectors = int(Path(f"/sys/block/{name}/size").read_text())
-        assert details["sectors"] == sectors and isinstance(details["sectors"], int)
-        assert details["size"] == linux.bytes_to_human(sectors * 512.0)
         assert isinstance(details["sectorsize"], str) and details["sectorsize"].isdigit()
+        sectorsize = int(
+            details["sectorsize"]
+        )  # sysfs counts 512-byte sectors, ansible logical ones
+        sectors = int(Path(f"/sys/block/{name}/size").read_text()) * 512 // sectorsize
+        assert details["sectors"] == sectors and isinstance(details["sectors"], int)
+        assert details["size"] == linux.bytes_to_human(float(sectors * sectorsize))
         assert details["virtual"] == 1 and details["host"] == ""
         assert set(details["links"]) == {"ids", "uuids", "labels", "masters"}
         scheduler = Path(f"/sys/block/{name}/queue/scheduler")
@@ -167,6 +170,7 @@ def test_bytes_to_human() -> None:
     assert linux.bytes_to_human(1536) == "1.50 KB"
     assert linux.bytes_to_human(256 * 2**30) == "256.00 GB"
     assert linux.bytes_to_human(3 * 2**40) == "3.00 TB"
+    assert linux.bytes_to_human(2**61) == "2.00 EB"
 
 
 def test_dmi_facts_are_strings_na_when_absent(facts: dict[str, Any]) -> None:

@@ -267,124 +267,140 @@ _LINK_KINDS = (("ids", "by-id"), ("uuids", "by-uuid"), ("labels", "by-label"))
 
 
 def _device_link_names() -> Dict[str, Dict[str, List[str]]]:
-    """kind -> device name -> the /dev/disk/by-* link names pointing at it (udev's)."""
+    """kind -> device name -> the sorted /dev/disk/by-* link names pointing at it (udev's),
+    and ``masters``: device name -> the devices stacked on it (from their slaves/)."""
     found: Dict[str, Dict[str, List[str]]] = {}
     for kind, directory in _LINK_KINDS:
         table: Dict[str, List[str]] = {}
         base = os.path.join("/dev/disk", directory)
         for name in _listdir(base):
-            target = os.path.basename(os.path.realpath(os.path.join(base, name)))
+            try:
+                target = os.path.basename(os.readlink(os.path.join(base, name)))
+            except OSError:
+                continue
             table.setdefault(target, []).append(name)
         found[kind] = table
+    masters: Dict[str, List[str]] = {}
+    for block in _listdir("/sys/block"):
+        for slave in _listdir(f"/sys/block/{block}/slaves"):
+            masters.setdefault(slave, []).append(block)
+    found["masters"] = masters
     return found
 
 
 def _holders(sysdir: str) -> List[str]:
-    """Devices stacked on this one; device-mapper ones by their dm name."""
+    """Device-mapper devices stacked on this one, by their dm name (others are not listed)."""
     names = []
     for holder in _listdir(os.path.join(sysdir, "holders")):
         if holder.startswith("dm-"):
-            names.append(_read_line(f"/sys/block/{holder}/dm/name") or holder)
-        else:
-            names.append(holder)
+            names.append(
+                _read_line(os.path.join(sysdir, "holders", holder, "dm", "name")) or holder
+            )
     return names
+
+
+_UNITS = (
+    (1 << 80, "YB"), (1 << 70, "ZB"), (1 << 60, "EB"), (1 << 50, "PB"), (1 << 40, "TB"),
+    (1 << 30, "GB"), (1 << 20, "MB"), (1 << 10, "KB"),
+)  # fmt: skip
 
 
 def bytes_to_human(size: float) -> str:
     """``"256.00 GB"``: the size in the largest binary unit it reaches, two decimals."""
-    for limit, suffix in ((1 << 50, "PB"), (1 << 40, "TB"), (1 << 30, "GB"), (1 << 20, "MB")):
+    for limit, suffix in _UNITS:
         if size >= limit:
             return f"{size / limit:.2f} {suffix}"
-    if size >= 1 << 10:
-        return f"{size / (1 << 10):.2f} KB"
     return f"{size:.2f} Bytes"
 
 
 def _scheduler(sysdir: str) -> str:
+    """The active I/O scheduler, the bracketed one; "" when none is marked."""
     text = _read_line(os.path.join(sysdir, "queue", "scheduler")) or ""
-    if "[" in text and "]" in text:
-        return text[text.index("[") + 1 : text.index("]")]
-    return text
+    start, end = text.find("["), text.rfind("]")
+    return text[start + 1 : end] if 0 <= start < end else ""
+
+
+def _sector_size(sysdir: str) -> Any:
+    """logical_block_size, else hw_sector_size (strings), else the int 512, as the reference."""
+    return (
+        _read_line(os.path.join(sysdir, "queue", "logical_block_size"))
+        or _read_line(os.path.join(sysdir, "queue", "hw_sector_size"))
+        or 512
+    )
 
 
 def device_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     """ansible_devices (every /sys/block entry, with partitions) and ansible_device_links.
 
-    Left out: ``host`` (the reference asks ``lspci`` about the controller; it
-    is "" here, as the reference's is without lspci) and serials that only
-    ``udevadm`` knows: the udev database file is read instead.
+    ``sectors`` counts logical sectors (sysfs counts 512-byte ones) and ``size``
+    is their product, as in the reference. Left out: ``host`` (the reference
+    asks ``lspci -D`` about the controller; "" without lspci, as here) and
+    serials from ``sg_inq`` on hosts that have it (device/serial is read).
     """
     links = _device_link_names()
-    masters: Dict[str, List[str]] = {}
+    wwns = {
+        target: name[len("wwn-") :]
+        for target, names in links["ids"].items()
+        for name in names
+        if name.startswith("wwn-")
+    }
     # /proc/partitions names every partition: looking there spares a listing per disk
     known = [line.split()[-1] for line in (_read("/proc/partitions") or "").splitlines()[2:]]
-    if not known:
-        known = [
-            name for block in _listdir("/sys/block") for name in _listdir("/sys/block/" + block)
-        ]
+    uuid_targets = _uuid_targets()
     devices: Dict[str, Any] = {}
     for block in _listdir("/sys/block"):
         sysdir = os.path.join("/sys/block", block)
+        if not os.path.islink(sysdir) and not os.path.isdir(sysdir):
+            continue
         device_dir = os.path.join(sysdir, "device")
-        sectors = _int(_read_line(os.path.join(sysdir, "size")))
-        sectorsize = (
-            _read_line(os.path.join(sysdir, "queue", "logical_block_size"))
-            or _read_line(os.path.join(sysdir, "queue", "hw_sector_size"))
-            or "512"
-        )
         details: Dict[str, Any] = {
-            "virtual": 1,
-            "links": _links_of(block, links, masters, sysdir),
+            "virtual": 1 if os.path.islink(sysdir) or not _has_device_entry(sysdir) else 0,
+            "links": _links_of(block, links),
         }
-        has_device = os.path.isdir(device_dir)  # loop, zram, dm...: no bus device to ask
         for key in ("vendor", "model", "sas_address", "sas_device_handle"):
-            details[key] = _read_line(os.path.join(device_dir, key)) if has_device else None
-        serial = _serial(block, sysdir) if has_device else None
+            details[key] = _read_line(os.path.join(device_dir, key))
+        serial = _read_line(os.path.join(device_dir, "serial"))
         if serial:
             details["serial"] = serial
-        details.update(
-            {
-                "removable": _read_line(os.path.join(sysdir, "removable")),
-                "support_discard": _read_line(os.path.join(sysdir, "queue", "discard_granularity")),
-                "partitions": _partitions(block, sysdir, known, links, masters),
-                "rotational": _read_line(os.path.join(sysdir, "queue", "rotational")),
-                "scheduler_mode": _scheduler(sysdir),
-                "sectors": sectors,
-                "sectorsize": sectorsize,
-                "size": bytes_to_human(sectors * 512.0),
-                "host": "",
-                "holders": list(details["links"]["masters"]),
-            }
+        details["removable"] = _read_line(os.path.join(sysdir, "removable"))
+        if _read_line(os.path.join(sysdir, "queue", "discard_max_hw_bytes")) == "0":
+            details["support_discard"] = "0"
+        else:
+            details["support_discard"] = _read_line(
+                os.path.join(sysdir, "queue", "discard_granularity")
+            )
+        if block in wwns:
+            details["wwn"] = wwns[block]
+        details["partitions"] = _partitions(block, sysdir, known, links, uuid_targets)
+        details["rotational"] = _read_line(os.path.join(sysdir, "queue", "rotational"))
+        details["scheduler_mode"] = _scheduler(sysdir)
+        sectorsize = _sector_size(sysdir)
+        sectors = (
+            _int(_read_line(os.path.join(sysdir, "size"))) * 512 // (_int(str(sectorsize)) or 512)
         )
+        details["sectorsize"] = sectorsize
+        details["sectors"] = sectors
+        details["size"] = bytes_to_human(float(sectors) * float(_int(str(sectorsize)) or 512))
+        details["host"] = ""
+        details["holders"] = _holders(sysdir)
         devices[block] = details
-    device_links: Dict[str, Any] = {kind: dict(links[kind]) for kind, _ in _LINK_KINDS}
-    device_links["masters"] = masters
-    return {"devices": devices, "device_links": device_links}
+    return {"devices": devices, "device_links": links}
 
 
-def _links_of(
-    name: str,
-    links: Dict[str, Dict[str, List[str]]],
-    masters: Dict[str, List[str]],
-    sysdir: str,
-) -> Dict[str, List[str]]:
-    found = {kind: list(links[kind].get(name, [])) for kind, _ in _LINK_KINDS}
-    found["masters"] = _holders(sysdir)
-    if found["masters"]:
-        masters[name] = found["masters"]
+def _has_device_entry(sysdir: str) -> bool:
+    return any("device" in name for name in _listdir(sysdir))
+
+
+def _links_of(name: str, links: Dict[str, Dict[str, List[str]]]) -> Dict[str, List[str]]:
+    return {kind: list(table.get(name, [])) for kind, table in links.items()}
+
+
+def _uuid_targets() -> Dict[str, str]:
+    """Device path -> filesystem UUID, from /dev/disk/by-uuid."""
+    found: Dict[str, str] = {}
+    for name in _listdir("/dev/disk/by-uuid"):
+        found.setdefault(os.path.realpath(os.path.join("/dev/disk/by-uuid", name)), name)
     return found
-
-
-def _serial(block: str, sysdir: str) -> Optional[str]:
-    serial = _read_line(os.path.join(sysdir, "device", "serial"))
-    if serial:
-        return serial
-    dev = _read_line(os.path.join(sysdir, "dev"))
-    if dev:
-        for line in (_read(f"/run/udev/data/b{dev}") or "").splitlines():
-            if line.startswith(("E:ID_SERIAL_SHORT=", "E:SCSI_IDENT_SERIAL=")):
-                return line.split("=", 1)[1]
-    return None
 
 
 def _partitions(
@@ -392,26 +408,32 @@ def _partitions(
     sysdir: str,
     candidates: List[str],
     links: Dict[str, Dict[str, List[str]]],
-    masters: Dict[str, List[str]],
+    uuid_targets: Dict[str, str],
 ) -> Dict[str, Any]:
     found: Dict[str, Any] = {}
-    for name in candidates:
-        if not name.startswith(block) or name == block:
+    names = [n for n in candidates if n.startswith(block) and n != block]
+    if not candidates:  # no /proc/partitions: look in the disk's directory
+        names = [n for n in _listdir(sysdir) if n.startswith(block) and n != block]
+    for name in names:
+        rest = name[len(block) :]
+        if not (rest.isdigit() or (rest[:1] == "p" and rest[1:].isdigit())):
             continue
         part_dir = os.path.join(sysdir, name)
-        if not os.path.exists(os.path.join(part_dir, "partition")):
+        if not os.path.isdir(part_dir):
             continue
-        sectors = _int(_read_line(os.path.join(part_dir, "size")))
-        uuids = links["uuids"].get(name, [])
+        sectorsize = _sector_size(part_dir)
+        size = _int(str(sectorsize)) or 512
+        sectors = _int(_read_line(os.path.join(part_dir, "size"))) * 512 // size
+        start = _read_line(os.path.join(part_dir, "start"))
         found[name] = {
-            "links": _links_of(name, links, masters, part_dir),
-            "start": _read_line(os.path.join(part_dir, "start")),
+            "links": _links_of(name, links),
+            "start": start if start else 0,
+            "sectorsize": sectorsize,
             "sectors": sectors,
-            "sectorsize": 512,
-            "size": bytes_to_human(sectors * 512.0),
-            "uuid": uuids[0] if uuids else None,
+            "size": bytes_to_human(float(sectors) * float(size)),
+            "uuid": uuid_targets.get("/dev/" + name),
+            "holders": _holders(part_dir),
         }
-        found[name]["holders"] = list(found[name]["links"]["masters"])
     return found
 
 
