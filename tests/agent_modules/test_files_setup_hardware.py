@@ -411,3 +411,70 @@ def test_share_mounts_are_listed_once_per_mount_point(run: Run, tmp_path: Path) 
     assert entry["device"] == "filer:/second" and entry["fstype"] == "tmpfs"
     assert entry["size_total"] == 2 * 1024 * 1024 and entry["uuid"] == "N/A"
     assert set(entry) == MOUNT_KEYS
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
+def test_ipv6_addresses_in_ip_order(facts: dict[str, Any]) -> None:
+    expected: dict[str, list[tuple[str, str, str]]] = {}
+    for selector in ("primary", "secondary"):  # how the reference asks, so its order
+        out = subprocess.run(
+            ["ip", "-o", "-6", "addr", "show", selector], capture_output=True, text=True
+        ).stdout
+        for line in out.splitlines():
+            words = line.split()
+            address, prefix = words[3].split("/")
+            scope = words[words.index("scope") + 1]
+            expected.setdefault(words[1], []).append((address, prefix, scope))
+    for name, addresses in expected.items():
+        details = facts["ansible_" + name.replace("-", "_")]
+        assert [(a["address"], a["prefix"], a["scope"]) for a in details["ipv6"]] == addresses
+
+
+def _v4(address: str, prefix: int) -> dict[str, str]:
+    import ipaddress
+
+    net = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+    return {
+        "address": address,
+        "broadcast": "",
+        "netmask": str(net.netmask),
+        "network": str(net.network_address),
+        "prefix": str(prefix),
+    }
+
+
+def test_aliases_and_secondaries_placed_as_the_reference() -> None:
+    """What ansible-core 2.19 reported for a bridge given 198.51.100.1/24, a labelled
+    secondary 198.51.100.2/24 (br0:1), a labelled primary 203.0.113.9/28 (br0:2)
+    and a secondary 203.0.113.10/28 (records in the kernel's order)."""
+    import socket
+
+    from longplay.agent.modules import setup as gather
+
+    first, alias_primary = _v4("198.51.100.1", 24), _v4("203.0.113.9", 28)
+    alias_secondary, secondary = _v4("198.51.100.2", 24), _v4("203.0.113.10", 28)
+    records = [
+        (socket.AF_INET, 7, 0x80, first, "br0"),
+        (socket.AF_INET, 7, 0x80, alias_primary, "br0:2"),
+        (socket.AF_INET, 7, 0x81, alias_secondary, "br0:1"),
+        (socket.AF_INET, 7, 0x81, secondary, "br0"),
+        (
+            socket.AF_INET6,
+            7,
+            0x80,
+            {"address": "2001:db8::6", "prefix": "64", "scope": "global"},
+            "",
+        ),
+    ]
+    interfaces: dict[str, dict[str, Any]] = {"br0": {"device": "br0"}}
+    gather._add_addresses("br0", records, interfaces)  # type: ignore[arg-type]
+    assert interfaces == {
+        "br0": {
+            "device": "br0",
+            "ipv4": first,
+            "ipv6": [{"address": "2001:db8::6", "prefix": "64", "scope": "global"}],
+            "ipv4_secondaries": [alias_secondary, secondary],
+        },
+        "br0:2": {"ipv4": alias_primary},
+        "br0:1": {"ipv4_secondaries": [alias_secondary]},
+    }

@@ -102,10 +102,13 @@ def dmi_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     if chassis is None:
         found["form_factor"] = "NA"
     else:
-        try:
-            found["form_factor"] = CHASSIS_TYPES[int(chassis) - 1]
-        except (ValueError, IndexError):
-            found["form_factor"] = "unknown"
+        number = _int(chassis, -1)
+        if number == 0:
+            found["form_factor"] = "Unknown"
+        elif 0 < number <= len(CHASSIS_TYPES):
+            found["form_factor"] = CHASSIS_TYPES[number - 1]
+        else:
+            found["form_factor"] = f"unknown ({chassis})"
     return found
 
 

@@ -838,29 +838,73 @@ _IF_TYPES = {1: "ether", 32: "infiniband", 512: "ppp", 772: "loopback", 65534: "
 
 
 def network_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    """Interfaces, their addresses and the default routes, from /sys, /proc and ioctls."""
+    """Interfaces, their addresses and the default routes, from /sys, /proc and netlink.
+
+    As in the reference, nothing is reported on a host without ``ip``
+    (iproute2), whose output the reference reads.
+    """
+    if _which_ip() is None:
+        return {}
     names = _interface_names()
     if not names:
         return {}
-    ipv6 = _ipv6_addresses()
-    ipv4 = _netlink_ipv4()
-    interfaces = {name: _interface(name, ipv6.get(name, []), ipv4) for name in names}
-    found: Facts = {"interfaces": names}
+    records = _netlink_addresses()
+    interfaces: Dict[str, Dict[str, Any]] = {}
+    for name in names:
+        interfaces[name] = _interface(name)
+        if records is None:  # no netlink: primary IPv4 by ioctl, IPv6 from /proc
+            primary = _ipv4_of(name)
+            if primary:
+                interfaces[name]["ipv4"] = primary
+            ipv6 = _ipv6_addresses().get(name)
+            if ipv6:
+                interfaces[name]["ipv6"] = ipv6
+            continue
+        index = _int(_read_line(f"/sys/class/net/{name}/ifindex"))
+        _add_addresses(name, [r for r in records if r[1] == index], interfaces)
+    listed = [name.replace(":", "_") for name in interfaces]
+    found: Facts = {"interfaces": listed}
     for name, details in interfaces.items():
-        found[name.replace("-", "_").replace(".", "_")] = details
-    found["all_ipv4_addresses"] = [
-        entry["address"]
-        for d in interfaces.values()
-        for entry in ([d["ipv4"]] if "ipv4" in d else []) + d.get("ipv4_secondaries", [])
-        if not entry["address"].startswith("127.")
-    ]
-    found["all_ipv6_addresses"] = [
-        a["address"] for d in interfaces.values() for a in d.get("ipv6", []) if a["scope"] != "host"
-    ]
+        found[name.replace(":", "_").replace("-", "_")] = details
+    found["all_ipv4_addresses"] = _all_addresses(records, interfaces, socket.AF_INET)
+    found["all_ipv6_addresses"] = _all_addresses(records, interfaces, socket.AF_INET6)
     found["default_ipv4"] = _default_ipv4(interfaces)
     found["default_ipv6"] = _default_ipv6(interfaces)
     found["locally_reachable_ips"] = {"ipv4": _local_ipv4(), "ipv6": _local_ipv6()}
     return found
+
+
+def _which_ip() -> Optional[str]:
+    """Where ``ip`` is, on PATH or in the sbin directories (as the reference looks)."""
+    extra = ["/sbin", "/usr/sbin", "/usr/local/sbin"]
+    for directory in [*os.environ.get("PATH", "").split(os.pathsep), *extra]:
+        path = os.path.join(directory, "ip")
+        if directory and os.access(path, os.X_OK) and os.path.isfile(path):
+            return path
+    return None
+
+
+def _all_addresses(
+    records: Optional[List[Address]], interfaces: Dict[str, Dict[str, Any]], family: int
+) -> List[str]:
+    """Every address but loopback ones (127.x, ::1), interface by interface."""
+    if records is not None:
+        found = []
+        for name in interfaces:
+            if ":" in name:  # an alias: its addresses are its device's
+                continue
+            index = _int(_read_line(f"/sys/class/net/{name}/ifindex"))
+            mine = [r for r in records if r[1] == index and r[0] == family]
+            for secondary in (False, True):
+                found += [r[3]["address"] for r in mine if bool(r[2] & 1) == secondary]
+    elif family == socket.AF_INET:
+        found = [d["ipv4"]["address"] for d in interfaces.values() if "ipv4" in d]
+    else:
+        found = [a["address"] for d in interfaces.values() for a in d.get("ipv6", [])]
+    loopback = "127." if family == socket.AF_INET else "::1"
+    if family == socket.AF_INET:
+        return [a for a in found if not a.startswith(loopback)]
+    return [a for a in found if a != loopback]
 
 
 def _local_ipv4() -> List[str]:
@@ -910,22 +954,46 @@ def _interface_names() -> List[str]:
     return sorted(names, key=lambda n: (_int(_read_line(f"/sys/class/net/{n}/ifindex")) or 0, n))
 
 
-def _interface(
-    name: str, ipv6: List[Dict[str, str]], ipv4: Optional[Dict[int, List[Dict[str, str]]]]
-) -> Dict[str, Any]:
+def _interface(name: str) -> Dict[str, Any]:
+    """What /sys/class/net says of the interface, as the reference reads it."""
     base = f"/sys/class/net/{name}/"
-    kind = _int(_read_line(base + "type"))
-    flags = _int(_read_line(base + "flags")) or 0
-    details: Dict[str, Any] = {
-        "device": name,
-        "active": bool(flags & 0x1),
-        "promisc": bool(flags & 0x100),
-        "type": _IF_TYPES.get(kind or 0, "unknown"),
-        "mtu": _int(_read_line(base + "mtu")),
-    }
+    details: Dict[str, Any] = {"device": name}
     mac = _read_line(base + "address")
-    if mac and details["type"] != "loopback":
+    if mac and mac != "00:00:00:00:00:00":
         details["macaddress"] = mac
+    mtu = _int(_read_line(base + "mtu"))
+    if mtu is not None:
+        details["mtu"] = mtu
+    operstate = _read_line(base + "operstate")
+    if operstate is not None:
+        details["active"] = operstate != "down"
+    if os.path.exists(base + "device/driver/module"):  # a loadable driver, not built in
+        details["module"] = os.path.basename(os.path.realpath(base + "device/driver/module"))
+    kind = _read_line(base + "type")
+    if kind is not None:
+        details["type"] = _IF_TYPES.get(_int(kind) or -1, "unknown")
+    if os.path.isdir(base + "bridge"):
+        details["type"] = "bridge"
+        details["interfaces"] = sorted(os.listdir(base + "brif"))
+        bridge_id = _read_line(base + "bridge/bridge_id")
+        if bridge_id is not None:
+            details["id"] = bridge_id
+        stp = _read_line(base + "bridge/stp_state")
+        if stp is not None:
+            details["stp"] = stp == "1"
+    if os.path.isdir(base + "bonding"):
+        details["type"] = "bonding"
+        details["slaves"] = (_read_line(base + "bonding/slaves") or "").split()
+        for key in ("mode", "miimon", "lacp_rate"):
+            details[key] = ((_read_line(base + "bonding/" + key) or "").split() or [""])[0]
+        primary_slave = _read_line(base + "bonding/primary")
+        if primary_slave:
+            details["primary"] = primary_slave
+            active = _read_line(base + "bonding/all_slaves_active")
+            if active is not None:  # the reference looks only when a primary is set
+                details["all_slaves_active"] = active == "1"
+    if os.path.isdir(base + "bonding_slave"):
+        details["perm_macaddress"] = _read_line(base + "bonding_slave/perm_hwaddr") or ""
     try:  # the bus device behind the interface (PCI address, or virtioN on virtio)
         details["pciid"] = os.path.basename(os.readlink(base + "device"))
     except OSError:
@@ -933,38 +1001,9 @@ def _interface(
     speed = _int(_read_line(base + "speed"))  # unreadable (EINVAL) on virtual interfaces
     if speed is not None:
         details["speed"] = speed
-    try:  # the driver's kernel module, when it is one (not built in)
-        details["module"] = os.path.basename(os.readlink(base + "device/driver/module"))
-    except OSError:
-        pass
-    if os.path.isdir(base + "bridge"):
-        details["type"] = "bridge"
-        details["interfaces"] = sorted(os.listdir(base + "brif"))
-        details["id"] = _read_line(base + "bridge/bridge_id") or ""
-        details["stp"] = _read_line(base + "bridge/stp_state") == "1"
-    elif os.path.isdir(base + "bonding"):
-        details["type"] = "bonding"
-        details["slaves"] = (_read_line(base + "bonding/slaves") or "").split()
-        details["mode"] = (_read_line(base + "bonding/mode") or "").split(" ")[0]
-        details["miimon"] = (_read_line(base + "bonding/miimon") or "").split(" ")[0]
-        details["lacp_rate"] = (_read_line(base + "bonding/lacp_rate") or "").split(" ")[0]
-        primary_slave = _read_line(base + "bonding/primary")
-        if primary_slave:
-            details["primary"] = primary_slave
-        details["all_slaves_active"] = _read_line(base + "bonding/all_slaves_active") == "1"
-    addresses: List[Dict[str, str]] = []
-    if ipv4 is None:  # no netlink: the primary address only
-        primary = _ipv4_of(name)
-        if primary:
-            addresses.append(primary)
-    else:
-        addresses = ipv4.get(_int(_read_line(base + "ifindex")) or -1, [])
-    if addresses:
-        details["ipv4"] = addresses[0]
-    if len(addresses) > 1:  # as the reference: every address after the first
-        details["ipv4_secondaries"] = addresses[1:]
-    if ipv6:
-        details["ipv6"] = ipv6
+    flags = _read_line(base + "flags")
+    if flags is not None:
+        details["promisc"] = bool((_int(flags) or 0) & 0x100)
     return details
 
 
@@ -972,15 +1011,23 @@ _RTM_NEWADDR, _RTM_GETADDR, _NLMSG_DONE, _NLMSG_ERROR = 20, 22, 3, 2
 _IFA_ADDRESS, _IFA_LOCAL, _IFA_BROADCAST = 1, 2, 4
 
 
-def _netlink_ipv4() -> Optional[Dict[int, List[Dict[str, str]]]]:
-    """Every IPv4 address by interface index, in the kernel's order (what ``ip addr``
-    lists: primaries, then secondaries), from one rtnetlink dump. None when
-    netlink is unavailable."""
+_IFA_LABEL = 3
+_IFA_F_SECONDARY = 0x01  # also IFA_F_TEMPORARY for IPv6
+_RT_SCOPES = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
+
+if TYPE_CHECKING:
+    #: (family, interface index, flags, address facts, label)
+    Address = Tuple[int, int, int, Dict[str, str], str]
+
+
+def _netlink_addresses() -> Optional[List[Address]]:
+    """Every IPv4 and IPv6 address in the kernel's order (what ``ip addr`` lists),
+    from one rtnetlink dump. None when netlink is unavailable."""
     if not hasattr(socket, "AF_NETLINK"):
         return None
     request = struct.pack("=IHHII", 24, _RTM_GETADDR, 0x301, 1, 0)  # REQUEST|DUMP
-    request += struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0)
-    found: Dict[int, List[Dict[str, str]]] = {}
+    request += struct.pack("=BBBBI", socket.AF_UNSPEC, 0, 0, 0, 0)
+    found: List[Address] = []
     try:
         with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0) as sock:
             sock.settimeout(1.0)
@@ -995,16 +1042,16 @@ def _netlink_ipv4() -> Optional[Dict[int, List[Dict[str, str]]]]:
                     if kind == _NLMSG_ERROR or length < 16:
                         return None
                     if kind == _RTM_NEWADDR:
-                        _netlink_address(data[offset + 16 : offset + length], found)
+                        record = _netlink_address(data[offset + 16 : offset + length])
+                        if record is not None:
+                            found.append(record)
                     offset += (length + 3) & ~3
     except OSError:
         return None
 
 
-def _netlink_address(body: bytes, found: Dict[int, List[Dict[str, str]]]) -> None:
-    family, prefix, _flags, _scope, index = struct.unpack_from("=BBBBI", body)
-    if family != socket.AF_INET:
-        return
+def _netlink_address(body: bytes) -> Optional[Address]:
+    family, prefix, flags, scope, index = struct.unpack_from("=BBBBI", body)
     attrs: Dict[int, bytes] = {}
     offset = 8
     while offset + 4 <= len(body):
@@ -1014,19 +1061,58 @@ def _netlink_address(body: bytes, found: Dict[int, List[Dict[str, str]]]) -> Non
         attrs[kind] = body[offset + 4 : offset + length]
         offset += (length + 3) & ~3
     raw = attrs.get(_IFA_LOCAL) or attrs.get(_IFA_ADDRESS)
-    if raw is None or len(raw) != 4:
-        return
+    label = attrs.get(_IFA_LABEL, b"").split(b"\0", 1)[0].decode("utf-8", "replace")
+    if family == socket.AF_INET6 and raw is not None and len(raw) == 16:
+        facts = {
+            "address": socket.inet_ntop(socket.AF_INET6, raw),
+            "prefix": str(prefix),
+            "scope": _RT_SCOPES.get(scope, str(scope)),
+        }
+        return family, index, flags, facts, label
+    if family != socket.AF_INET or raw is None or len(raw) != 4:
+        return None
     mask = (0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF if prefix else 0
     broadcast = attrs.get(_IFA_BROADCAST)
-    found.setdefault(index, []).append(
-        {
-            "address": socket.inet_ntoa(raw),
-            "broadcast": socket.inet_ntoa(broadcast) if broadcast else "",
-            "netmask": socket.inet_ntoa(struct.pack("!I", mask)),
-            "network": socket.inet_ntoa(struct.pack("!I", struct.unpack("!I", raw)[0] & mask)),
-            "prefix": str(prefix),
-        }
-    )
+    facts = {
+        "address": socket.inet_ntoa(raw),
+        "broadcast": socket.inet_ntoa(broadcast) if broadcast else "",
+        "netmask": socket.inet_ntoa(struct.pack("!I", mask)),
+        "network": socket.inet_ntoa(struct.pack("!I", struct.unpack("!I", raw)[0] & mask)),
+        "prefix": str(prefix),
+    }
+    return family, index, flags, facts, label
+
+
+def _add_addresses(
+    name: str, records: List[Address], interfaces: Dict[str, Dict[str, Any]]
+) -> None:
+    """The interface's addresses placed as the reference places ``ip addr`` lines.
+
+    Primary addresses first, then secondary ones. The first IPv4 address is
+    ``ipv4``, later ones go to ``ipv4_secondaries``. An address labelled as an
+    alias (``eth0:1``) starts a fresh alias entry holding just that address;
+    a secondary one is also listed among the interface's secondaries.
+    """
+    details = interfaces[name]
+    for secondary in (False, True):
+        for family, _index, flags, facts, label in records:
+            if bool(flags & _IFA_F_SECONDARY) != secondary:
+                continue
+            if family == socket.AF_INET6:
+                details.setdefault("ipv6", []).append(facts)
+                continue
+            owner = label or name
+            if owner != name:
+                interfaces[owner] = {}
+            target = interfaces[owner]
+            if not secondary and "ipv4" not in target:
+                target["ipv4"] = facts
+            else:
+                target.setdefault("ipv4_secondaries", []).append(facts)
+            if secondary:
+                details.setdefault("ipv4_secondaries", [])
+                if owner != name:
+                    details["ipv4_secondaries"].append(facts)
 
 
 def _ipv4_of(name: str) -> Optional[Dict[str, str]]:
