@@ -281,6 +281,11 @@ def test_virtualization_tech_lists(facts: dict[str, Any]) -> None:
     if os.path.exists("/dev/kvm"):
         assert "kvm" in host
     assert len(set(guest)) == len(guest) and len(set(host)) == len(host)
+    kind, role = facts["ansible_virtualization_type"], facts["ansible_virtualization_role"]
+    assert (kind, role) == ("NA", "NA") or kind in guest + host
+    assert role in ("guest", "host", "NA", "LPAR")
+    if not guest and not host:
+        assert (kind, role) == ("NA", "NA")
 
 
 def test_lvm_tools_are_asked_only_as_root(run: Run, tmp_path: Path, monkeypatch: Any) -> None:

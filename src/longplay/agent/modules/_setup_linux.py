@@ -726,3 +726,142 @@ def systemd_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     except ValueError:
         return {}
     return {"systemd": {"features": lines[1], "version": version}}
+
+
+# --- virtualization --------------------------------------------------------------
+
+
+class _Virt:
+    """Collects technologies; the first finding decides type and role."""
+
+    def __init__(self) -> None:
+        self.guest: List[str] = []
+        self.host: List[str] = []
+        self.kind: Optional[str] = None
+        self.role: Optional[str] = None
+
+    def add(self, tech: str, role: str = "guest", kind: Optional[str] = None) -> None:
+        (self.host if role == "host" else self.guest).append(tech)
+        self.decide(kind or tech, role)
+
+    def decide(self, kind: str, role: str) -> None:
+        if self.kind is None:
+            self.kind, self.role = kind, role
+
+
+#: DMI strings naming a hypervisor: (file, values or a prefix, technology)
+_DMI_GUESTS: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
+    ("product_name", ("KVM", "KVM Server", "Bochs", "AHV", "CloudStack KVM Hypervisor"), "kvm"),
+    ("sys_vendor", ("oVirt",), "oVirt"),
+)
+_DMI_GUESTS_AFTER_RHV: Tuple[Tuple[str, Tuple[str, ...], str], ...] = (
+    ("product_name", ("OpenStack Compute", "OpenStack Nova"), "openstack"),
+    ("bios_vendor", ("Xen",), "xen"),
+    ("bios_vendor", ("innotek GmbH",), "virtualbox"),
+    ("bios_vendor", ("Amazon EC2", "DigitalOcean", "Hetzner", "Linode"), "kvm"),
+    ("sys_vendor", ("QEMU", "Amazon EC2", "DigitalOcean", "Google", "Scaleway", "Nutanix"), "kvm"),
+    ("sys_vendor", ("KubeVirt",), "KubeVirt"),
+    ("sys_vendor", ("Microsoft Corporation",), "VirtualPC"),
+    ("sys_vendor", ("Parallels Software International Inc.",), "parallels"),
+    ("sys_vendor", ("OpenStack Foundation",), "openstack"),
+)
+_CPU_GUESTS = (
+    ("model name", "QEMU Virtual CPU", "kvm"),
+    ("vendor_id", "User Mode Linux", "uml"),
+    ("model name", "UML", "uml"),
+    ("machine", "CHRP IBM pSeries (emulated by qemu)", "kvm"),
+    ("vendor_id", "PowerVM Lx86", "powervm_lx86"),
+)
+
+
+def virtual_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """Container, VM guest or VM host, checked in the reference's order: cgroups, PID 1's
+    environment, OpenVZ, systemd's container file, Docker's marker, Xen, DMI strings,
+    VServer, cpuinfo, kernel modules, /dev/kvm. The first finding names the type;
+    every finding lands in virtualization_tech_guest or _host.
+
+    Left out: the reference's ``dmidecode -s system-product-name`` (VMware and
+    bhyve on hosts without sysfs DMI), ``lscpu`` on s390, and the RHEV host's
+    vdsm process scan.
+    """
+    virt = _Virt()
+    for line in (_read("/proc/1/cgroup") or "").splitlines():
+        if "/docker/" in line or ("/docker-" in line and line.endswith(".scope")):
+            virt.add("docker")
+        if "/lxc/" in line or "/machine.slice/machine-lxc" in line:
+            virt.add("lxc")
+        if "/system.slice/containerd.service" in line:
+            virt.add("containerd")
+    for item in (_read("/proc/1/environ") or "").split("\0"):  # readable by root only
+        if "container=lxc" in item:
+            virt.add("lxc")
+        if "container=podman" in item:
+            virt.add("podman")
+        if item.startswith("container=") and len(item) > len("container="):
+            virt.add("container")
+    if os.path.exists("/proc/vz") and not os.path.exists("/proc/lve"):
+        role = "host" if os.path.exists("/proc/bc") else "guest"
+        virt.add("openvz", role)
+        virt.kind = "openvz"  # the reference names openvz whatever was found before
+    systemd = _read_line("/run/systemd/container")
+    if systemd:
+        virt.add(systemd)
+    if os.path.exists("/.dockerenv") or os.path.exists("/.dockerinit"):
+        virt.add("docker")
+    if systemd or {"docker", "lxc", "podman", "openvz", "containerd"} & set(virt.guest):
+        virt.guest.append("container")
+    if os.path.exists("/proc/xen"):
+        capabilities = _read("/proc/xen/capabilities") or ""
+        virt.add("xen", "host" if "control_d" in capabilities else "guest")
+    dmi = {
+        name: _read_line(os.path.join(DMI_DIR, name))
+        for name in ("product_name", "sys_vendor", "product_family", "bios_vendor")
+    }
+    _dmi_guests(virt, dmi, _DMI_GUESTS)
+    if dmi["sys_vendor"] == "Red Hat":
+        if dmi["product_family"] == "RHV":
+            virt.add("RHV")
+        elif dmi["product_name"] == "RHEV Hypervisor":
+            virt.add("RHEV")
+    if (dmi["product_name"] or "").startswith("VMware"):
+        virt.add("VMware")
+    _dmi_guests(virt, dmi, _DMI_GUESTS_AFTER_RHV)
+    for line in (_read("/proc/self/status") or "").splitlines():
+        if line.startswith("VxID:") and line[5:].strip().isdigit():
+            virt.add("linux_vserver", "host" if line[5:].strip() == "0" else "guest")
+    for line in (_read("/proc/cpuinfo") or "").splitlines():
+        key = line.split(":", 1)[0].strip()
+        for field, marker, tech in _CPU_GUESTS:
+            if key.startswith(field) and marker in line:
+                virt.add(tech)
+                break
+        else:
+            if key.startswith("vendor_id") and "IBM/S390" in line:
+                virt.guest.append("PR/SM")  # the reference would ask lscpu for the hypervisor
+                virt.add("ibm_systemz")
+    modules = {line.split(" ", 1)[0] for line in (_read("/proc/modules") or "").splitlines()}
+    if "kvm" in modules:
+        virt.add("kvm", "host")
+    if "vboxdrv" in modules:
+        virt.add("virtualbox", "host")
+    if "virtio" in modules:  # the reference counts it as a host technology, typed guest
+        virt.host.append("kvm")
+        virt.decide("kvm", "guest")
+    if os.path.exists("/dev/kvm"):
+        virt.add("kvm", "host")
+    return {
+        "virtualization_type": virt.kind or "NA",
+        "virtualization_role": virt.role or "NA",
+        "virtualization_tech_guest": list(dict.fromkeys(virt.guest)),
+        "virtualization_tech_host": list(dict.fromkeys(virt.host)),
+    }
+
+
+def _dmi_guests(
+    virt: _Virt,
+    dmi: Dict[str, Optional[str]],
+    table: Tuple[Tuple[str, Tuple[str, ...], str], ...],
+) -> None:
+    for name, values, tech in table:
+        if dmi[name] in values:
+            virt.add(tech)

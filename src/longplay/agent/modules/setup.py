@@ -732,63 +732,15 @@ _VM_VENDORS = (
 
 
 def virtual_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    """Container or VM guest, from marker files, cgroups and DMI strings; VM host
-    from the kvm/vboxdrv modules or /dev/kvm. ``virtualization_tech_guest`` and
-    ``_host`` list every technology seen, whichever one names the type.
-
-    Left out: the reference's dmidecode, /proc/self/status (VxID), s390 and
-    Xen-host probes; hosts that only those recognise report less tech here.
-    """
-    guest, host = _guest_tech(), _host_tech()
+    """Other systems than Linux (Linux's are in _setup_linux): a container or VM guest
+    from marker files and DMI strings, when any."""
     kind = _container_type() or _vm_type()
-    role = "guest"
-    if kind is None and host:
-        kind, role = host[0], "host"
-    found: Facts = {"virtualization_type": kind or "NA", "virtualization_role": role}
-    if kind is None:
-        found["virtualization_role"] = "NA"
-    found["virtualization_tech_guest"] = guest
-    found["virtualization_tech_host"] = host
-    return found
-
-
-def _guest_tech() -> List[str]:
-    tech: List[str] = []
-    cgroup = _read("/proc/1/cgroup") or _read("/proc/self/cgroup") or ""
-    for marker, name in (
-        ("/docker/", "docker"),
-        ("/lxc/", "lxc"),
-        ("/system.slice/containerd.service", "containerd"),
-    ):
-        if marker in cgroup:
-            tech.append(name)
-    if os.path.exists("/run/.containerenv") or os.path.exists("/.containerenv"):
-        tech.append("podman")
-    if os.path.exists("/proc/vz") and not os.path.exists("/proc/bc"):
-        tech.append("openvz")
-    systemd = _read_line("/run/systemd/container")
-    if systemd:
-        tech.append(systemd)
-    if os.path.exists("/.dockerenv") or os.path.exists("/.dockerinit"):
-        tech.append("docker")
-    if systemd or {"docker", "lxc", "podman", "openvz", "containerd"} & set(tech):
-        tech.append("container")
-    vm = _dmi_vm_type()
-    if vm is not None:
-        tech.append(vm)
-    return list(dict.fromkeys(tech))
-
-
-def _host_tech() -> List[str]:
-    tech: List[str] = []
-    modules = {line.split(" ", 1)[0] for line in (_read("/proc/modules") or "").splitlines()}
-    if "kvm" in modules or "virtio" in modules:
-        tech.append("kvm")
-    if "vboxdrv" in modules:
-        tech.append("virtualbox")
-    if os.path.exists("/dev/kvm"):
-        tech.append("kvm")
-    return list(dict.fromkeys(tech))
+    return {
+        "virtualization_type": kind or "NA",
+        "virtualization_role": "guest" if kind else "NA",
+        "virtualization_tech_guest": [kind] if kind else [],
+        "virtualization_tech_host": [],
+    }
 
 
 def _container_type() -> Optional[str]:
@@ -1266,7 +1218,7 @@ COLLECTORS: Dict[str, Collector] = {
     "iscsi": _linux("iscsi_facts"),
     "nvme": _linux("nvme_facts"),
     "systemd": _linux("systemd_facts"),
-    "virtual": virtual_facts,
+    "virtual": _linux("virtual_facts") if sys.platform.startswith("linux") else virtual_facts,
     "network": network_facts,
 }
 
