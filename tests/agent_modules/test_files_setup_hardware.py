@@ -483,3 +483,28 @@ def test_aliases_and_secondaries_placed_as_the_reference() -> None:
         "br0:2": {"ipv4": alias_primary},
         "br0:1": {"ipv4_secondaries": [alias_secondary]},
     }
+
+
+X86_TWO_SOCKETS = "".join(
+    f"processor\t: {n}\nvendor_id\t: GenuineIntel\nmodel name\t: Xeon\nphysical id\t: {n // 4}\n"
+    f"siblings\t: 4\ncore id\t\t: {n % 2}\ncpu cores\t: 2\nflags\t\t: fpu vme sse\n\n"
+    for n in range(8)
+)
+ARM_FOUR = "".join(
+    f"processor\t: {n}\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd\n\n" for n in range(4)
+)
+
+
+def test_cpu_counts_as_the_reference() -> None:
+    from longplay.agent.modules import setup as gather
+
+    x86 = gather.cpu_facts_from(X86_TWO_SOCKETS, "x86_64", False)
+    assert x86["processor"][:3] == ["0", "GenuineIntel", "Xeon"] and len(x86["processor"]) == 24
+    assert (x86["processor_count"], x86["processor_cores"]) == (2, 2)
+    assert (x86["processor_threads_per_core"], x86["processor_vcpus"]) == (2, 8)
+    assert x86["flags"] == ["fpu", "vme", "sse"]
+    arm = gather.cpu_facts_from(ARM_FOUR, "aarch64", False)
+    assert arm["processor"] == ["0", "1", "2", "3"] and "flags" not in arm
+    assert (arm["processor_count"], arm["processor_cores"], arm["processor_vcpus"]) == (4, 1, 4)
+    paravirt = gather.cpu_facts_from(X86_TWO_SOCKETS.replace(" vme", ""), "x86_64", True)
+    assert paravirt["processor_count"] == paravirt["processor_vcpus"] == 8

@@ -629,44 +629,107 @@ def _ini_fact(text: str, path: str) -> Any:
 # --- hardware --------------------------------------------------------------------
 
 
+_CPU_NAME_KEYS = ("model name", "Processor", "vendor_id", "cpu", "Vendor", "processor")
+
+
 def processor_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    """CPU counts from /proc/cpuinfo (sockets, cores per socket, threads, vcpus)."""
-    processors: List[str] = []
-    sockets: Set[str] = set()
-    cores = siblings = 0
-    index = 0
+    """CPU facts from /proc/cpuinfo, counted as the reference counts them.
+
+    ``processor`` lists the values of the naming keys in file order. Sockets
+    are the distinct physical ids (each sized by its "cpu cores"), threads per
+    core the first core's siblings over the cores per socket; ARM and POWER
+    count "processor" lines, s390x its "# processors" and threads, Xen
+    paravirtual guests (no ``vme`` flag) one core per CPU.
+    """
+    text = _read("/proc/cpuinfo")
+    if text is None:
+        return {}
+    return cpu_facts_from(text, facts.get("architecture", ""), _xen())
+
+
+def cpu_facts_from(text: str, architecture: str, xen: bool) -> Facts:
+    """processor_facts' reading of a cpuinfo text."""
+    names: List[str] = []
+    count = vendor_ids = model_names = processor_lines = 0
+    sockets: Dict[str, int] = {}
+    cores: Dict[str, int] = {}
+    socket_id = core_id = "0"
+    s390_cpus = s390_threads = 0
     flags: Optional[List[str]] = None
-    for line in (_read("/proc/cpuinfo") or "").splitlines():
-        key, _, value = (part.strip() for part in line.partition(":"))
-        if key == "processor":
-            processors.append(str(index))
-            index += 1
-        elif key in ("vendor_id", "model name", "Processor", "cpu model") and processors:
-            processors.append(value)
-        elif key == "physical id":
-            sockets.add(value)
-        elif key == "cpu cores":
-            cores = int(value)
-        elif key == "siblings":
-            siblings = int(value)
-        elif key in ("flags", "Features") and flags is None:  # x86, ARM
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "flags":
             flags = value.split()
-    vcpus = index or os.cpu_count() or 1
-    count = len(sockets) or 1
-    per_socket = cores or vcpus // count
-    threads = siblings // cores if cores and siblings else 1
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else vcpus
-    found: Facts = {
-        "processor": processors,
-        "processor_count": count,
-        "processor_cores": per_socket,
-        "processor_threads_per_core": threads,
-        "processor_vcpus": vcpus,
-        "processor_nproc": nproc,
-    }
+        if key in _CPU_NAME_KEYS:
+            names.append(value)
+            vendor_ids += key == "vendor_id"
+            model_names += key == "model name"
+            processor_lines += key == "processor"
+            count += 1
+        elif key == "physical id":
+            socket_id = value
+            sockets.setdefault(value, 1)
+        elif key == "core id":
+            core_id = value
+            if value not in sockets:  # sic: the reference looks among sockets here
+                cores[value] = 1
+        elif key == "cpu cores":
+            sockets[socket_id] = int(value)
+        elif key == "siblings":
+            cores[core_id] = int(value)
+        elif key == "# processors":
+            s390_cpus = int(value)
+        elif key == "max thread id":
+            s390_threads = int(value) + 1
+        elif key == "ncpus active":
+            count = int(value)
+    if vendor_ids and vendor_ids == model_names:
+        count = vendor_ids
+    if architecture.startswith(("armv", "aarch", "ppc")):
+        count = processor_lines
+    found: Facts = {"processor": names}
+    if architecture == "s390x":
+        threads = s390_threads or 1
+        found.update(
+            processor_count=1,
+            processor_cores=round(s390_cpus / threads),
+            processor_threads_per_core=s390_threads,
+            processor_vcpus=s390_cpus,
+            processor_nproc=s390_cpus,
+        )
+    elif xen and flags is not None and "vme" not in flags:
+        found.update(
+            processor_count=count,
+            processor_cores=count,
+            processor_threads_per_core=1,
+            processor_vcpus=count,
+            processor_nproc=count,
+        )
+    else:
+        per_socket = next(iter(sockets.values()), 0) or 1
+        first_core = next(iter(cores.values()), None)
+        threads = round((first_core if first_core is not None else 1) / per_socket)
+        sockets_count = len(sockets) or count
+        found.update(
+            processor_count=sockets_count,
+            processor_cores=per_socket,
+            processor_threads_per_core=threads,
+            processor_vcpus=threads * sockets_count * per_socket,
+            processor_nproc=processor_lines,
+        )
+        if hasattr(os, "sched_getaffinity"):
+            found["processor_nproc"] = len(os.sched_getaffinity(0))
     if flags is not None:
         found["flags"] = flags
     return found
+
+
+def _xen() -> bool:
+    if os.path.exists("/proc/xen"):
+        return True
+    first = (_read("/sys/hypervisor/type") or "").split("\n", 1)[0]
+    return first.strip() == "xen"
 
 
 def memory_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
