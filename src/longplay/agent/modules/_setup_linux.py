@@ -360,9 +360,10 @@ def device_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
             "virtual": 1 if os.path.islink(sysdir) or not _has_device_entry(sysdir) else 0,
             "links": _links_of(block, links),
         }
+        has_device = os.path.isdir(device_dir)  # loop, zram, dm...: nothing there to read
         for key in ("vendor", "model", "sas_address", "sas_device_handle"):
-            details[key] = _read_line(os.path.join(device_dir, key))
-        serial = _read_line(os.path.join(device_dir, "serial"))
+            details[key] = _read_line(os.path.join(device_dir, key)) if has_device else None
+        serial = _read_line(os.path.join(device_dir, "serial")) if has_device else None
         if serial:
             details["serial"] = serial
         details["removable"] = _read_line(os.path.join(sysdir, "removable"))
