@@ -508,3 +508,18 @@ def test_cpu_counts_as_the_reference() -> None:
     assert (arm["processor_count"], arm["processor_cores"], arm["processor_vcpus"]) == (4, 1, 4)
     paravirt = gather.cpu_facts_from(X86_TWO_SOCKETS.replace(" vme", ""), "x86_64", True)
     assert paravirt["processor_count"] == paravirt["processor_vcpus"] == 8
+
+
+def test_initiator_files_read_as_the_reference(tmp_path: Path) -> None:
+    iscsi = tmp_path / "initiatorname.iscsi"
+    iscsi.write_text(
+        "## DO NOT EDIT\n# InitiatorName=old\nInitiatorName=iqn.1993-08.org.debian:01:44a4\n"
+    )
+    assert (
+        linux._first_line(str(iscsi), "InitiatorName=")
+        == "InitiatorName=iqn.1993-08.org.debian:01:44a4"
+    )
+    nqn = tmp_path / "hostnqn"
+    nqn.write_text("# host\nnqn.2014-08.org.nvmexpress:uuid:2cd61a74\n")
+    assert linux._first_line(str(nqn), "nqn.") == "nqn.2014-08.org.nvmexpress:uuid:2cd61a74"
+    assert linux._first_line(str(tmp_path / "missing"), "nqn.") is None

@@ -675,27 +675,30 @@ def chroot_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
 
 
 def fibre_channel_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    """Port WWNs of the Fibre Channel HBAs, without the ``0x``."""
+    """Port WWNs of the Fibre Channel HBAs, each line without its ``0x``."""
     wwns = []
     for host in _listdir("/sys/class/fc_host"):
-        name = _read_line(f"/sys/class/fc_host/{host}/port_name")
-        if name:
-            wwns.append(name[2:] if name.startswith("0x") else name)
+        for line in (_read(f"/sys/class/fc_host/{host}/port_name") or "").splitlines():
+            wwns.append(line.rstrip()[2:])
     return {"fibre_channel_wwn": wwns}
+
+
+def _first_line(path: str, prefix: str) -> Optional[str]:
+    for line in (_read_line(path) or "").splitlines():
+        if line.startswith(prefix):
+            return line
+    return None
 
 
 def iscsi_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     """The iSCSI initiator name from /etc/iscsi/initiatorname.iscsi, "" without one."""
-    for line in (_read("/etc/iscsi/initiatorname.iscsi") or "").splitlines():
-        key, sep, value = line.strip().partition("=")
-        if sep and key.strip() == "InitiatorName":
-            return {"iscsi_iqn": value.strip()}
-    return {"iscsi_iqn": ""}
+    line = _first_line("/etc/iscsi/initiatorname.iscsi", "InitiatorName=")
+    return {"iscsi_iqn": line.split("=", 1)[1] if line else ""}
 
 
 def nvme_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    """The NVMe host NQN from /etc/nvme/hostnqn, "" without one."""
-    return {"hostnqn": _read_line("/etc/nvme/hostnqn") or ""}
+    """The NVMe host NQN (the first ``nqn.`` line of /etc/nvme/hostnqn), "" without one."""
+    return {"hostnqn": _first_line("/etc/nvme/hostnqn", "nqn.") or ""}
 
 
 # --- systemd ---------------------------------------------------------------------
