@@ -349,7 +349,7 @@ def device_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     }
     # /proc/partitions names every partition: looking there spares a listing per disk
     known = [line.split()[-1] for line in (_read("/proc/partitions") or "").splitlines()[2:]]
-    uuid_targets = _uuid_targets()
+    uuid_targets = _uuids_by_device()
     devices: Dict[str, Any] = {}
     for block in _listdir("/sys/block"):
         sysdir = os.path.join("/sys/block", block)
@@ -397,14 +397,6 @@ def _has_device_entry(sysdir: str) -> bool:
 
 def _links_of(name: str, links: Dict[str, Dict[str, List[str]]]) -> Dict[str, List[str]]:
     return {kind: list(table.get(name, [])) for kind, table in links.items()}
-
-
-def _uuid_targets() -> Dict[str, str]:
-    """Device path -> filesystem UUID, from /dev/disk/by-uuid."""
-    found: Dict[str, str] = {}
-    for name in _listdir("/dev/disk/by-uuid"):
-        found.setdefault(os.path.realpath(os.path.join("/dev/disk/by-uuid", name)), name)
-    return found
 
 
 def _partitions(

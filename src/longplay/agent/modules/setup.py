@@ -1,14 +1,20 @@
 """setup: gather facts about the host, fast.
 
-Returns ``{"ansible_facts": {"ansible_hostname": ..., ...}}`` with the names
-and shapes Ansible's setup module uses. Everything is read from ``/proc``,
-``/sys``, ``/etc`` and a few ioctls, never by spawning a program, so a whole
-gather stays well under 100 ms; the one possibly slow call, the reverse
-lookup behind ``fqdn``, is answered from ``/etc/hosts`` when it can be and is
-otherwise given a short deadline.
+Returns ``{"ansible_facts": {"ansible_hostname": ..., ...}}`` with the names,
+shapes and values ansible-core 2.19's setup module gives. Everything is read
+from ``/proc``, ``/sys``, ``/etc``, ``/dev``, rtnetlink and a few ioctls where
+the reference runs programs (ip, lsblk, findmnt, capsh, lsb_release, stat),
+so a whole gather takes a few milliseconds. Programs run only where no file
+holds the answer: the LVM tools (as root, when installed) and
+``systemctl --version`` on systemd hosts, as the reference. The possibly
+slow calls have deadlines: the reverse lookup behind ``fqdn`` (answered from
+``/etc/hosts`` when it can be) and statvfs on network mounts.
 
-``gather_subset`` takes Ansible's subsets (all, min, hardware, network,
-virtual, and the smaller collector names), with ``!`` to exclude; ``filter``
+The hardware, storage, virtualization and other Linux-only collectors live
+in ``_setup_linux`` and are imported only by gathers that need them.
+
+``gather_subset`` takes the reference's subset names (all, min, hardware,
+network, virtual, and the smaller ones), with ``!`` to exclude; ``filter``
 keeps only facts whose names match one of its globs.
 """
 
