@@ -523,3 +523,21 @@ def test_initiator_files_read_as_the_reference(tmp_path: Path) -> None:
     nqn.write_text("# host\nnqn.2014-08.org.nvmexpress:uuid:2cd61a74\n")
     assert linux._first_line(str(nqn), "nqn.") == "nqn.2014-08.org.nvmexpress:uuid:2cd61a74"
     assert linux._first_line(str(tmp_path / "missing"), "nqn.") is None
+
+
+@pytest.mark.skipif(shutil.which("ip") is None, reason="needs iproute2")
+@pytest.mark.parametrize(("flag", "probe"), [("-4", "8.8.8.8"), ("-6", "2404:6800:400a:800::1012")])
+def test_default_route_is_ip_route_get(facts: dict[str, Any], flag: str, probe: str) -> None:
+    """The reference asks ``ip route get`` for a public address; so does this, by netlink."""
+    out = subprocess.run(["ip", flag, "route", "get", probe], capture_output=True, text=True)
+    default = facts["ansible_default_ipv4" if flag == "-4" else "ansible_default_ipv6"]
+    if out.returncode != 0:
+        assert default == {}
+        return
+    words = out.stdout.split()
+    for word, key in (("dev", "interface"), ("via", "gateway"), ("src", "address")):
+        if word in words:
+            assert default[key] == words[words.index(word) + 1], key
+    if "address" in default:
+        details = facts["ansible_" + default["interface"].replace("-", "_")]
+        assert default["mtu"] == details["mtu"] and default["type"] == details["type"]

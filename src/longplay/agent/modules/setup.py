@@ -889,8 +889,8 @@ def network_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
         found[name.replace(":", "_").replace("-", "_")] = details
     found["all_ipv4_addresses"] = _all_addresses(records, interfaces, socket.AF_INET)
     found["all_ipv6_addresses"] = _all_addresses(records, interfaces, socket.AF_INET6)
-    found["default_ipv4"] = _default_ipv4(interfaces)
-    found["default_ipv6"] = _default_ipv6(interfaces)
+    found["default_ipv4"] = _default_route(socket.AF_INET, interfaces, records)
+    found["default_ipv6"] = _default_route(socket.AF_INET6, interfaces, records)
     found["locally_reachable_ips"] = {"ipv4": _local_ipv4(), "ipv6": _local_ipv6()}
     return found
 
@@ -1184,6 +1184,95 @@ def _ipv6_addresses() -> Dict[str, List[Dict[str, str]]]:
     for entries in found.values():
         entries.sort(key=lambda entry: rank.get(entry["scope"], 4))
     return found
+
+
+#: Where the reference asks ``ip route get`` the way out: Google's DNS servers.
+_PROBE_V4 = "8.8.8.8"
+_PROBE_V6 = "2404:6800:400a:800::1012"
+_RTM_NEWROUTE, _RTM_GETROUTE = 24, 26
+_RTA_DST, _RTA_OIF, _RTA_GATEWAY, _RTA_PREFSRC = 1, 4, 5, 7
+
+
+def _route_get(family: int, destination: str) -> Optional[Dict[str, str]]:
+    """The kernel's route to ``destination`` (``ip route get``), by rtnetlink:
+    ``interface``, ``gateway`` and ``address`` (the source it would use), those it
+    names. {} when there is no route, None when netlink is unavailable."""
+    if not hasattr(socket, "AF_NETLINK"):
+        return None
+    raw = socket.inet_pton(family, destination)
+    attr = struct.pack("=HH", 4 + len(raw), _RTA_DST) + raw
+    body = struct.pack("=BBBBBBBBI", family, len(raw) * 8, 0, 0, 0, 0, 0, 0, 0) + attr
+    request = struct.pack("=IHHII", 16 + len(body), _RTM_GETROUTE, 1, 1, 0) + body
+    try:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0) as sock:
+            sock.settimeout(1.0)
+            sock.send(request)
+            data = sock.recv(65536)
+    except OSError:
+        return None
+    if len(data) < 28:
+        return {}
+    _length, kind = struct.unpack_from("=IH", data, 0)
+    if kind != _RTM_NEWROUTE:
+        return {}  # NLMSG_ERROR: no route (network unreachable)
+    found: Dict[str, str] = {}
+    offset = 16 + 12
+    while offset + 4 <= len(data):
+        length, attr_type = struct.unpack_from("=HH", data, offset)
+        if length < 4:
+            break
+        value = data[offset + 4 : offset + length]
+        if attr_type == _RTA_OIF and len(value) == 4:
+            try:
+                found["interface"] = socket.if_indextoname(struct.unpack("=I", value)[0])
+            except OSError:
+                pass
+        elif attr_type == _RTA_GATEWAY:
+            found["gateway"] = socket.inet_ntop(family, value)
+        elif attr_type == _RTA_PREFSRC:
+            found["address"] = socket.inet_ntop(family, value)
+        offset += (length + 3) & ~3
+    return found
+
+
+def _default_route(
+    family: int, interfaces: Dict[str, Dict[str, Any]], records: Optional[List[Address]]
+) -> Dict[str, Any]:
+    """default_ipv4/default_ipv6 as the reference builds them: the route to its probe
+    address, completed from the interface address it leaves from."""
+    probe = _PROBE_V4 if family == socket.AF_INET else _PROBE_V6
+    answer = _route_get(family, probe) if records is not None else None
+    if answer is None:  # no netlink: the lowest-metric default route in /proc
+        if family == socket.AF_INET:
+            return _default_ipv4(interfaces)
+        return _default_ipv6(interfaces)
+    route: Dict[str, Any] = dict(answer)
+    if "address" not in route:
+        return route
+    for record_family, index, _flags, facts, label in records or []:
+        if record_family != family or facts["address"] != route["address"]:
+            continue
+        name = next(
+            (n for n in interfaces if ":" not in n and _ifindex(n) == index), route.get("interface")
+        )
+        device = interfaces.get(name or "", {})
+        if family == socket.AF_INET:
+            for key in ("broadcast", "netmask", "network", "prefix"):
+                route[key] = facts[key]
+        else:
+            route["prefix"], route["scope"] = facts["prefix"], facts["scope"]
+        if "macaddress" in device:
+            route["macaddress"] = device["macaddress"]
+        if "mtu" in device:
+            route["mtu"] = device["mtu"]
+        route["type"] = device.get("type", "unknown")
+        if family == socket.AF_INET:
+            route["alias"] = label or name or ""
+    return route
+
+
+def _ifindex(name: str) -> Optional[int]:
+    return _int(_read_line(f"/sys/class/net/{name}/ifindex"))
 
 
 def _default_ipv4(interfaces: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
