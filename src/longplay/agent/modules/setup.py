@@ -866,6 +866,7 @@ def network_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     """
     if _which_ip() is None:
         return {}
+    _IFINDEX.clear()  # interfaces come and go between gathers
     names = _interface_names()
     if not names:
         return {}
@@ -881,7 +882,7 @@ def network_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
             if ipv6:
                 interfaces[name]["ipv6"] = ipv6
             continue
-        index = _int(_read_line(f"/sys/class/net/{name}/ifindex"))
+        index = _ifindex(name)
         _add_addresses(name, [r for r in records if r[1] == index], interfaces)
     listed = [name.replace(":", "_") for name in interfaces]
     found: Facts = {"interfaces": listed}
@@ -914,7 +915,7 @@ def _all_addresses(
         for name in interfaces:
             if ":" in name:  # an alias: its addresses are its device's
                 continue
-            index = _int(_read_line(f"/sys/class/net/{name}/ifindex"))
+            index = _ifindex(name)
             mine = [r for r in records if r[1] == index and r[0] == family]
             for secondary in (False, True):
                 found += [r[3]["address"] for r in mine if bool(r[2] & 1) == secondary]
@@ -972,7 +973,7 @@ def _interface_names() -> List[str]:
         return (
             [name for _, name in socket.if_nameindex()] if hasattr(socket, "if_nameindex") else []
         )
-    return sorted(names, key=lambda n: (_int(_read_line(f"/sys/class/net/{n}/ifindex")) or 0, n))
+    return sorted(names, key=lambda n: (_ifindex(n) or 0, n))
 
 
 def _interface(name: str) -> Dict[str, Any]:
@@ -1271,8 +1272,14 @@ def _default_route(
     return route
 
 
+_IFINDEX: Dict[str, Optional[int]] = {}
+
+
 def _ifindex(name: str) -> Optional[int]:
-    return _int(_read_line(f"/sys/class/net/{name}/ifindex"))
+    """The interface's index; read once per gather (network_facts clears the cache)."""
+    if name not in _IFINDEX:
+        _IFINDEX[name] = _int(_read_line(f"/sys/class/net/{name}/ifindex"))
+    return _IFINDEX[name]
 
 
 def _default_ipv4(interfaces: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
