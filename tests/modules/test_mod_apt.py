@@ -1,0 +1,210 @@
+"""apt end to end on this Debian host, offline: real apt-get, apt-cache and dpkg-query.
+
+Nothing here changes the machine: tasks either find the package state already
+as asked (an installed package ``present``, a missing one ``absent``) or run
+in check mode, where apt-get only simulates. Each check-mode test proves it by
+reading dpkg's database before and after. The package lists already on the
+host are used as they are (no ``apt-get update``, no network).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from modtools import Project
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("apt-get") is None or shutil.which("dpkg-query") is None,
+    reason="needs a Debian host with apt-get and dpkg-query",
+)
+
+DPKG_STATUS = Path("/var/lib/dpkg/status")
+
+
+def _installed(package: str) -> bool:
+    done = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True
+    )
+    return done.returncode == 0 and done.stdout.endswith(" installed")
+
+
+def _candidate(package: str) -> str | None:
+    out = subprocess.run(["apt-cache", "policy", package], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.strip().startswith("Candidate:"):
+            value = line.split(":", 1)[1].strip()
+            return None if value == "(none)" else value
+    return None
+
+
+def _dpkg_state() -> str:
+    return hashlib.sha1(DPKG_STATUS.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def absent_package() -> str:
+    """A package the local lists know of and that is not installed."""
+    for name in ("hello", "cowsay", "sl", "figlet"):
+        if not _installed(name) and _candidate(name):
+            return name
+    pytest.skip("no known-but-not-installed package in this host's apt lists")
+
+
+def test_present_for_an_installed_package_is_ok(project: Project) -> None:
+    project.play(
+        """
+        - name: present
+          apt: {name: coreutils, state: present}
+          register: r
+        - name: list and comma string
+          apt:
+            name: [coreutils, sed]
+        - name: comma
+          apt: name=coreutils,sed state=installed
+        - name: no package at all
+          apt:
+        """
+    )
+    run = project.run()
+    assert run.rc == 0, run.output
+    result = run.result("present")
+    assert run.status("present") == "ok"
+    assert result["changed"] is False
+    assert result["cache_updated"] is False
+    assert isinstance(result["cache_update_time"], int)
+    assert run.status("list and comma string") == "ok"
+    assert run.status("comma") == "ok"
+    assert run.result("no package at all")["cache_updated"] is False
+    assert run.recap()["changed"] == 0
+
+
+def test_absent_for_a_package_that_is_not_installed_is_ok(
+    project: Project, absent_package: str
+) -> None:
+    project.play(
+        f"""
+        - name: absent
+          apt: {{name: {absent_package}, state: absent, purge: true}}
+        """
+    )
+    run = project.run()
+    assert run.rc == 0, run.output
+    assert run.status("absent") == "ok"
+    assert run.result("absent")["changed"] is False
+
+
+def test_check_mode_install_reports_the_change_and_installs_nothing(
+    project: Project, absent_package: str
+) -> None:
+    before = _dpkg_state()
+    project.play(
+        f"""
+        - name: install
+          apt: {{name: "{absent_package}", state: present}}
+          register: r
+        - name: latest of an installed one
+          apt: {{name: coreutils, state: latest}}
+        """
+    )
+    run = project.run("-C")
+    assert run.rc == 0, run.output
+    result = run.result("install")
+    assert run.status("install") == "changed"
+    assert f"Inst {absent_package} " in result["stdout"]
+    assert "Conf " in result["stdout"]
+    assert result["stdout_lines"][0] == "Reading package lists..."
+    assert result["cache_updated"] is False
+    assert not _installed(absent_package)
+    assert _dpkg_state() == before
+
+
+def test_check_mode_pins_and_globs(project: Project, absent_package: str) -> None:
+    candidate = _candidate(absent_package)
+    project.play(
+        f"""
+        - name: pinned
+          apt: {{name: "{absent_package}={candidate}"}}
+          register: pinned
+        - name: missing version
+          apt: {{name: "{absent_package}=0.0.0-nosuch"}}
+          ignore_errors: true
+        - name: glob
+          apt: {{name: "{absent_package}*", state: absent}}
+        """
+    )
+    run = project.run("-C")
+    assert run.rc == 0, run.output
+    assert run.status("pinned") == "changed"
+    assert f"Inst {absent_package} " in run.result("pinned")["stdout"]
+    failed = run.result("missing version")
+    assert failed["msg"] == (
+        f"no available installation candidate for {absent_package}=0.0.0-nosuch"
+    )
+    assert run.status("glob") == "ok"  # nothing of that name is installed
+    assert not _installed(absent_package)
+
+
+def test_unknown_package_fails_with_ansibles_message(project: Project) -> None:
+    project.play(
+        """
+        - name: unknown
+          apt: {name: longplay-no-such-package-xyz, state: present}
+        """
+    )
+    run = project.run()
+    assert run.rc == 2, run.output
+    result = run.result("unknown")
+    assert result["msg"] == "No package matching 'longplay-no-such-package-xyz' is available"
+    assert run.status("unknown") == "failed"
+
+
+def test_dist_upgrade_in_check_mode_under_async_changes_nothing(project: Project) -> None:
+    """The operators' ``upgrade: dist`` + ``update_cache`` with ``async``/``poll``, under -C."""
+    before = _dpkg_state()
+    lists = Path("/var/lib/apt/lists").stat().st_mtime
+    project.play(
+        """
+        - name: upgrade
+          apt:
+            upgrade: dist
+            update_cache: true
+          async: 600
+          poll: 1
+          register: upgrade_result
+        - name: safe upgrade
+          apt: {upgrade: safe, autoremove: true}
+        """
+    )
+    run = project.run("-C")
+    assert run.rc == 0, run.output
+    result = run.result("upgrade")
+    assert result["msg"] == result["stdout"]
+    assert "Reading package lists..." in result["stdout"]
+    assert result["changed"] == ("\n0 upgraded, 0 newly installed" not in result["stdout"])
+    assert run.status("safe upgrade") in ("ok", "changed")
+    assert _dpkg_state() == before
+    assert Path("/var/lib/apt/lists").stat().st_mtime == lists
+
+
+def test_bad_arguments(project: Project) -> None:
+    project.play(
+        """
+        - name: both
+          apt: {name: coreutils, upgrade: dist}
+          ignore_errors: true
+        - name: missing deb
+          apt: {deb: $T/nosuch.deb}
+          ignore_errors: true
+        """
+    )
+    run = project.run()
+    assert run.rc == 0, run.output
+    assert "mutually exclusive" in run.result("both")["msg"]
+    assert run.result("missing deb")["msg"] == (
+        f"Unable to install package: E:Could not open file {project.path('nosuch.deb')}"
+        " - open (2: No such file or directory)"
+    )
