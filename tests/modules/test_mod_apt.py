@@ -10,6 +10,7 @@ host are used as they are (no ``apt-get update``, no network).
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.skipif(
     reason="needs a Debian host with apt-get and dpkg-query",
 )
 
-DPKG_STATUS = Path("/var/lib/dpkg/status")
+#: the package the deb test builds, installs and purges
+DUMMY = "longplay-apt-test-dummy"
 
 
 def _installed(package: str) -> bool:
@@ -42,7 +44,31 @@ def _candidate(package: str) -> str | None:
 
 
 def _dpkg_state() -> str:
-    return hashlib.sha1(DPKG_STATUS.read_bytes()).hexdigest()
+    """Every package's name, version and status (the dummy of the deb test left out)."""
+    out = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Package} ${Version} ${Status}\n"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    lines = [line for line in out.splitlines() if not line.startswith(DUMMY + " ")]
+    return hashlib.sha1("\n".join(lines).encode()).hexdigest()
+
+
+def _build_deb(root: Path) -> Path:
+    """A tiny package with no dependencies, built here with dpkg-deb."""
+    tree = root / "debsrc"
+    (tree / "DEBIAN").mkdir(parents=True)
+    (tree / "DEBIAN" / "control").write_text(
+        f"Package: {DUMMY}\nVersion: 1.0-1\nArchitecture: all\n"
+        "Maintainer: longplay tests <tests@example.invalid>\n"
+        "Description: longplay apt test package\n"
+    )
+    doc = tree / "usr" / "share" / "doc" / DUMMY
+    doc.mkdir(parents=True)
+    (doc / "README").write_text("installed by longplay's apt test\n")
+    deb = root / f"{DUMMY}_1.0-1_all.deb"
+    subprocess.run(["dpkg-deb", "--build", str(tree), str(deb)], check=True, capture_output=True)
+    return deb
 
 
 @pytest.fixture
@@ -64,7 +90,7 @@ def test_present_for_an_installed_package_is_ok(project: Project) -> None:
           apt:
             name: [coreutils, sed]
         - name: comma
-          apt: name=coreutils,sed state=installed
+          apt: name=coreutils,sed state=present
         - name: no package at all
           apt:
         """
@@ -208,3 +234,49 @@ def test_bad_arguments(project: Project) -> None:
         f"Unable to install package: E:Could not open file {project.path('nosuch.deb')}"
         " - open (2: No such file or directory)"
     )
+
+
+def test_deb_check_mode_then_real_install_and_purge(project: Project) -> None:
+    """A local .deb: -C installs nothing; then for real, idempotent, and purged again."""
+    if os.geteuid() != 0:
+        pytest.skip("installing a package needs root")
+    deb = _build_deb(project.root)
+    project.play(
+        f"""
+        - name: install
+          apt: {{deb: "{deb}"}}
+        - name: again
+          apt: {{deb: "{deb}"}}
+        """
+    )
+    try:
+        checked = project.run("-C")
+        assert checked.rc == 0, checked.output
+        assert checked.status("install") == "changed"
+        assert (
+            f"Selecting previously unselected package {DUMMY}"
+            in (checked.result("install")["stdout"])
+        )
+        assert not _installed(DUMMY)
+        run = project.run()
+        assert run.rc == 0, run.output
+        assert run.status("install") == "changed"
+        assert f"Setting up {DUMMY} (1.0-1)" in run.result("install")["stdout"]
+        assert run.status("again") == "ok"
+        assert _installed(DUMMY)
+        project.play(
+            f"""
+            - name: purge
+              apt: {{name: {DUMMY}, state: absent, purge: true}}
+            - name: purge again
+              apt: {{name: {DUMMY}, state: absent, purge: true}}
+            """,
+            name="purge.yml",
+        )
+        purged = project.run(playbook="purge.yml")
+        assert purged.rc == 0, purged.output
+        assert purged.status("purge") == "changed"
+        assert purged.status("purge again") == "ok"
+        assert not _installed(DUMMY)
+    finally:
+        subprocess.run(["dpkg", "--purge", DUMMY], capture_output=True)

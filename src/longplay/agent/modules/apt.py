@@ -32,7 +32,7 @@ OPTIONS = {
     "name": Option(type="list", elements="str", aliases=("package", "pkg")),
     "state": Option(
         default="present",
-        choices=("absent", "build-dep", "latest", "present", "fixed", "installed", "removed"),
+        choices=("absent", "build-dep", "fixed", "latest", "present"),
     ),
     "update_cache": Option(type="bool", aliases=("update-cache",)),
     "update_cache_retries": Option(type="int", default=5),
@@ -50,7 +50,8 @@ OPTIONS = {
         aliases=("allow-downgrade", "allow_downgrades", "allow-downgrades"),
     ),
     "allow_change_held_packages": Option(type="bool", default=False),
-    "upgrade": Option(default="no", choices=("dist", "full", "no", "safe", "yes")),
+    # raw: YAML's yes/no arrive as booleans and mean the choices "yes"/"no"
+    "upgrade": Option(type="raw"),
     "dpkg_options": Option(default="force-confdef,force-confold"),
     "deb": Option(type="path"),
     "autoremove": Option(type="bool", default=False),
@@ -71,9 +72,26 @@ POLICY_RC_D = "/usr/sbin/policy-rc.d"
 SBIN_DIRS = ("/usr/local/sbin", "/usr/sbin", "/sbin")
 
 
-@module("apt", options=OPTIONS, mutually_exclusive=(("deb", "name", "upgrade"),))
+UPGRADES = ("dist", "full", "no", "safe", "yes")
+
+
+@module("apt", options=OPTIONS)
 def apt(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     """Install, upgrade or remove Debian packages, refresh the package lists."""
+    given = [args[name] is not None for name in ("deb", "name", "upgrade")]
+    if sum(given) > 1:
+        # ansible-core names the group by the alias "package", and counts an
+        # explicit ``upgrade: no`` too
+        raise ModuleFailed("parameters are mutually exclusive: deb|package|upgrade")
+    upgrade = args["upgrade"]
+    if isinstance(upgrade, bool):
+        upgrade = "yes" if upgrade else "no"
+    upgrade = "no" if upgrade is None else str(upgrade)
+    if upgrade not in UPGRADES:
+        raise ModuleFailed(
+            "value of upgrade must be one of: {}, got: {}".format(", ".join(UPGRADES), upgrade)
+        )
+    args["upgrade"] = upgrade
     apt_ = Apt(args, ctx)
     return apt_.run()
 
@@ -108,10 +126,6 @@ class Apt:
 
     def run(self) -> Dict[str, Any]:
         args = self.args
-        if args["state"] == "installed":
-            args["state"] = "present"
-        elif args["state"] == "removed":
-            args["state"] = "absent"
         if args["cache_valid_time"] and args["update_cache"] is None:
             args["update_cache"] = True
         if args["update_cache"]:
@@ -423,7 +437,11 @@ class Apt:
         argv += ["remove", *targets]
         rc, out, err = self.command(argv)
         if rc != 0:
-            raise self.failed(argv, rc, out, err, with_cache=False)
+            # ansible-core names only the packages here, not the options
+            shown = " ".join(f"'{name}'" for name in targets)
+            raise ModuleFailed(
+                f"'apt-get remove {shown}' failed: {err}", rc=rc, stdout=out, stderr=err
+            )
         return self.outcome(out, err, _did_something(out))
 
     def build_dep(self, names: List[str]) -> Dict[str, Any]:
@@ -486,11 +504,29 @@ class Apt:
         pkg, version = fields.get("Package", ""), fields.get("Version", "")
         current = self.installed([pkg]).get(pkg) if pkg else None
         if current and current[0] == "installed" and current[1] == version:
-            return {"changed": False}
+            return {"changed": False, "stdout": "", "stderr": ""}
+        path = os.path.abspath(path)
         argv = self.base_argv(for_install=True)
         if self.args["allow_downgrade"] and "--allow-downgrades" not in argv:
             argv.append("--allow-downgrades")
-        argv += ["install", os.path.abspath(path)]
+        argv += ["install", path]
+        simulated = argv if self.ctx.check_mode else [*argv[:-2], "--simulate", *argv[-2:]]
+        rc, out, err = self.command(simulated)
+        if rc != 0:
+            raise self.failed(argv, rc, out, err, with_cache=False)
+        others = [name for name in _planned_installs(out) if name != pkg]
+        if not others:
+            # nothing else needed: dpkg itself, as ansible-core does
+            dpkg = self.which("dpkg") or "dpkg"
+            argv = [dpkg]
+            for option in (self.args["dpkg_options"] or "").split(","):
+                if option.strip():
+                    argv.append(f"--{option.strip()}")
+            if self.ctx.check_mode:
+                argv.append("--simulate")
+            argv += ["-i", path]
+        elif self.ctx.check_mode:
+            return self.outcome(out, err, True)
         rc, out, err = self.command(argv)
         if rc != 0:
             raise self.failed(argv, rc, out, err, with_cache=False)
@@ -535,6 +571,11 @@ class PolicyRcD:
 
 
 _VERSION_LINE = re.compile(r"^ (\*\*\*| {3}) (\S+) (-?\d+)$")
+
+
+def _planned_installs(out: str) -> List[str]:
+    """Packages an ``apt-get --simulate`` run would install (its ``Inst`` lines)."""
+    return [line.split()[1] for line in out.splitlines() if line.startswith("Inst ")]
 
 
 def _version_or_none(text: str) -> Optional[str]:
