@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -280,3 +281,20 @@ def test_deb_check_mode_then_real_install_and_purge(project: Project) -> None:
         assert not _installed(DUMMY)
     finally:
         subprocess.run(["dpkg", "--purge", DUMMY], capture_output=True)
+
+
+def test_diff_shows_apts_plan(project: Project, absent_package: str) -> None:
+    """-C -D prints what apt would do (its plan and summary), not each Inst/Conf step."""
+    project.play(
+        f"""
+        - name: install
+          apt: {{name: "{absent_package}"}}
+        """
+    )
+    run = project.run_human("-C", "-D")
+    assert run.rc == 0, run.output
+    assert "The following NEW packages will be installed:\n" in run.stdout
+    assert re.search(r"^\d+ upgraded, [1-9]\d* newly installed", run.stdout, re.M)
+    assert "Reading package lists" not in run.stdout
+    assert f"Inst {absent_package}" not in run.stdout
+    assert not _installed(absent_package)

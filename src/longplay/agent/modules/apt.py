@@ -226,7 +226,7 @@ class Apt:
     def outcome(self, out: str, err: str, changed: bool) -> Dict[str, Any]:
         result: Dict[str, Any] = {"changed": changed, "stdout": out, "stderr": err}
         if self.ctx.diff:
-            result["diff"] = {"prepared": out}
+            result["diff"] = {"prepared": _plan(out)}
         return result
 
     # --- the package lists ------------------------------------------------------
@@ -260,7 +260,7 @@ class Apt:
                 raise ModuleFailed(f"apt-get clean failed: {err}", rc=rc, stdout=out, stderr=err)
         result = {"changed": True, "msg": out, "stdout": out, "stderr": err}
         if self.ctx.diff:
-            result["diff"] = {"prepared": out}
+            result["diff"] = {"prepared": _plan(out)}
         return result
 
     def policy(self, names: List[str]) -> Dict[str, Dict[str, Any]]:
@@ -571,6 +571,27 @@ class PolicyRcD:
 
 
 _VERSION_LINE = re.compile(r"^ (\*\*\*| {3}) (\S+) (-?\d+)$")
+
+
+def _plan(out: str) -> str:
+    """apt-get's account of what it does, as ``--diff`` shows it.
+
+    The lines after apt's "Reading state information..." preamble, through
+    its summary ("N upgraded, N newly installed, ..."): the packages to be
+    installed, upgraded or removed, without the per-package Inst/Conf steps.
+    """
+    lines = out.splitlines()
+    start = 0
+    for index, line in enumerate(lines):
+        if line.startswith("Reading state information"):
+            start = index + 1
+            break
+    end = len(lines)
+    for index in range(start, len(lines)):
+        if re.match(r"\d+ (packages )?upgraded", lines[index]):
+            end = index + 1
+            break
+    return "\n".join(lines[start:end])
 
 
 def _planned_installs(out: str) -> List[str]:
