@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
+from typing import Any
 
 import pytest
 from modtools import Project
@@ -270,3 +271,38 @@ def test_name_is_required_with_state(project: Project) -> None:
     )
     run = project.run()
     assert run.result("no name")["msg"] == "missing parameter(s) required by 'state': name"
+
+
+@pytest.mark.ssh
+def test_over_ssh_with_async(project: Project, ssh_server: Any) -> None:
+    """Over the loopback sshd, as a job: the modules travel in the agent bundle.
+
+    systemd runs against the stand-in systemctl (CI has no systemd); apt is real.
+    """
+    ssh_server.write_inventory(project.path("hosts.ini"), count=1)
+    project.write("bin/systemctl", FAKE_SYSTEMCTL, mode=0o755)
+    project.write(
+        "site.yml",
+        f"""
+        - hosts: fleet
+          gather_facts: false
+          environment:
+            PATH: "$T/bin:{os.environ.get("PATH", "/usr/bin:/bin")}"
+          tasks:
+            - name: start
+              systemd: {{name: myapp, state: started}}
+              async: 60
+              poll: 1
+            - name: start again
+              systemd: {{name: myapp, state: started}}
+            - name: coreutils
+              apt: {{name: coreutils}}
+              when: {bool(shutil.which("apt-get"))}
+        """,
+    )
+    run = project.run("-i", "hosts.ini")
+    assert run.rc == 0, run.output
+    assert run.status("start") == "changed"
+    assert run.status("start again") == "ok"
+    assert run.status("coreutils") in ("ok", "skipped")
+    assert _argv(project)[:3] == ["show myapp", "start myapp", "show myapp"]
