@@ -141,14 +141,14 @@ def test_state_changes_against_a_stand_in_systemctl(project: Project) -> None:
         "show myapp",
         "daemon-reload",
         "show myapp",
-        "is-enabled myapp",
+        "is-enabled myapp -l",
         "enable myapp",
         "show myapp",
         "restart myapp",
         "show myapp",
         "reload myapp",
         "show myapp",
-        "is-enabled myapp",
+        "is-enabled myapp -l",
         "disable myapp",
         "stop myapp",
         "show myapp",
@@ -178,7 +178,7 @@ def test_check_mode_runs_no_changing_command(project: Project) -> None:
     assert run.status("start") == "changed"
     assert run.result("start")["enabled"] is True
     assert run.status("restart") == "changed"
-    assert _argv(project) == ["show myapp", "is-enabled myapp", "show myapp"]
+    assert _argv(project) == ["show myapp", "is-enabled myapp -l", "show myapp"]
 
 
 def test_service_without_systemd_uses_the_init_script(project: Project) -> None:

@@ -125,13 +125,14 @@ def run_systemd(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
         )
     status = parse_show(out)
     result["status"] = status
-    initd = os.path.isfile(f"/etc/init.d/{unit}") if args["scope"] == "system" else False
+    script = unit[: -len(".service")] if unit.endswith(".service") else unit
+    initd = os.path.isfile(f"/etc/init.d/{script}") if args["scope"] == "system" else False
     found = status.get("LoadState", "not-found") != "not-found" or initd
 
     if args["enabled"] is not None:
         if not found:
             raise missing(unit)
-        rc, out, _err = run("is-enabled", unit)
+        rc, out, _err = run("is-enabled", unit, "-l")  # -l: full names, as ansible-core asks
         lines = out.split()
         if rc == 0:
             enabled = lines not in (["indirect"], ["alias"])
