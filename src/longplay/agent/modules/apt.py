@@ -238,13 +238,16 @@ class Apt:
         if self.ctx.check_mode:
             self.cache_updated = True
             return
+        before = self.cache_time()
         retries = max(1, self.args["update_cache_retries"])
         max_delay = self.args["update_cache_retry_max_delay"]
         err = ""
         for attempt in range(retries):
             rc, _out, err = self.command([self.apt_get or "apt-get", "update", "-q"])
             if rc == 0 and not _update_had_errors(err):
-                self.cache_updated = True
+                # as ansible-core: "updated" when apt's record of the last
+                # update moved (an update that fetched nothing new does not)
+                self.cache_updated = self.cache_time() != before
                 return
             if attempt + 1 < retries:
                 time.sleep(min(2**attempt, max_delay))
