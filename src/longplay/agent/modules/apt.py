@@ -165,8 +165,6 @@ class Apt:
             return self.remove(names)
         if args["state"] == "build-dep":
             return self.build_dep(names)
-        if args["state"] == "fixed":
-            return self.fix()
         return self.install(names)
 
     def cache_time(self) -> int:
@@ -342,6 +340,9 @@ class Apt:
         for pkg, op, version in wanted:
             spec = pkg + op + version
             known = info.get(pkg)
+            if known is None and ":" in pkg:
+                # apt-cache drops the native architecture from its headings
+                known = info.get(pkg.split(":", 1)[0])
             if known is None:
                 raise ModuleFailed(
                     f"No package matching '{spec if op == '=' else pkg}' is available"
@@ -378,8 +379,15 @@ class Apt:
                     targets.append(f"{pkg}={candidate}")
                 continue
             if installed is None:
-                if candidate is None and not known["versions"] and not self.provided(pkg):
-                    raise ModuleFailed(f"No package matching '{pkg}' is available")
+                if candidate is None and not known["versions"]:
+                    # a virtual package: fine when one of its providers is installed
+                    providers = self.providers(pkg)
+                    if not providers:
+                        raise ModuleFailed(f"No package matching '{pkg}' is available")
+                    if any(
+                        status == "installed" for status, _v in self.installed(providers).values()
+                    ):
+                        continue
                 targets.append(pkg)
             elif args["state"] == "latest" and candidate is not None and installed != candidate:
                 targets.append(pkg)
@@ -388,6 +396,8 @@ class Apt:
         argv = self.base_argv(for_install=True)
         if args["only_upgrade"]:
             argv.append("--only-upgrade")
+        if args["state"] == "fixed":
+            argv.append("--fix-broken")
         if args["autoremove"]:
             argv.append("--auto-remove")
         argv += ["install", *targets]
@@ -396,14 +406,15 @@ class Apt:
             raise self.failed(argv, rc, out, err)
         return self.cache_result(self.outcome(out, err, _did_something(out)))
 
-    def provided(self, name: str) -> bool:
-        """Whether a virtual package has a provider apt could install."""
+    def providers(self, name: str) -> List[str]:
+        """The packages that provide virtual package ``name`` (``apt-cache showpkg``)."""
         apt_cache = self.which("apt-cache") or "apt-cache"
         rc, out, _err = self.command([apt_cache, "showpkg", name])
-        if rc != 0:
-            return False
         section = out.split("Reverse Provides:", 1)
-        return len(section) == 2 and bool(section[1].strip())
+        if rc != 0 or len(section) != 2:
+            return []
+        names = [line.split()[0] for line in section[1].splitlines() if line.strip()]
+        return sorted(set(names))
 
     def version_ge(self, left: str, right: str) -> bool:
         dpkg = self.which("dpkg") or "dpkg"
@@ -417,7 +428,8 @@ class Apt:
         targets: List[str] = []
         for pkg, op, version in patterns:
             for name, (status, installed) in sorted(known.items()):
-                if not fnmatch.fnmatch(name, pkg) and name != pkg:
+                base = pkg.split(":", 1)[0]  # dpkg-query shows names without the arch
+                if not fnmatch.fnmatch(name, pkg) and not fnmatch.fnmatch(name, base):
                     continue
                 if op == "=" and not fnmatch.fnmatch(installed, version):
                     continue
@@ -426,8 +438,6 @@ class Apt:
                 if name not in targets:
                     targets.append(name)
         if not targets:
-            if args["autoremove"]:
-                return self.cleanup("autoremove")
             return {"changed": False}
         argv = self.base_argv()
         argv.append("-q")
@@ -449,13 +459,6 @@ class Apt:
 
     def build_dep(self, names: List[str]) -> Dict[str, Any]:
         argv = [*self.base_argv(for_install=True), "build-dep", *names]
-        rc, out, err = self.command(argv)
-        if rc != 0:
-            raise self.failed(argv, rc, out, err)
-        return self.cache_result(self.outcome(out, err, _did_something(out)))
-
-    def fix(self) -> Dict[str, Any]:
-        argv = [*self.base_argv(for_install=True), "-f", "install"]
         rc, out, err = self.command(argv)
         if rc != 0:
             raise self.failed(argv, rc, out, err)
