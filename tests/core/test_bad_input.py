@@ -94,13 +94,11 @@ def test_bad_literal_value(
 def test_refused_module_is_named_as_unavailable(longplay, write, tmp_path: Path) -> None:
     write(
         "site.yml",
-        _with_marker(
-            tmp_path, "- hosts: localhost\n  tasks:\n    - service: name=nginx state=started\n"
-        ),
+        _with_marker(tmp_path, "- hosts: localhost\n  tasks:\n    - ufw: rule=allow port=22\n"),
     )
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 4
-    assert "The module 'service' is not available in longplay" in run.stderr
+    assert "The module 'ufw' is not available in longplay" in run.stderr
     assert not (tmp_path / "marker").exists()
 
 

@@ -84,6 +84,10 @@ def render_diff(diff: Any) -> str:
                 chunks.append(
                     f"diff skipped: {side} file size exceeds {entry[f'{side}_larger']} bytes\n"
                 )
+        prepared = entry.get("prepared")
+        if prepared:
+            # a module's own rendering of its change (apt's plan), shown as is
+            chunks.append(str(prepared).rstrip("\n") + "\n")
         if "before" not in entry and "after" not in entry:
             continue
         before, after = _diff_text(entry.get("before")), _diff_text(entry.get("after"))
