@@ -33,6 +33,9 @@ COMMAND_OPTIONS = {
     "expand_argument_vars": Option(type="bool", default=True),
 }
 
+#: shell is command with ``_uses_shell`` set, as in ansible-core (its invocation says so)
+SHELL_OPTIONS = {**COMMAND_OPTIONS, "_uses_shell": Option(type="bool", default=True)}
+
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
@@ -157,7 +160,7 @@ def command(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     return run_command_module(args, ctx, shell=bool(args["_uses_shell"]))
 
 
-@module("shell", options=COMMAND_OPTIONS, free_form="_raw_params")
+@module("shell", options=SHELL_OPTIONS, free_form="_raw_params")
 def shell(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     """Run a command line through a shell (pipes, redirections, variables)."""
     return run_command_module(args, ctx, shell=True)

@@ -1,0 +1,38 @@
+"""Async jobs read as in ansible-core 2.19: registered values, output lines and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _play(tasks: str) -> str:
+    return "- hosts: localhost\n  gather_facts: false\n  tasks:\n" + tasks
+
+
+def test_shell_job_file_invocation_says_it_used_a_shell(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - shell: echo hi
+      async: 10
+      poll: 0
+      register: job
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+      register: status
+      until: status is finished
+      retries: 20
+      delay: 0.2
+    - slurp:
+        src: "{{ job.results_file }}"
+      register: job_file
+    - debug:
+        msg: "{{ (job_file.content | b64decode | from_json).invocation.module_args }}"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert '"_uses_shell": true' in run.stdout, run.stdout
+    assert '"_raw_params": "echo hi"' in run.stdout
