@@ -36,3 +36,41 @@ def test_shell_job_file_invocation_says_it_used_a_shell(longplay, write, tmp_pat
     assert run.rc == 0, run.output
     assert '"_uses_shell": true' in run.stdout, run.stdout
     assert '"_raw_params": "echo hi"' in run.stdout
+
+
+def test_job_that_cannot_start_its_command_registers_no_error_text_as_exception(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - command: /nonexistent/bin
+      async: 10
+      poll: 0
+      register: job
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+      register: status
+      until: status is finished
+      retries: 20
+      delay: 0.2
+      ignore_errors: true
+    - command: /nonexistent/bin
+      async: 10
+      poll: 1
+      register: polled
+      ignore_errors: true
+    - debug:
+        msg: "{{ [status.exception, status.rc, polled.exception, polled.msg] }}"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    # the error text is in the error report, not under "exception"
+    assert "Module failed: Error executing command: [Errno 2] No such file" in run.stdout
+    assert (
+        '"msg": [\n        "(traceback unavailable)",\n        2,\n'
+        '        "(traceback unavailable)",\n        "Error executing command."\n    ]'
+    ) in run.stdout, run.stdout

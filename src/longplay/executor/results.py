@@ -75,16 +75,22 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
         for i in items
     ):
         cleaned["results"] = [_public_item(i) if isinstance(i, dict) else i for i in items]
-    elif cleaned.get("failed") and "exception" not in cleaned and not isinstance(items, list):
-        cleaned["exception"] = NO_TRACEBACK
+    elif cleaned.get("failed") and not isinstance(items, list):
+        cleaned["exception"] = _registered_exception(cleaned.get("exception"))
     return cleaned
 
 
 def _public_item(item: dict[str, Any]) -> dict[str, Any]:
     cleaned = public(item)
-    if cleaned.get("failed") and "exception" not in cleaned:
-        cleaned["exception"] = NO_TRACEBACK
+    if cleaned.get("failed"):
+        cleaned["exception"] = _registered_exception(cleaned.get("exception"))
     return cleaned
+
+
+def _registered_exception(exception: Any) -> Any:
+    """ansible-core registers no module's error text or traceback (it shows the text in
+    the error report): a failure's ``exception`` reads ``(traceback unavailable)``."""
+    return NO_TRACEBACK if exception is None or isinstance(exception, str) else exception
 
 
 def displayed(result: dict[str, Any]) -> dict[str, Any]:
