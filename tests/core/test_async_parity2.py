@@ -74,3 +74,30 @@ def test_job_that_cannot_start_its_command_registers_no_error_text_as_exception(
         '"msg": [\n        "(traceback unavailable)",\n        2,\n'
         '        "(traceback unavailable)",\n        "Error executing command."\n    ]'
     ) in run.stdout, run.stdout
+
+
+def test_action_refusing_async_is_reported_without_action_failed(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - debug: msg=x
+      async: 10
+      poll: 1
+      ignore_errors: true
+    - copy:
+        content: x
+        dest: "{{ playbook_dir }}/out.txt"
+      async: 10
+      poll: 0
+      ignore_errors: true
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "[ERROR]: Task failed: This action (debug) does not support async.\n" in run.stdout
+    assert "[ERROR]: Task failed: This action (copy) does not support async.\n" in run.stdout
+    assert "Action failed" not in run.stdout

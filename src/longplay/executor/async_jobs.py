@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
+from longplay.errors import ErrorCause
 from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 
@@ -29,9 +30,10 @@ async def run_async(
     if not info.async_ok:
         # ansible-core refuses these (raw, debug, copy, script...) when they
         # run, naming the action as the task wrote it.
-        result = res.failed_result(
-            f"This action ({ctx.task.action_as_written or info.name}) does not support async."
-        )
+        message = f"This action ({ctx.task.action_as_written or info.name}) does not support async."
+        result = res.failed_result(message)
+        # reported as 'Task failed: This action ...' (no 'Action failed:' between)
+        result[res.ERROR] = [res.task_failed(ctx.task.origin), ErrorCause(message)]
         if info.name == "debug":
             del result["changed"]  # debug's results never say
         return result
