@@ -101,3 +101,32 @@ def test_action_refusing_async_is_reported_without_action_failed(
     assert "[ERROR]: Task failed: This action (debug) does not support async.\n" in run.stdout
     assert "[ERROR]: Task failed: This action (copy) does not support async.\n" in run.stdout
     assert "Action failed" not in run.stdout
+
+
+def test_no_log_job_shows_no_job_id_nor_output_while_polled(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - shell: "printf 's3c%s\\n' r3t; sleep 1.5; printf 's3c%s\\n' r3t"
+      async: 10
+      poll: 1
+      no_log: true
+    - shell: "printf 's3c%s\\n' r3t; exit 1"
+      async: 10
+      poll: 1
+      no_log: true
+      ignore_errors: true
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "ASYNC OK on localhost: jid=None\n" in run.stdout, run.stdout
+    assert "ASYNC FAILED on localhost: jid=None\n" in run.stdout, run.stdout
+    assert "s3cr3t" not in run.output
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "s3cr3t" not in run.output

@@ -383,12 +383,19 @@ class HumanOutput(Output):
         )
 
     def async_progress(self, host: str, task: Task, event: dict[str, Any]) -> None:
+        hidden = bool(task.get("no_log"))
         if event.get("type") == "finished":
             if self.board is not None:
                 self.board.finish(id(task), host)
             word = "FAILED" if event.get("failed") else "OK"
-            self._line(f"ASYNC {word} on {host}: jid={event.get('jid')}", COLORS["async"])
+            # no_log: ansible-core's censored result has no job id to show
+            jid = None if hidden else event.get("jid")
+            self._line(f"ASYNC {word} on {host}: jid={jid}", COLORS["async"])
             return
+        if hidden:  # the job's output is the task's result: not shown while it runs either
+            event = {
+                k: v for k, v in event.items() if k not in ("stdout_tail", "stderr_tail", "msg")
+            }
         if self.board is not None:
             self.board.update(id(task), host, event)
             return
