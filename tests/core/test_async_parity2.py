@@ -130,3 +130,28 @@ def test_no_log_job_shows_no_job_id_nor_output_while_polled(
     run = longplay("run", "site.yml", "--json", cwd=tmp_path)
     assert run.rc == 0, run.output
     assert "s3cr3t" not in run.output
+
+
+def test_poll_lines_start_as_ansible_core_s(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - shell: "echo step1; sleep 2.5"
+      async: 10
+      poll: 1
+      register: job
+    - debug:
+        msg: "jid {{ job.ansible_job_id }}"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    jid = run.stdout.split('"msg": "jid ')[1].split('"')[0]
+    polls = [line for line in run.stdout.splitlines() if line.startswith("ASYNC POLL")]
+    assert polls, run.stdout
+    for line in polls:
+        assert line.startswith(
+            f"ASYNC POLL on localhost: jid={jid} started=True finished=False - running "
+        ), line

@@ -400,7 +400,13 @@ class HumanOutput(Output):
             self.board.update(id(task), host, event)
             return
         elapsed, last = describe(event)
-        text = f"ASYNC POLL [{task.display_name()}] {host}: running {int(elapsed)}s"
+        if "jid" in event:
+            # ansible-core's line first (scripts reading logs parse it), then what longplay adds
+            jid = None if hidden else event["jid"]
+            text = f"ASYNC POLL on {host}: jid={jid} started=True finished=False - "
+        else:  # async_wait's progress
+            text = f"ASYNC POLL [{task.display_name()}] {host}: "
+        text += f"running {int(elapsed)}s"
         if last:
             text += f", last output: {last}"
         self._line(text, COLORS["async"])
