@@ -155,3 +155,48 @@ def test_poll_lines_start_as_ansible_core_s(longplay, write, tmp_path: Path) -> 
         assert line.startswith(
             f"ASYNC POLL on localhost: jid={jid} started=True finished=False - running "
         ), line
+
+
+def test_async_or_poll_that_is_no_number_fails_the_task_when_it_runs(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            bad: abc
+          tasks:
+            - name: literal
+              command: echo
+              async: abc
+              poll: 1
+              ignore_errors: true
+            - name: templated
+              command: echo
+              async: 5
+              poll: "{{ bad }}"
+              ignore_errors: true
+            - name: undefined
+              command: echo
+              async: "{{ nope }}"
+              ignore_errors: true
+            - debug:
+                msg: still running
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert (
+        'fatal: [localhost]: FAILED! => {"changed": false, "msg": "Task failed: Error '
+        "processing keyword 'async_val': The value 'abc' could not be converted to 'int'.\"}"
+    ) in run.stdout, run.output
+    assert (
+        "[ERROR]: Task failed: Error processing keyword 'poll': "
+        "The value 'abc' could not be converted to 'int'.\n"
+    ) in run.stdout
+    assert "\nError processing keyword 'poll'.\nOrigin: " in run.stdout
+    assert "Task failed: Error processing keyword 'async_val': 'nope' is undefined" in run.stdout
+    assert '"msg": "still running"' in run.stdout
+    assert "ignored=3" in run.stdout

@@ -28,7 +28,7 @@ from longplay.executor.connection import KEYWORD_VARS, HostConnection
 from longplay.executor.context import ActionContext
 from longplay.playbook.source import SourceDict
 from longplay.templating.lookups import run_lookup
-from longplay.templating.templar import OMIT, Templar, Variables
+from longplay.templating.templar import OMIT, Templar, Variables, is_template
 from longplay.transport.base import Unreachable
 from longplay.transport.become import BecomeSpec
 from longplay.transport.client import AgentError
@@ -347,8 +347,8 @@ class TaskExecutor:
         connection = self._connection(variables)
         check_mode = self._flag("check_mode", variables, self.run.options.check)
         diff = self._flag("diff", variables, self.run.options.diff)
-        async_seconds = int(templar.template(task.keywords.get("async", 0)) or 0)
-        poll = int(templar.template(task.keywords.get("poll", DEFAULT_POLL)))
+        async_seconds = self._int_keyword(templar, "async", "async_val", 0)
+        poll = self._int_keyword(templar, "poll", "poll", DEFAULT_POLL)
         extra: dict[str, Any] = {}
         async_dir = variables.raw.get("ansible_async_dir")
         if async_dir is not None:
@@ -369,6 +369,35 @@ class TaskExecutor:
             extra=extra,
             on_event=lambda event: self.output.async_progress(self.host.name, task, event),
         )
+
+    def _int_keyword(self, templar: Templar, name: str, shown: str, default: int) -> int:
+        """``async``/``poll`` as a number; one that is not fails the task as in ansible-core
+        ("Error processing keyword 'async_val': The value 'abc' could not be converted to
+        'int'.", ``shown`` being ansible-core's name of the keyword)."""
+        written = self.task.keywords.get(name, default)
+        origin = self.task.keyword_origins.get(name)
+        keyword = f"Error processing keyword '{shown}'"
+        try:
+            value = templar.template(written)
+        except LongplayError as exc:
+            error = TaskArgsError(f"Task failed: {keyword}: {exc.message}")
+            error.causes = [ErrorCause(f"{keyword}: {exc.message}", origin)]
+            raise error from exc
+        if value is None or value == "":
+            return default if name == "poll" else 0
+        try:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            return int(value) if isinstance(value, (int, float)) else int(str(value).strip())
+        except ValueError:
+            problem = f"The value {value!r} could not be converted to 'int'."
+            error = TaskArgsError(f"Task failed: {keyword}: {problem}")
+            literal = not (isinstance(written, str) and is_template(written))
+            error.causes = [
+                ErrorCause(keyword, origin),
+                ErrorCause(problem, origin if literal else None, separate=True),
+            ]
+            raise error from None
 
     def _template_args(self, templar: Templar, args: dict[str, Any]) -> dict[str, Any]:
         """Render the arguments one by one, so a failure names the argument."""

@@ -56,6 +56,11 @@ def coerce_keyword(name: str, value: Any, origin: Origin | None) -> Any:
     if is_template(value):
         return [value] if kind == "cond" else value
     if kind == "int":
+        if name in ("async", "poll"):
+            try:
+                return _to_int(name, value, origin)
+            except ParseError:
+                return value  # the task fails when it runs, as in ansible-core
         return _to_int(name, value, origin)
     if kind == "number":
         return _to_number(name, value, origin)
@@ -533,6 +538,8 @@ _ORIGIN_KEYWORDS = (
     "environment",
     "register",
     "delegate_to",
+    "async",
+    "poll",
 )
 
 
@@ -571,7 +578,7 @@ def _check_task_values(
                     kw.did_you_mean(str(option), kw.LOOP_CONTROL_OPTIONS),
                 )
     async_value = keywords.get("async")
-    if async_value is not None and not is_template(async_value):
+    if isinstance(async_value, int):
         if async_value < 0:
             raise ParseError("async must be a positive number of seconds", data.origin_of("async"))
         # Other actions without async (raw, debug, copy...) fail when they
@@ -582,7 +589,7 @@ def _check_task_values(
                 data.origin_of("async"),
             )
     poll = keywords.get("poll")
-    if poll is not None and not is_template(poll) and poll < 0:
+    if isinstance(poll, int) and poll < 0:
         raise ParseError("poll must be 0 or a positive number of seconds", data.origin_of("poll"))
     if (
         isinstance(poll, int)
