@@ -200,3 +200,31 @@ def test_async_or_poll_that_is_no_number_fails_the_task_when_it_runs(
     assert "Task failed: Error processing keyword 'async_val': 'nope' is undefined" in run.stdout
     assert '"msg": "still running"' in run.stdout
     assert "ignored=3" in run.stdout
+
+
+def test_async_status_argument_errors_are_the_action_s(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - async_status:
+      ignore_errors: true
+    - async_status:
+        jid: "123.4"
+        foo: 1
+      ignore_errors: true
+    - async_status:
+        jid: "123.4"
+      ignore_errors: true
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "[ERROR]: Task failed: missing required arguments: jid\n" in run.stdout, run.stdout
+    assert (
+        "[ERROR]: Task failed: Unsupported parameters for (async_status) module: foo. "
+        "Supported parameters include: grace, jid, mode, signal, tail_lines.\n"
+    ) in run.stdout
+    # a job's own failure stays the module's
+    assert "[ERROR]: Task failed: Module failed: could not find job\n" in run.stdout

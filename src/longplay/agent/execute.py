@@ -30,7 +30,10 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
         return {"failed": True, "msg": f"The module {name} was not found on the target."}
     args, problems = validate(spec, raw_args)
     if problems:
-        return {"failed": True, "msg": "; ".join(problems), "changed": False}
+        failed = {"failed": True, "msg": "; ".join(problems), "changed": False}
+        if name in _NOT_ECHOED:  # the action's own check in ansible-core, not a module's
+            failed[ACTION_FAILURE] = True
+        return failed
     if ctx.check_mode and not spec.check_mode:
         return {
             "skipped": True,
@@ -64,6 +67,10 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
         result.setdefault("invocation", invocation)
     return result
 
+
+#: marks a failure the controller reports as the action's ("Task failed: MSG"), not the
+#: module's ("Task failed: Module failed: MSG")
+ACTION_FAILURE = "_longplay_action_failure"
 
 #: internal arguments the controller adds, not written by the user
 _UNLOGGED = ("_content_b64", "_src_path")

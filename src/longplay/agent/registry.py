@@ -258,8 +258,10 @@ def convert(value: Any, type_name: str, elements: Optional[str] = None) -> Any:
 
 def _supported(spec: ModuleSpec) -> str:
     """Option names, then aliases in parentheses, as Ansible lists them."""
-    names = sorted(spec.options)
-    aliases = sorted(set(spec.alias_map()) - set(names))
+    # async_status/async_wait's ``_async_dir`` is set by the controller, not written
+    hidden = ("_async_dir",)
+    names = sorted(name for name in spec.options if name not in hidden)
+    aliases = sorted(set(spec.alias_map()) - set(names) - set(hidden))
     return ", ".join(names) + (" ({})".format(", ".join(aliases)) if aliases else "")
 
 

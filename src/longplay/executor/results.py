@@ -59,6 +59,10 @@ DELEGATED_TO = "_ansible_delegated_to"
 #: a task's echoed arguments, kept apart: only ansible_failed_result shows them
 INVOCATION = INTERNAL_PREFIX + "invocation"
 
+#: set by the agent on a failure ansible-core's action reports, not its module
+#: (longplay.agent.execute.ACTION_FAILURE)
+ACTION_FAILURE = INTERNAL_PREFIX + "action_failure"
+
 #: what ansible-core registers as the ``exception`` of a failure that raised none
 NO_TRACEBACK = "(traceback unavailable)"
 
