@@ -228,3 +228,33 @@ def test_async_status_argument_errors_are_the_action_s(longplay, write, tmp_path
     ) in run.stdout
     # a job's own failure stays the module's
     assert "[ERROR]: Task failed: Module failed: could not find job\n" in run.stdout
+
+
+def test_ansible_cfg_async_dir_holds_for_job_files(longplay, write, tmp_path: Path) -> None:
+    jobs_dir = tmp_path / "from-cfg"
+    write("ansible.cfg", f"[defaults]\nasync_dir = {jobs_dir}\n")
+    write(
+        "site.yml",
+        _play(
+            """
+    - command: "true"
+      async: 10
+      poll: 0
+      register: job
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+      register: status
+      until: status is finished
+      retries: 20
+      delay: 0.2
+    - debug:
+        msg: "{{ [job.results_file, status.results_file] }}"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    job_file, status_file = run.results("debug")[0]["result"]["msg"]
+    assert job_file == status_file
+    assert Path(job_file).parent == jobs_dir
+    assert Path(job_file).is_file()

@@ -9,6 +9,7 @@ one host's trouble never hides another host's result.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
@@ -47,6 +48,10 @@ def unreachable_result(exc: Unreachable) -> dict[str, Any]:
     """An unreachable host's result; ansible-core 2.19 words it as a failed task."""
     reason = exc.reason if exc.reason.startswith("Task failed: ") else f"Task failed: {exc.reason}"
     return {"unreachable": True, "changed": False, "msg": reason, "exception": res.NO_TRACEBACK}
+
+
+#: the controller's async job directory setting (ansible.cfg's ``async_dir`` lands here)
+ASYNC_DIR_ENV = "ANSIBLE_ASYNC_DIR"
 
 
 def templating_failure(
@@ -350,9 +355,14 @@ class TaskExecutor:
         async_seconds = self._int_keyword(templar, "async", "async_val", 0)
         poll = self._int_keyword(templar, "poll", "poll", DEFAULT_POLL)
         extra: dict[str, Any] = {}
+        environment = self._environment(variables)
         async_dir = variables.raw.get("ansible_async_dir")
         if async_dir is not None:
             extra["async_dir"] = str(templar.template(async_dir))
+        elif os.environ.get(ASYNC_DIR_ENV) and ASYNC_DIR_ENV not in environment:
+            # the controller's setting (or ansible.cfg's async_dir) holds for every host,
+            # SSH ones too, as in ansible-core; "~" is the target user's home
+            extra["async_dir"] = os.environ[ASYNC_DIR_ENV]
         return ActionContext(
             task=task,
             host=self.host,
@@ -362,7 +372,7 @@ class TaskExecutor:
             connection=connection,
             check_mode=check_mode,
             diff=diff,
-            environment=self._environment(variables),
+            environment=environment,
             become=self._become(variables),
             async_seconds=async_seconds,
             poll=poll,
