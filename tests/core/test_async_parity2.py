@@ -258,3 +258,48 @@ def test_ansible_cfg_async_dir_holds_for_job_files(longplay, write, tmp_path: Pa
     assert job_file == status_file
     assert Path(job_file).parent == jobs_dir
     assert Path(job_file).is_file()
+
+
+def test_async_results_keep_ansible_core_s_key_order(longplay, write, tmp_path: Path) -> None:
+    """Seen when a result is templated into a string ('Async task failed: {{ result }}')."""
+    write(
+        "site.yml",
+        _play(
+            """
+    - command: echo polled
+      async: 10
+      poll: 1
+      register: polled
+    - shell: echo bg; exit 3
+      async: 10
+      poll: 0
+      register: job
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+      register: status
+      until: status is finished
+      retries: 20
+      delay: 0.2
+      ignore_errors: true
+    - command: echo sync
+      register: sync
+    - debug:
+        msg:
+          - "{{ polled.keys() | list }}"
+          - "{{ status.keys() | list }}"
+          - "{{ sync.keys() | list }}"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    polled, status, sync = run.results("debug")[0]["result"]["msg"]
+    head = ["started", "finished", "stdout", "stderr", "stdout_lines", "stderr_lines"]
+    head += ["ansible_job_id", "results_file"]
+    command = ["changed", "rc", "cmd", "start", "end", "delta"]
+    assert polled == [*head, *command, "msg", "failed"]
+    assert status == [*head, *command, "failed", "msg", "attempts", "exception"]
+    assert sync == [
+        *["changed", "stdout", "stderr", "rc", "cmd", "start", "end", "delta", "msg"],
+        *["stdout_lines", "stderr_lines", "failed"],
+    ]

@@ -542,6 +542,10 @@ class TaskExecutor:
                 result = await run_custom_module(ctx, info)
             else:
                 result = await ctx.run_module(info.name, ctx.args)
+                if info.name == "async_status":
+                    from longplay.executor.async_jobs import reference_order
+
+                    result = reference_order(result)
             if info.kind != "action" and ctx.async_seconds <= 0:
                 res.explain_failure(self.task.origin, result, "Module")
         except Unreachable:
@@ -559,10 +563,10 @@ class TaskExecutor:
                 f"Unexpected error in '{self.task.action}': {type(exc).__name__}: {exc}",
                 exception=traceback.format_exc(),
             )
-        result.setdefault("failed", False)  # Ansible registers it for every run action
-        if info.name == "pause":
-            return result  # its stdout is a summary: ansible-core adds no stdout_lines
-        return res.add_lines(result)
+        if info.name != "pause":  # its stdout is a summary: ansible-core adds no stdout_lines
+            res.add_lines(result)
+        result.setdefault("failed", False)  # Ansible registers it for every run action (last)
+        return result
 
     async def _run_controller_action(self, ctx: ActionContext, spec: ActionSpec) -> dict[str, Any]:
         """Apply the action's argument spec, then run it."""

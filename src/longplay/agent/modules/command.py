@@ -137,20 +137,22 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
             exception=_os_error(exc),
         )
     ended = _now()
+    # keys in ansible-core's order (seen when a result is templated into a string)
     result = {
         "changed": True,
-        "cmd": cmd,
-        "rc": rc,
         "stdout": _strip(out, args["strip_empty_ends"]),
         "stderr": _strip(err, args["strip_empty_ends"]),
+        "rc": rc,
+        "cmd": cmd,
         "start": started.strftime(TIME_FORMAT),
         "end": ended.strftime(TIME_FORMAT),
         "delta": str(ended - started),
-        "msg": "",
     }
     if rc != 0:
         result["failed"] = True
         result["msg"] = "non-zero return code"
+    else:
+        result["msg"] = ""
     return result
 
 
