@@ -303,3 +303,45 @@ def test_async_results_keep_ansible_core_s_key_order(longplay, write, tmp_path: 
         *["changed", "stdout", "stderr", "rc", "cmd", "start", "end", "delta", "msg"],
         *["stdout_lines", "stderr_lines", "failed"],
     ]
+
+
+def test_loop_results_and_job_invocations_keep_ansible_core_s_key_order(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - command: "echo {{ item }}"
+      async: 10
+      poll: 0
+      loop: [a]
+      register: jobs
+    - async_status:
+        jid: "{{ item.ansible_job_id }}"
+      loop: "{{ jobs.results }}"
+      register: waits
+      until: waits is finished
+      retries: 20
+      delay: 0.2
+    - command: "{{ item }}"
+      loop: ["true", "false"]
+      register: mixed
+      ignore_errors: true
+    - debug:
+        msg:
+          - "{{ waits.results[0].invocation.module_args.keys() | list }}"
+          - "{{ waits.keys() | list }}"
+          - "{{ mixed.keys() | list }}"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    invocation, waits, mixed = run.results("debug")[0]["result"]["msg"]
+    assert invocation == [
+        *["_raw_params", "_uses_shell", "expand_argument_vars", "stdin_add_newline"],
+        *["strip_empty_ends", "cmd", "argv", "chdir", "executable", "creates", "removes", "stdin"],
+    ]
+    assert waits == ["results", "skipped", "changed", "msg"]
+    assert mixed == ["results", "skipped", "changed", "failed", "msg"]

@@ -43,7 +43,7 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
     # What the module was called with, as Ansible reports it (not for the
     # internal helpers whose arguments carry whole files).
     echo = not name.startswith("_") and name not in _NOT_ECHOED
-    invocation = {"module_args": _logged_args(spec, args)} if echo else {}
+    invocation = {"module_args": _logged_args(spec, args, raw_args)} if echo else {}
     try:
         result = spec.func(args, ctx)
     except ModuleFailed as failure:
@@ -79,10 +79,17 @@ _UNLOGGED = ("_content_b64", "_src_path")
 _NOT_ECHOED = frozenset({"async_status", "async_wait"})
 
 
-def _logged_args(spec: Any, args: Dict[str, Any]) -> Dict[str, Any]:
-    """The arguments as Ansible reports them under ``invocation``: secrets masked."""
+def _logged_args(spec: Any, args: Dict[str, Any], raw_args: Dict[str, Any]) -> Dict[str, Any]:
+    """The arguments as Ansible reports them under ``invocation``: secrets masked; in its
+    order: those given, then defaults that are set, then the unset ones."""
+    aliases = spec.alias_map()
+    given = [aliases[key] for key in raw_args if key in aliases]
+    order = list(dict.fromkeys(name for name in given if name in args))
+    order += [name for name in args if name not in order and args[name] is not None]
+    order += [name for name in args if name not in order]
     logged = {}
-    for name, value in args.items():
+    for name in order:
+        value = args[name]
         if name in _UNLOGGED:
             continue
         option = spec.options.get(name)

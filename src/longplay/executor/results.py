@@ -134,19 +134,20 @@ def loop_result(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Aggregate per-item results into the registered loop result."""
     aggregate: dict[str, Any] = {}
     _lift_instructions(results, aggregate)
-    aggregate.update(
-        {
-            "changed": any(r.get("changed") for r in results),
-            "msg": "All items completed",
-            "results": results,
-            "skipped": bool(results) and all(r.get("skipped") for r in results),
-        }
-    )
+    # keys in ansible-core's order (seen when the result is templated into a string)
+    aggregate["results"] = results
+    aggregate["skipped"] = bool(results) and all(r.get("skipped") for r in results)
+    changed = any(r.get("changed") for r in results)
     if aggregate["skipped"]:
         aggregate["msg"] = "All items skipped"
-    if any(r.get("failed") for r in results):
-        aggregate["failed"] = True
-        aggregate["msg"] = "One or more items failed"
+        aggregate["changed"] = changed
+    else:
+        aggregate["changed"] = changed
+        if any(r.get("failed") for r in results):
+            aggregate["failed"] = True
+            aggregate["msg"] = "One or more items failed"
+        else:
+            aggregate["msg"] = "All items completed"
     if any(r.get("unreachable") for r in results):
         aggregate["unreachable"] = True
     return aggregate

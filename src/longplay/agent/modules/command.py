@@ -18,19 +18,19 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Union
 
-COMMAND_OPTIONS = {
+COMMAND_OPTIONS = {  # in ansible-core's order (its invocation lists them so)
     "_raw_params": Option(),
     "_uses_shell": Option(type="bool", default=False),
     "cmd": Option(),
     "argv": Option(type="list", elements="str"),
     "chdir": Option(type="path"),
+    "executable": Option(),
+    "expand_argument_vars": Option(type="bool", default=True),
     "creates": Option(type="path"),
     "removes": Option(type="path"),
-    "executable": Option(),
     "stdin": Option(),
     "stdin_add_newline": Option(type="bool", default=True),
     "strip_empty_ends": Option(type="bool", default=True),
-    "expand_argument_vars": Option(type="bool", default=True),
 }
 
 #: shell is command with ``_uses_shell`` set, as in ansible-core (its invocation says so)
