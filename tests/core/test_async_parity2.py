@@ -345,3 +345,20 @@ def test_loop_results_and_job_invocations_keep_ansible_core_s_key_order(
     ]
     assert waits == ["results", "skipped", "changed", "msg"]
     assert mixed == ["results", "skipped", "changed", "failed", "msg"]
+
+
+def test_includes_have_no_async_nor_poll(longplay, write, tmp_path: Path) -> None:
+    write("other.yml", "- debug: msg=hi\n")
+    write("roles/r1/tasks/main.yml", "- debug: msg=hi\n")
+    for action, keyword, what in [
+        ("include_tasks: other.yml", "poll: 0", "TaskInclude"),
+        ("include_role: name=r1", "async: 0", "IncludeRole"),
+    ]:
+        write("site.yml", _play(f"    - {action}\n      {keyword}\n"))
+        run = longplay("run", "site.yml", cwd=tmp_path)
+        assert run.rc == 4, run.output
+        name = keyword.split(":")[0]
+        assert run.stderr.startswith(
+            f"[ERROR]: '{name}' is not a valid attribute for a {what}\nOrigin: "
+        ), run.stderr
+        assert "site.yml:4:7\n" in run.stderr

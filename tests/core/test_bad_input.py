@@ -214,7 +214,7 @@ def test_async_on_controller_action_fails_when_it_runs(longplay, write, tmp_path
     )
     run = longplay("run", "include.yml", cwd=tmp_path)
     assert run.rc == 4
-    assert "The 'include_tasks' action does not support async" in run.stderr
+    assert "[ERROR]: 'async' is not a valid attribute for a TaskInclude\n" in run.stderr
 
 
 def test_missing_playbook_and_bad_options(longplay, write, tmp_path: Path) -> None:

@@ -577,17 +577,16 @@ def _check_task_values(
                     else data.origin_of("loop_control"),
                     kw.did_you_mean(str(option), kw.LOOP_CONTROL_OPTIONS),
                 )
+    if info.name in catalog.DYNAMIC_INCLUDES:
+        # Other actions without async (raw, debug, copy...) fail when they run, as in
+        # ansible-core; includes have no async/poll at all (whatever the value).
+        for key in data:
+            if key in ("async", "poll"):
+                what = "TaskInclude" if info.name == "include_tasks" else "IncludeRole"
+                raise ParseError(f"'{key}' is not a valid attribute for a {what}", data.origin)
     async_value = keywords.get("async")
-    if isinstance(async_value, int):
-        if async_value < 0:
-            raise ParseError("async must be a positive number of seconds", data.origin_of("async"))
-        # Other actions without async (raw, debug, copy...) fail when they
-        # run, as in ansible-core; includes cannot take it at all.
-        if async_value > 0 and info.name in catalog.DYNAMIC_INCLUDES:
-            raise ParseError(
-                f"The '{info.name}' action does not support async: it runs on the controller.",
-                data.origin_of("async"),
-            )
+    if isinstance(async_value, int) and async_value < 0:
+        raise ParseError("async must be a positive number of seconds", data.origin_of("async"))
     poll = keywords.get("poll")
     if isinstance(poll, int) and poll < 0:
         raise ParseError("poll must be 0 or a positive number of seconds", data.origin_of("poll"))
