@@ -362,3 +362,43 @@ def test_includes_have_no_async_nor_poll(longplay, write, tmp_path: Path) -> Non
             f"[ERROR]: '{name}' is not a valid attribute for a {what}\nOrigin: "
         ), run.stderr
         assert "site.yml:4:7\n" in run.stderr
+
+
+def test_job_with_bad_arguments_reports_the_first_problem_only(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - stat:
+        nope: 1
+      async: 10
+      poll: 1
+      ignore_errors: true
+    - file:
+        path: /tmp/x
+        state: bogus
+        foo: 1
+      async: 10
+      poll: 0
+      register: job
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+      register: status
+      until: status is finished
+      retries: 20
+      delay: 0.2
+      ignore_errors: true
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    # ansible-core checks required arguments before unsupported ones and says one thing
+    assert "[ERROR]: Task failed: Module failed: missing required arguments: path\n" in run.stdout
+    assert (
+        "[ERROR]: Task failed: Module failed: value of state must be one of: absent, directory, "
+        "file, hard, link, touch, got: bogus\n"
+    ) in run.stdout
+    assert "Unsupported parameters" not in run.stdout
