@@ -402,3 +402,28 @@ def test_job_with_bad_arguments_reports_the_first_problem_only(
         "file, hard, link, touch, got: bogus\n"
     ) in run.stdout
     assert "Unsupported parameters" not in run.stdout
+
+
+def test_negative_poll_starts_the_job_without_waiting(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - command: echo hi
+      async: 10
+      poll: -1
+      register: job
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+      register: status
+      until: status is finished
+      retries: 20
+      delay: 0.2
+    - debug:
+        msg: "{{ [job.finished, job.started, status.stdout] }}"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.results("debug")[0]["result"]["msg"] == [False, True, "hi"]

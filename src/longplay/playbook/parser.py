@@ -587,9 +587,7 @@ def _check_task_values(
     async_value = keywords.get("async")
     if isinstance(async_value, int) and async_value < 0:
         raise ParseError("async must be a positive number of seconds", data.origin_of("async"))
-    poll = keywords.get("poll")
-    if isinstance(poll, int) and poll < 0:
-        raise ParseError("poll must be 0 or a positive number of seconds", data.origin_of("poll"))
+    poll = keywords.get("poll")  # a negative poll does not wait, as poll 0 (ansible-core)
     if (
         isinstance(poll, int)
         and isinstance(async_value, int)
