@@ -427,3 +427,51 @@ def test_negative_poll_starts_the_job_without_waiting(longplay, write, tmp_path:
     run = longplay("run", "site.yml", "--json", cwd=tmp_path)
     assert run.rc == 0, run.output
     assert run.results("debug")[0]["result"]["msg"] == [False, True, "hi"]
+
+
+def test_failed_when_false_with_exhausted_retries_and_module_failures(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - command: sleep 30
+      async: 60
+      poll: 0
+      register: job
+    - name: Wait
+      async_status:
+        jid: "{{ job.ansible_job_id }}"
+      register: status
+      until: status.finished
+      retries: 1
+      delay: 0
+      failed_when: false
+    - command: "false"
+      register: overridden
+      failed_when: false
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+        mode: cleanup
+    - debug:
+        msg:
+          - "{{ [status.failed, status.msg, status.failed_when_result, status is failed] }}"
+          - "{{ status.failed_when_suppressed_exception is defined }}"
+          - "{{ [overridden.failed, overridden.failed_when_suppressed_exception] }}"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    # the task is ok, but reports and registers the exhausted retries, as ansible-core 2.19
+    wait = run.stdout.split("TASK [Wait]")[1].split("TASK [")[0]
+    assert "[ERROR]: Task failed: Action failed: Unknown error.\nOrigin: " in wait, wait
+    assert "ok: [localhost]" in wait
+    assert "failed=0" in run.stdout
+    assert (
+        '"msg": [\n        [\n            true,\n            '
+        '"Task failed: Action failed: Unknown error.",\n            false,\n            true\n'
+        "        ],\n        false,\n        [\n            false,\n"
+        '            "(traceback unavailable)"\n        ]\n    ]'
+    ) in run.stdout, run.stdout

@@ -67,12 +67,25 @@ ACTION_FAILURE = INTERNAL_PREFIX + "action_failure"
 NO_TRACEBACK = "(traceback unavailable)"
 
 
+#: what a failure that failed_when suppressed registers (the result itself stays ok)
+SUPPRESSED = "_ansible_suppressed_failure"  # kept for the output, as ERROR
+
+
+def suppress_failure(result: dict[str, Any], origin: Origin | None) -> None:
+    """Retries ran out but ``failed_when`` says not failed: ansible-core 2.19 shows the
+    failure's report, counts the task as ok and registers ``failed: true``."""
+    result.setdefault("msg", "Task failed: Action failed: Unknown error.")
+    result[ERROR] = failure_causes(origin, {**result, "failed": True}, "Action")
+    result[SUPPRESSED] = {"failed": True}
+
+
 def public(result: dict[str, Any]) -> dict[str, Any]:
     """The result as registered: no executor instructions, no display hints (loop items too).
 
     A failed result (a failed loop item too, not the loop's summary) carries an
     ``exception``, as ansible-core registers it."""
     cleaned = {k: v for k, v in result.items() if not k.startswith((INTERNAL_PREFIX, "_ansible_"))}
+    cleaned.update(result.get(SUPPRESSED) or {})
     items = cleaned.get("results")
     if isinstance(items, list) and any(
         isinstance(i, dict) and (VERBOSE_ALWAYS in i or i.get("failed") or i.get("unreachable"))

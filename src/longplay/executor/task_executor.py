@@ -283,6 +283,10 @@ class TaskExecutor:
             if attempt > retries:
                 if "failed_when_result" not in result:
                     result["failed"] = True  # failed_when, when given, has the last word
+                elif not result.get("failed"):
+                    # ansible-core 2.19: the task stays ok, but reports the exhausted retries
+                    # and registers them as a failure failed_when suppressed
+                    res.suppress_failure(result, self.task.origin)
                 result["attempts"] = max(1, retries)
                 return result
             self.output.retrying(self.host.name, self.task, retries - attempt + 1, result)
@@ -330,6 +334,9 @@ class TaskExecutor:
             try:
                 origin = self.task.keyword_origins.get("failed_when")
                 failed = any(scope.templar.condition(c, origin) for c in failed_when)
+                if not failed and result.get("failed") and _module_failure(result):
+                    # registered as ansible-core does for a module's failure it overrode
+                    result["failed_when_suppressed_exception"] = res.NO_TRACEBACK
                 result["failed_when_result"] = failed
                 result["failed"] = failed
                 if failed and "msg" not in result:
@@ -592,6 +599,12 @@ def _failing_value(templar: Templar, value: Any) -> Origin | None:
         except LongplayError:
             return value.value_origins.get(key)
     return None
+
+
+def _module_failure(result: dict[str, Any]) -> bool:
+    """A failed result whose module failed (not the action, a condition or a timeout)."""
+    causes = result.get(res.ERROR) or []
+    return len(causes) > 1 and str(causes[1].message).startswith("Module failed")
 
 
 def _as_bool(value: Any) -> bool:

@@ -340,7 +340,7 @@ class HumanOutput(Output):
             return
         shown = clean(task, result, self.verbosity)
         causes = result.get(res.ERROR)
-        if causes and status in (res.FAILED, res.UNREACHABLE):
+        if causes and (status in (res.FAILED, res.UNREACHABLE) or res.SUPPRESSED in result):
             report = render_error(causes)
             if self._first_time(report):
                 self._line(report, COLORS[res.FAILED])
