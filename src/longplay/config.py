@@ -22,6 +22,7 @@ _AS_ENVIRONMENT = {
     ("defaults", "private_key_file"): "ANSIBLE_PRIVATE_KEY_FILE",
     ("defaults", "timeout"): "ANSIBLE_TIMEOUT",
     ("defaults", "force_color"): "ANSIBLE_FORCE_COLOR",
+    ("defaults", "async_dir"): "ANSIBLE_ASYNC_DIR",
 }
 
 

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from longplay.errors import ErrorCause
 from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
 from longplay.templating.templar import Templar, Variables
@@ -64,7 +65,12 @@ class ActionContext:
             extra=self.extra,
         )
         self.report_discovery(result)
-        # a module's own failure, even when an action ran it
+        # a module's own failure, even when an action ran it (async_status's arguments are
+        # checked by its action in ansible-core)
+        if result.pop(res.ACTION_FAILURE, False):
+            message = str(result.get("msg") or "")
+            result[res.ERROR] = [res.task_failed(self.task.origin), ErrorCause(message)]
+            return result
         return res.explain_failure(self.task.origin, result, "Module")
 
     def report_discovery(self, result: dict[str, Any]) -> None:

@@ -345,7 +345,7 @@ class HumanOutput(Output):
             return
         shown = clean(task, result, self.verbosity)
         causes = result.get(res.ERROR)
-        if causes and status in (res.FAILED, res.UNREACHABLE):
+        if causes and (status in (res.FAILED, res.UNREACHABLE) or res.SUPPRESSED in result):
             report = render_error(causes)
             if self._first_time(report):
                 self._line(report, COLORS[res.FAILED])
@@ -388,17 +388,30 @@ class HumanOutput(Output):
         )
 
     def async_progress(self, host: str, task: Task, event: dict[str, Any]) -> None:
+        hidden = bool(task.get("no_log"))
         if event.get("type") == "finished":
             if self.board is not None:
                 self.board.finish(id(task), host)
             word = "FAILED" if event.get("failed") else "OK"
-            self._line(f"ASYNC {word} on {host}: jid={event.get('jid')}", COLORS["async"])
+            # no_log: ansible-core's censored result has no job id to show
+            jid = None if hidden else event.get("jid")
+            self._line(f"ASYNC {word} on {host}: jid={jid}", COLORS["async"])
             return
+        if hidden:  # the job's output is the task's result: not shown while it runs either
+            event = {
+                k: v for k, v in event.items() if k not in ("stdout_tail", "stderr_tail", "msg")
+            }
         if self.board is not None:
             self.board.update(id(task), host, event)
             return
         elapsed, last = describe(event)
-        text = f"ASYNC POLL [{task.display_name()}] {host}: running {int(elapsed)}s"
+        if "jid" in event:
+            # ansible-core's line first (scripts reading logs parse it), then what longplay adds
+            jid = None if hidden else event["jid"]
+            text = f"ASYNC POLL on {host}: jid={jid} started=True finished=False - "
+        else:  # async_wait's progress
+            text = f"ASYNC POLL [{task.display_name()}] {host}: "
+        text += f"running {int(elapsed)}s"
         if last:
             text += f", last output: {last}"
         self._line(text, COLORS["async"])

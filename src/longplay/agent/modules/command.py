@@ -18,20 +18,23 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Union
 
-COMMAND_OPTIONS = {
+COMMAND_OPTIONS = {  # in ansible-core's order (its invocation lists them so)
     "_raw_params": Option(),
     "_uses_shell": Option(type="bool", default=False),
     "cmd": Option(),
     "argv": Option(type="list", elements="str"),
     "chdir": Option(type="path"),
+    "executable": Option(),
+    "expand_argument_vars": Option(type="bool", default=True),
     "creates": Option(type="path"),
     "removes": Option(type="path"),
-    "executable": Option(),
     "stdin": Option(),
     "stdin_add_newline": Option(type="bool", default=True),
     "strip_empty_ends": Option(type="bool", default=True),
-    "expand_argument_vars": Option(type="bool", default=True),
 }
+
+#: shell is command with ``_uses_shell`` set, as in ansible-core (its invocation says so)
+SHELL_OPTIONS = {**COMMAND_OPTIONS, "_uses_shell": Option(type="bool", default=True)}
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -134,20 +137,22 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
             exception=_os_error(exc),
         )
     ended = _now()
+    # keys in ansible-core's order (seen when a result is templated into a string)
     result = {
         "changed": True,
-        "cmd": cmd,
-        "rc": rc,
         "stdout": _strip(out, args["strip_empty_ends"]),
         "stderr": _strip(err, args["strip_empty_ends"]),
+        "rc": rc,
+        "cmd": cmd,
         "start": started.strftime(TIME_FORMAT),
         "end": ended.strftime(TIME_FORMAT),
         "delta": str(ended - started),
-        "msg": "",
     }
     if rc != 0:
         result["failed"] = True
         result["msg"] = "non-zero return code"
+    else:
+        result["msg"] = ""
     return result
 
 
@@ -157,7 +162,7 @@ def command(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     return run_command_module(args, ctx, shell=bool(args["_uses_shell"]))
 
 
-@module("shell", options=COMMAND_OPTIONS, free_form="_raw_params")
+@module("shell", options=SHELL_OPTIONS, free_form="_raw_params")
 def shell(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     """Run a command line through a shell (pipes, redirections, variables)."""
     return run_command_module(args, ctx, shell=True)
