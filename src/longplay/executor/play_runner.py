@@ -26,6 +26,7 @@ from longplay.executor.host_runner import (
     HostStatus,
     HostUnreachable,
     TaskFailed,
+    handler_answers,
 )
 from longplay.executor.scheduler import Strategy, make_strategy
 from longplay.inventory import order_hosts
@@ -272,16 +273,18 @@ def tags_selected(task_tags: set[str], only: list[str], skip: list[str]) -> bool
 async def run_handlers(play_state: PlayState, runner: HostRunner) -> None:
     """Run, in definition order, the handlers this host was notified of."""
     status = runner.status
-    for handler in play_state.play.handlers:
+    handlers = play_state.play.handlers
+    answers = handler_answers(handlers)
+    for index, handler in enumerate(handlers):
         if not status.notified or (status.failed and not play_state.ctx.options.force_handlers):
             return
-        names = {
-            str(handler.keywords.get("name", "")),
-            *map(str, handler.keywords.get("listen", [])),
-        }
+        names = answers[index]
         if not names & set(status.notified):
             continue
-        status.notified = [n for n in status.notified if n not in names]
+        # every handler listening to a topic runs: a notification is spent once no
+        # later handler answers to it
+        later = set().union(*answers[index + 1 :])
+        status.notified = [n for n in status.notified if n not in names or n in later]
         if play_state.selected(handler):
             await runner.run_task(handler)
 
