@@ -30,7 +30,7 @@ from longplay.templating.templar import Variables
 
 if TYPE_CHECKING:
     from longplay.inventory import Host, Inventory
-    from longplay.playbook.model import Play, Task
+    from longplay.playbook.model import Play, Role, Task
 
 
 @dataclass
@@ -45,6 +45,8 @@ class HostVarsState:
     runtime: dict[str, Any] = field(default_factory=dict)
     #: include_vars results (templates)
     included: dict[str, Any] = field(default_factory=dict)
+    #: roles included with ``public: true`` (their defaults and vars stay visible)
+    public_roles: list[Role] = field(default_factory=list)
 
 
 def fact_variables(
@@ -88,6 +90,8 @@ class VariableManager:
         #: magic variables describing the current play, set by the play runner
         self.play_magic: dict[str, Any] = {}
         self.play_vars: dict[str, Any] = {}
+        #: the play's static roles, whose defaults and vars every task sees
+        self.play_roles: list[Role] = []
 
     # --- host state ---------------------------------------------------------
 
@@ -154,6 +158,8 @@ class VariableManager:
         merged: dict[str, Any] = {}
         literal: set[str] = set()
         role = task.role if task is not None else None
+        for play_role in [*self.play_roles, *state.public_roles]:
+            merged.update(play_role.defaults)
         if role is not None:
             merged.update(role.defaults)
         merged.update(self.inventory_vars(host))
@@ -161,6 +167,8 @@ class VariableManager:
         merged.update(facts)
         literal.update(facts)
         merged.update(self.play_vars)
+        for play_role in [*self.play_roles, *state.public_roles]:
+            merged.update(play_role.vars)
         if role is not None:
             merged.update(role.vars)
         if task is not None:

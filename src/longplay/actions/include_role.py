@@ -54,4 +54,7 @@ async def include_role(ctx: ActionContext) -> dict[str, Any]:
 
     target = f"{ctx.args['name']}:{ctx.args['tasks_from']}"
     nodes = shared_include(ctx, target, build)
-    return {"changed": False, "include": ctx.args["name"], "_longplay_include": nodes}
+    result = {"changed": False, "include": ctx.args["name"], "_longplay_include": nodes}
+    if ctx.args["public"]:
+        result["_longplay_public"] = True
+    return result

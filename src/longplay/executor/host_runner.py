@@ -222,6 +222,11 @@ class HostRunner:
         include = result.get("_longplay_include")
         if include:
             await self.run_nodes(include)
+            if result.get("_longplay_public"):
+                # include_role public: the role's defaults and vars stay visible
+                # to this host's later tasks
+                roles = self.run.variables.host_state(self.host.name).public_roles
+                roles.extend(n.role for n in include[0].block if n.role and n.role not in roles)
 
     def _register(self, task: Task, result: dict[str, Any]) -> None:
         register = task.keywords.get("register")

@@ -30,7 +30,7 @@ from longplay.executor.host_runner import (
 )
 from longplay.executor.scheduler import Strategy, make_strategy
 from longplay.inventory import order_hosts
-from longplay.playbook.model import Node, Play, Task, walk_tasks
+from longplay.playbook.model import Block, Node, Play, Role, Task, walk_tasks
 from longplay.playbook.source import SourceList, load_yaml
 from longplay.templating.templar import is_template, template_value
 
@@ -249,6 +249,24 @@ class Section:
         self.parked.clear()
 
 
+def _static_roles(play: Play) -> list[Role]:
+    """The roles of the ``roles:`` section, then those imported (import_role) in
+    pre_tasks, post_tasks and tasks: ansible-core shows their defaults and vars to
+    the whole play."""
+    found: list[Role] = []
+
+    def walk(nodes: list[Node]) -> None:
+        for node in nodes:
+            if node.role is not None and not any(node.role is r for r in found):
+                found.append(node.role)
+            if isinstance(node, Block):
+                walk(node.block + node.rescue + node.always)
+
+    for nodes in (play.role_tasks, play.pre_tasks, play.post_tasks, play.tasks):
+        walk(nodes)
+    return found
+
+
 def tags_selected(task_tags: set[str], only: list[str], skip: list[str]) -> bool:
     """Ansible's tag rules, including ``always``, ``never``, ``tagged`` and ``untagged``."""
     if skip and (
@@ -372,6 +390,9 @@ class PlayRunner:
             ):
                 merged.setdefault(str(prompt["name"]), prompt.get("default", ""))
         self.ctx.variables.play_vars = merged
+        self.ctx.variables.play_roles = _static_roles(self.play)
+        for state in self.ctx.variables.state.values():
+            state.public_roles.clear()  # include_role public lasts for its play
 
     def _warn_reserved(self, variables: Any, where: Origin | None = None) -> None:
         for warning in reserved_name_warnings(variables, where):
