@@ -59,6 +59,9 @@ DELEGATED_TO = "_ansible_delegated_to"
 #: a task's echoed arguments, kept apart: only ansible_failed_result shows them
 INVOCATION = INTERNAL_PREFIX + "invocation"
 
+#: a module reported the failure (ansible-core's fail_json, which records an exception)
+MODULE_FAILED = INTERNAL_PREFIX + "module_failed"
+
 #: what ansible-core registers as the ``exception`` of a failure that raised none
 NO_TRACEBACK = "(traceback unavailable)"
 
@@ -189,6 +192,8 @@ def explain_failure(
     origin: Origin | None, result: dict[str, Any], kind: str = "Action"
 ) -> dict[str, Any]:
     """Give a failed (or unreachable) result the story of its failure, unless it has one."""
+    if kind == "Module" and result.get("failed"):
+        result[MODULE_FAILED] = True
     if (result.get("failed") or result.get("unreachable")) and ERROR not in result:
         result[ERROR] = failure_causes(origin, result, kind)
         if "msg" not in result:

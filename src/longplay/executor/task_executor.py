@@ -324,9 +324,14 @@ class TaskExecutor:
         if failed_when is not None:
             try:
                 origin = self.task.keyword_origins.get("failed_when")
-                failed = any(scope.templar.condition(c, origin) for c in failed_when)
+                # a list of conditions must all hold, as for when
+                failed = scope.templar.all_conditions(failed_when, origin)
                 result["failed_when_result"] = failed
                 result["failed"] = failed
+                if not failed and (result.get(res.MODULE_FAILED) or "exception" in result):
+                    # the module's failure is kept aside, as ansible-core does
+                    exception = result.pop("exception", res.NO_TRACEBACK)
+                    result["failed_when_suppressed_exception"] = exception
                 if failed and "msg" not in result:
                     result["msg"] = "Task failed: Action failed: Unknown error."
             except LongplayError as exc:

@@ -32,7 +32,6 @@ OPTIONS = {
     ),
     "get_mime": Option(type="bool", default=True, aliases=("mime", "mime_type", "mime-type")),
     "get_attributes": Option(type="bool", default=True, aliases=("attr", "attributes")),
-    "get_md5": Option(type="bool", default=False),
 }
 
 
@@ -62,11 +61,8 @@ def describe(path: str, info: os.stat_result, args: Dict[str, Any]) -> Dict[str,
     if stat.S_ISLNK(info.st_mode):
         result["lnk_source"] = os.path.realpath(path)
         result["lnk_target"] = os.readlink(path)
-    if stat.S_ISREG(info.st_mode) and result["readable"]:
-        if args.get("get_checksum", True):
-            result["checksum"] = fileops.digest_file(path, args.get("checksum_algorithm", "sha1"))
-        if args.get("get_md5"):
-            result["md5"] = fileops.digest_file(path, "md5")
+    if stat.S_ISREG(info.st_mode) and result["readable"] and args.get("get_checksum", True):
+        result["checksum"] = fileops.digest_file(path, args.get("checksum_algorithm", "sha1"))
     if args.get("get_mime", True):
         result["mimetype"], result["charset"] = guess_mime(path, info.st_mode)
     if args.get("get_attributes", True):
