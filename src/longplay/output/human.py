@@ -39,7 +39,16 @@ COLORS = {
 }
 
 _DEBUG_KEYS = ("msg", "exception", "warnings", "deprecations")
-_HIDDEN_FOR_DEBUG_VAR = ("changed", "failed", "skipped", "invocation", "skip_reason")
+_HIDDEN_FOR_DEBUG_VAR = (
+    "changed",
+    "failed",
+    "skipped",
+    "invocation",
+    "skip_reason",
+    "ansible_loop_var",
+    "ansible_index_var",
+    "ansible_loop",
+)
 
 
 def banner(title: str) -> str:
@@ -312,6 +321,8 @@ class HumanOutput(Output):
                 text = f"skipping: [{name}]"
                 if self.verbosity > 0:
                     kept = ("skipped_reason",) if not result["results"] else ("changed", "msg")
+                    if task.action == "debug" and result["results"]:
+                        kept = ("msg",)  # debug's message stands alone
                     text += f" => {dump({k: result[k] for k in kept if k in result}, None)}"
                 self._line(text, COLORS[status])
             return
