@@ -62,9 +62,12 @@ def _build_command(args: Dict[str, Any], shell: bool) -> Union[str, List[str]]:
     return argv
 
 
-def _guard(args: Dict[str, Any], cmd: Union[str, List[str]]) -> Optional[Dict[str, Any]]:
+def _guard(
+    args: Dict[str, Any], cmd: Union[str, List[str]], check_mode: bool
+) -> Optional[Dict[str, Any]]:
     """Honour creates/removes: a result saying why nothing ran, or None to run."""
     chdir = args["chdir"]
+    did = "Would" if check_mode else "Did"
 
     def resolve(path: str) -> str:
         return os.path.join(chdir, path) if chdir and not os.path.isabs(path) else path
@@ -72,12 +75,14 @@ def _guard(args: Dict[str, Any], cmd: Union[str, List[str]]) -> Optional[Dict[st
     creates, removes = args["creates"], args["removes"]
     if creates and glob.glob(resolve(creates)):
         return _not_run(
-            cmd, f"Did not run command since '{creates}' exists", f"skipped, since {creates} exists"
+            cmd,
+            f"{did} not run command since '{creates}' exists",
+            f"skipped, since {creates} exists",
         )
     if removes and not glob.glob(resolve(removes)):
         return _not_run(
             cmd,
-            f"Did not run command since '{removes}' does not exist",
+            f"{did} not run command since '{removes}' does not exist",
             f"skipped, since {removes} does not exist",
         )
     return None
@@ -99,12 +104,15 @@ def _not_run(cmd: Union[str, List[str]], msg: str, stdout: str) -> Dict[str, Any
 
 def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str, Any]:
     cmd = _build_command(args, shell)
-    skipped = _guard(args, cmd)
+    skipped = _guard(args, cmd, ctx.check_mode)
     if skipped is not None:
         return skipped
     if ctx.check_mode:
         result = _not_run(cmd, "Command would have run if not in check mode", "")
-        result["skipped"] = True
+        if args["creates"] is None and args["removes"] is None:
+            result["skipped"] = True
+        else:  # creates/removes said it would run: a change, as ansible-core predicts it
+            result["changed"] = True
         return result
     chdir = args["chdir"]
     if chdir and not os.path.isdir(chdir):
