@@ -56,10 +56,7 @@ def _build_command(args: Dict[str, Any], shell: bool) -> Union[str, List[str]]:
         raise ModuleFailed("no command given", rc=256)
     if shell:
         return str(text)
-    argv = shlex.split(str(text))
-    if args["expand_argument_vars"]:
-        argv = [os.path.expanduser(os.path.expandvars(part)) for part in argv]
-    return argv
+    return shlex.split(str(text))  # reported as written; expanded when run
 
 
 def _guard(
@@ -104,6 +101,12 @@ def _not_run(cmd: Union[str, List[str]], msg: str, stdout: str) -> Dict[str, Any
 
 def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str, Any]:
     cmd = _build_command(args, shell)
+    chdir = args["chdir"]
+    if chdir and not os.path.isdir(chdir):  # before creates/removes, as ansible-core
+        unchanged = {k: v for k, v in _not_run(cmd, "", "").items() if k != "msg"}
+        raise ModuleFailed(
+            "Unable to change directory before execution.", **{**unchanged, "rc": None}
+        )
     skipped = _guard(args, cmd, ctx.check_mode)
     if skipped is not None:
         return skipped
@@ -114,11 +117,6 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
         else:  # creates/removes said it would run: a change, as ansible-core predicts it
             result["changed"] = True
         return result
-    chdir = args["chdir"]
-    if chdir and not os.path.isdir(chdir):
-        raise ModuleFailed(
-            f"Unable to change directory before execution: {chdir}", cmd=cmd, rc=None
-        )
     stdin = args["stdin"]
     data = None
     if stdin is not None:
@@ -129,7 +127,11 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
     started = _now()
     try:
         rc, out, err = ctx.run_command(
-            cmd, shell=shell, cwd=chdir, stdin=data, executable=executable
+            _expanded(cmd) if args["expand_argument_vars"] else cmd,
+            shell=shell,
+            cwd=chdir,
+            stdin=data,
+            executable=executable,
         )
     except OSError as exc:
         # As ansible-core: the command as written, and the error under "exception".
@@ -169,6 +171,13 @@ def command(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
 def shell(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     """Run a command line through a shell (pipes, redirections, variables)."""
     return run_command_module(args, ctx, shell=True)
+
+
+def _expanded(cmd: Union[str, List[str]]) -> Union[str, List[str]]:
+    """An argument list with ``~`` and ``$VARS`` expanded (a shell line expands its own)."""
+    if isinstance(cmd, str):
+        return cmd
+    return [os.path.expanduser(os.path.expandvars(part)) for part in cmd]
 
 
 def _os_error(exc: OSError) -> str:
