@@ -184,7 +184,9 @@ class HostRunner:
             shown = {**res.censor(public), **{k: v for k, v in shown.items() if k == res.ERROR}}
         ignored = self._ignored(task, result)
         self._register(task, public)
-        if "ansible_facts" in result and not _facts_are_variables(result):
+        if "ansible_facts" in result and (
+            not _facts_are_variables(result) or result.get("_longplay_cache_facts")
+        ):
             self.run.variables.set_facts(self.host.name, result["ansible_facts"])
         if task.action == "meta" and not result.get("failed"):
             pass  # flow control is not a result: Ansible leaves it out of the recap

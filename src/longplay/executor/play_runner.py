@@ -368,11 +368,17 @@ class PlayRunner:
         written = self.play.keywords.get("vars") or {}
         self._warn_reserved(written)
         merged: dict[str, Any] = dict(written)
+        deferred: list[list[Any]] = []
         for entry in self.play.vars_files:
             candidates = entry if isinstance(entry, list) else [entry]
-            data = self._first_vars_file(candidates, merged)
+            data = self._first_vars_file(candidates, merged, entry)
+            if data is None:  # its name needs the host's variables (facts...)
+                deferred.append(candidates)
+                continue
             self._warn_reserved(data)
             merged.update(data)
+        self.ctx.variables.deferred_vars_files = deferred
+        self.ctx.variables.vars_file_loader = self._vars_file_loader()
         for name in self.ctx.variables.extra_vars:
             self._warn_reserved({name: None}, Origin("<CLI option '-e'>", 0, text=str(name)))
         roles = [node.role for node in self.play.role_tasks if node.role is not None]
@@ -398,24 +404,41 @@ class PlayRunner:
         for warning in reserved_name_warnings(variables, where):
             self.ctx.output.warning(warning)
 
-    def _first_vars_file(self, candidates: list[Any], play_vars: dict[str, Any]) -> dict[str, Any]:
+    def _first_vars_file(
+        self, candidates: list[Any], play_vars: dict[str, Any], entry: Any
+    ) -> dict[str, Any] | None:
         """The first of ``candidates`` that exists; as ansible-core 2.19 does, a vars file
-        that is not there (or whose name does not render) is passed over in silence."""
+        that is not there is passed over in silence. None when a name does not render
+        with the play's variables: it is rendered for each host, with its variables."""
         scope = dict(play_vars)
         scope.update(self.ctx.variables.extra_vars)
         for candidate in candidates:
             try:
                 name = str(template_value(candidate, scope))
             except LongplayError:
-                where = ParseError("", self._vars_file_origin(candidate)).render().lstrip("\n")
+                where = ParseError("", self._vars_file_origin(entry)).render().lstrip("\n")
                 self.ctx.output.warning(
                     "skipping vars_files item due to an undefined variable\n" + where
                 )
-                continue
+                return None
             path = name if os.path.isabs(name) else os.path.join(self.play.basedir, name)
             if os.path.isfile(path):
                 return _vars_file_contents(load_yaml(path), path)
         return {}
+
+    def _vars_file_loader(self) -> Callable[[str], dict[str, Any] | None]:
+        """Reads a vars file named for a host (None when it is not there), each once."""
+        cache: dict[str, dict[str, Any] | None] = {}
+        basedir = self.play.basedir
+
+        def load(name: str) -> dict[str, Any] | None:
+            path = name if os.path.isabs(name) else os.path.join(basedir, name)
+            if path not in cache:
+                found = os.path.isfile(path)
+                cache[path] = _vars_file_contents(load_yaml(path), path) if found else None
+            return cache[path]
+
+        return load
 
     def _vars_file_origin(self, candidate: Any) -> Origin | None:
         """Where a vars_files item is written."""
