@@ -45,3 +45,45 @@ def test_include_keywords_stay_with_the_include(longplay, write, tmp_path: Path)
     assert tagged.results("after flip") == []
     outer = longplay("run", "site.yml", "--json", "--tags", "outer", cwd=tmp_path)
     assert len(outer.results("after flip")) == 1
+
+
+def test_an_include_that_cannot_load_fails_the_host(longplay, write, tmp_path: Path) -> None:
+    """As ansible-core: a missing task file or role fails the host even under
+    ignore_errors, with the reason (not a msg) in the result and an [ERROR] on stderr."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - include_tasks: missing.yml
+              ignore_errors: true
+            - {name: after, debug: {msg: after}}
+        """,
+    )
+    write(
+        "role.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - include_role: {name: no_such_role}
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    missing = tmp_path / "missing.yml"
+    assert (
+        f'fatal: [localhost]: FAILED! => {{"changed": false, "include": "missing.yml", '
+        f'"reason": "Could not find or access \'{missing}\' on the Ansible Controller: Unable '
+        "to retrieve file contents." in run.stdout
+    )
+    assert "...ignoring" not in run.stdout
+    assert "TASK [after]" not in run.stdout
+    assert f"[ERROR]: Could not find or access '{missing}'" in run.stderr
+    role = longplay("run", "role.yml", cwd=tmp_path)
+    assert role.rc == 2, role.output
+    assert '"reason": "the role \'no_such_role\' was not found in ' in role.stdout
+    assert f':/etc/ansible/roles:{tmp_path}"}}' in role.stdout
+    assert "...ignoring" not in role.stdout

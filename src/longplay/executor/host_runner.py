@@ -247,6 +247,8 @@ class HostRunner:
     def _ignored(self, task: Task, result: dict[str, Any]) -> bool:
         if result.get("unreachable"):
             return bool(task.get("ignore_unreachable"))
+        if result.get("_ansible_include_failed"):
+            return False  # an include that cannot load is not ignored (as ansible-core)
         return bool(result.get("failed")) and task.get("ignore_errors") in (True, "true", "yes")
 
     async def _apply_instructions(self, task: Task, result: dict[str, Any]) -> None:

@@ -351,7 +351,9 @@ class HumanOutput(Output):
             return
         shown = clean(task, result, self.verbosity)
         causes = result.get(res.ERROR)
-        if causes and status in (res.FAILED, res.UNREACHABLE):
+        if causes and result.get("_ansible_include_failed"):
+            self.error(joined_message(causes))  # ansible-core's own error, on stderr
+        elif causes and status in (res.FAILED, res.UNREACHABLE):
             report = render_error(causes)
             if self._first_time(report):
                 self._line(report, COLORS[res.FAILED])
