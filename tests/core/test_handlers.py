@@ -89,3 +89,34 @@ def test_handler_order_follows_ansible_core(longplay, write, tmp_path: Path) -> 
         "rd : h_rd",
         "rc : h_rc",
     ]
+
+
+def test_force_handlers_play_keyword_and_a_failing_listener(
+    longplay, write, tmp_path: Path
+) -> None:
+    """The play's ``force_handlers: true`` runs a failed host's handlers too; a handler that
+    fails ends that host's handlers (its topic is not run again at the end of the play)."""
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          force_handlers: true
+          tasks:
+            - {command: "true", notify: [restart, topic]}
+            - {name: fail one, fail: {msg: boom}, when: inventory_hostname == 'h1'}
+          handlers:
+            - {name: restart, debug: {msg: restarted}}
+            - {name: listener, command: "true", listen: topic}
+            - {name: failing, command: "false", listen: topic}
+            - {name: never, debug: {msg: never}, listen: topic}
+        """,
+    )
+    write("hosts", "h1 ansible_connection=local\nh2 ansible_connection=local\n")
+    run = longplay("run", "site.yml", "-i", "hosts", "--json", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    hosts = lambda task: sorted(r["host"] for r in run.results(task))  # noqa: E731
+    assert hosts("restart") == ["h1", "h2"]
+    assert hosts("listener") == ["h1", "h2"]
+    assert hosts("failing") == ["h1", "h2"]
+    assert hosts("never") == []

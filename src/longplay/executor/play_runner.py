@@ -293,8 +293,12 @@ async def run_handlers(play_state: PlayState, runner: HostRunner) -> None:
     status = runner.status
     handlers = play_state.play.handlers
     answers = handler_answers(handlers)
+    force = (
+        play_state.ctx.options.force_handlers
+        or play_state.play.keywords.get("force_handlers") is True
+    )
     for index, handler in enumerate(handlers):
-        if not status.notified or (status.failed and not play_state.ctx.options.force_handlers):
+        if not status.notified or (status.failed and not force):
             return
         names = answers[index]
         if not names & set(status.notified):
@@ -304,7 +308,11 @@ async def run_handlers(play_state: PlayState, runner: HostRunner) -> None:
         later = set().union(*answers[index + 1 :])
         status.notified = [n for n in status.notified if n not in names or n in later]
         if play_state.selected(handler):
-            await runner.run_task(handler)
+            try:
+                await runner.run_task(handler)
+            except BaseException:
+                status.notified = []  # a handler that fails ends the host's handlers
+                raise
 
 
 class PlayRunner:
