@@ -110,6 +110,12 @@ class ActionContext:
 
     def not_found(self, kind: str, path: str) -> str:
         """ansible-core's words for a controller file found nowhere it looked."""
+        if os.path.isabs(path):  # looked for only where it says: no search list
+            return (
+                f"Could not find or access '{path}' on the Ansible Controller.\nIf you are "
+                "using a module and expect the file to exist on the remote, see the "
+                "remote_src option"
+            )
         searched = "\n\t".join(os.path.join(d, path) for d in self.search_paths(kind))
         return (
             f"Could not find or access '{path}'\nSearched in:\n\t{searched} on the Ansible "

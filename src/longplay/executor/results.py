@@ -62,6 +62,8 @@ INVOCATION = INTERNAL_PREFIX + "invocation"
 #: set by the agent on a failure ansible-core's action reports, not its module
 #: (longplay.agent.execute.ACTION_FAILURE)
 ACTION_FAILURE = INTERNAL_PREFIX + "action_failure"
+#: a module reported the failure (ansible-core's fail_json, which records an exception)
+MODULE_FAILED = INTERNAL_PREFIX + "module_failed"
 
 #: what ansible-core registers as the ``exception`` of a failure that raised none
 NO_TRACEBACK = "(traceback unavailable)"
@@ -213,6 +215,8 @@ def explain_failure(
     origin: Origin | None, result: dict[str, Any], kind: str = "Action"
 ) -> dict[str, Any]:
     """Give a failed (or unreachable) result the story of its failure, unless it has one."""
+    if kind == "Module" and result.get("failed"):
+        result[MODULE_FAILED] = True
     if (result.get("failed") or result.get("unreachable")) and ERROR not in result:
         result[ERROR] = failure_causes(origin, result, kind)
         if "msg" not in result:

@@ -333,12 +333,16 @@ class TaskExecutor:
         if failed_when is not None:
             try:
                 origin = self.task.keyword_origins.get("failed_when")
-                failed = any(scope.templar.condition(c, origin) for c in failed_when)
-                if not failed and result.get("failed") and _module_failure(result):
-                    # registered as ansible-core does for a module's failure it overrode
-                    result["failed_when_suppressed_exception"] = res.NO_TRACEBACK
+                was_failed = bool(result.get("failed"))
+                # a list of conditions must all hold, as for when
+                failed = scope.templar.all_conditions(failed_when, origin)
                 result["failed_when_result"] = failed
                 result["failed"] = failed
+                module_failed = result.get(res.MODULE_FAILED) or "exception" in result
+                if not failed and was_failed and module_failed:
+                    # the module's failure is kept aside, as ansible-core does
+                    exception = result.pop("exception", res.NO_TRACEBACK)
+                    result["failed_when_suppressed_exception"] = exception
                 if failed and "msg" not in result:
                     result["msg"] = "Task failed: Action failed: Unknown error."
             except LongplayError as exc:
@@ -599,12 +603,6 @@ def _failing_value(templar: Templar, value: Any) -> Origin | None:
         except LongplayError:
             return value.value_origins.get(key)
     return None
-
-
-def _module_failure(result: dict[str, Any]) -> bool:
-    """A failed result whose module failed (not the action, a condition or a timeout)."""
-    causes = result.get(res.ERROR) or []
-    return len(causes) > 1 and str(causes[1].message).startswith("Module failed")
 
 
 def _as_bool(value: Any) -> bool:

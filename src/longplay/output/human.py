@@ -38,7 +38,16 @@ COLORS = {
 }
 
 _DEBUG_KEYS = ("msg", "exception", "warnings", "deprecations")
-_HIDDEN_FOR_DEBUG_VAR = ("changed", "failed", "skipped", "invocation", "skip_reason")
+_HIDDEN_FOR_DEBUG_VAR = (
+    "changed",
+    "failed",
+    "skipped",
+    "invocation",
+    "skip_reason",
+    "ansible_loop_var",
+    "ansible_index_var",
+    "ansible_loop",
+)
 
 
 def banner(title: str) -> str:
@@ -317,6 +326,8 @@ class HumanOutput(Output):
                 text = f"skipping: [{name}]"
                 if self.verbosity > 0:
                     kept = ("skipped_reason",) if not result["results"] else ("changed", "msg")
+                    if task.action == "debug" and result["results"]:
+                        kept = ("msg",)  # debug's message stands alone
                     text += f" => {dump({k: result[k] for k in kept if k in result}, None)}"
                 self._line(text, COLORS[status])
             return
@@ -345,7 +356,9 @@ class HumanOutput(Output):
             return
         shown = clean(task, result, self.verbosity)
         causes = result.get(res.ERROR)
-        if causes and (status in (res.FAILED, res.UNREACHABLE) or res.SUPPRESSED in result):
+        if causes and result.get("_ansible_include_failed"):
+            self.error(joined_message(causes))  # ansible-core's own error, on stderr
+        elif causes and (status in (res.FAILED, res.UNREACHABLE) or res.SUPPRESSED in result):
             report = render_error(causes)
             if self._first_time(report):
                 self._line(report, COLORS[res.FAILED])

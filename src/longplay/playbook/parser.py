@@ -272,7 +272,16 @@ def parse_play(
     play.post_tasks = parse_tasks(
         data.get("post_tasks"), play, ctx, (3,), data.origin_of("post_tasks")
     )
+    play.handlers.sort(key=_handler_rank)
     return play
+
+
+def _handler_rank(handler: Task) -> int:
+    """ansible-core's handler order: the ``roles:`` section's first, then the play's own,
+    then those of roles imported in pre_tasks, post_tasks and tasks (in that order)."""
+    if handler.role is None or len(handler.position) < 3:
+        return 1
+    return {1: 0, 0: 2, 3: 3, 2: 4}.get(handler.position[1], 1)
 
 
 def _check_play_values(keywords: dict[str, Any], data: SourceDict) -> None:
