@@ -273,3 +273,44 @@ def test_vars_files_missing_are_passed_over_and_bad_ones_stop(
         "Variable files must contain either a dictionary of variables, or a list of "
         "dictionaries.\n\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Empty playbook, nothing to do: {path}"),
+        ("[]", "A playbook must contain at least one play: {path}"),
+        (
+            "hosts: localhost",
+            "A playbook must be a list of plays, got a <class "
+            "'ansible.module_utils._internal._datatag._AnsibleTaggedDict'> instead: {path}",
+        ),
+        ("- 42", "playbook entries must be either valid plays or 'import_playbook' statements"),
+        ("- gather_facts: false", "The field 'hosts' is required but was not set."),
+        ("- hosts: localhost\n  tasks:\n    - name: nothing", "no module/action detected in task."),
+        (
+            "- hosts: localhost\n  tasks:\n    debug: msg=hi",
+            "A malformed block was encountered while loading tasks: {{'debug': 'msg=hi'}} should "
+            "be a list or None but is <class "
+            "'ansible.module_utils._internal._datatag._AnsibleTaggedDict'>",
+        ),
+        (
+            "- hosts: localhost\n  tasks:\n    - block: []\n      rescue: 3",
+            "A malformed block was encountered while loading rescue: The ds (3) should be a list "
+            "but was a <class 'ansible.module_utils._internal._datatag._AnsibleTaggedInt'>",
+        ),
+        (
+            "- hosts: localhost\n  tasks:\n    - foo",
+            "A malformed block was encountered while loading a block: The ds (['foo']) should "
+            "be a dict but was a <class 'list'>",
+        ),
+    ],
+)
+def test_playbook_structure_errors_read_like_ansible(
+    longplay, write, tmp_path: Path, text: str, message: str
+) -> None:
+    path = write("site.yml", text + "\n")
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4, run.output
+    assert run.stderr.startswith(f"[ERROR]: {message.format(path=path)}\n"), run.stderr
+    assert "PLAY" not in run.stdout

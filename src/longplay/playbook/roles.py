@@ -158,7 +158,12 @@ def _role_block(
     if tasks_from != "main" and tasks_path is None:
         raise ParseError(f"could not find tasks file '{tasks_from}' in role '{role.name}'", origin)
     block.block = parse_tasks(
-        tasks, block, role_ctx, (*position, 0), Origin(tasks_path or role.path, 1)
+        tasks,
+        block,
+        role_ctx,
+        (*position, 0),
+        Origin(tasks_path or role.path, 1),
+        f"role '{role.name}'" if tasks_from == "main" else None,
     )
     handlers, handlers_path = _load_part(role.path, "handlers")
     if handlers:
