@@ -224,9 +224,38 @@ def test_missing_playbook_and_bad_options(longplay, write, tmp_path: Path) -> No
     write("site.yml", "- hosts: localhost\n  tasks: []\n")
     assert longplay("run", "site.yml", "--bogus", cwd=tmp_path).rc == 5
     assert longplay("run", "site.yml", "-f", "0", cwd=tmp_path).rc == 5
-    bad_vars = longplay("run", "site.yml", "-e", "{broken", cwd=tmp_path)
-    assert bad_vars.rc == 5
-    assert "invalid extra vars" in bad_vars.stderr
+
+
+def test_bad_extra_vars_read_like_ansible(longplay, write, tmp_path: Path) -> None:
+    """Inline YAML that does not parse is a parse error (4), a missing file an error (1), a
+    value that is not a mapping a bad option (5); words without '=' are ``_raw_params``."""
+    write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks: [debug: 'msg={{ _raw_params }}']\n",
+    )
+    write("list.yml", "- 1\n")
+    broken = longplay("run", "site.yml", "-e", "{broken", cwd=tmp_path)
+    assert broken.rc == 4
+    assert broken.stderr.startswith(
+        "[ERROR]: YAML parsing failed: While parsing a flow mapping did not find expected ',' "
+        "or '}'.\nOrigin: <CLI option '-e'>:2:1\n"
+    )
+    missing = longplay("run", "site.yml", "-e", "@nope.yml", cwd=tmp_path)
+    assert missing.rc == 1
+    assert missing.stderr.startswith(
+        "[ERROR]: Unable to retrieve file contents.\n"
+        f"Could not find or access '{tmp_path / 'nope.yml'}' on the Ansible Controller.\n"
+    )
+    for value, shown in (("@list.yml", f"@{tmp_path / 'list.yml'}"), ("[1]", "[1]")):
+        run = longplay("run", "site.yml", "-e", value, cwd=tmp_path)
+        assert run.rc == 5
+        assert (
+            f"[ERROR]: Invalid extra vars data supplied. '{shown}' could not be made into a "
+            "dictionary\n" == run.stderr
+        )
+    words = longplay("run", "site.yml", "-e", "a=1 b", cwd=tmp_path)
+    assert words.rc == 0, words.output
+    assert '"msg": "b"' in words.stdout
 
 
 def test_no_hosts_matched_is_not_an_error(longplay, write, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from longplay.config import Config, apply_environment, load_config
-from longplay.errors import ExitCode, LongplayError, OptionsError, ParseError
+from longplay.errors import ExitCode, LongplayError, OptionsError
 from longplay.executor.state import RunOptions
 from longplay.output.base import Output
 
@@ -28,7 +28,11 @@ DEFAULT_FORKS = 50
 
 
 def parse_extra_vars(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """``-e`` values: key=value words, inline YAML/JSON, or @file, merged in order."""
+    """``-e`` values: key=value words, inline YAML/JSON, or @file, merged in order.
+
+    As ansible-playbook: words that are not ``key=value`` become ``_raw_params``; inline
+    YAML that does not parse stops the run as a parse error (exit code 4), a file that is not
+    there as an error (1), a value that is not a mapping as a bad option (5)."""
     from longplay.playbook.kvargs import parse_kv
     from longplay.playbook.source import load_yaml, load_yaml_text
 
@@ -38,25 +42,24 @@ def parse_extra_vars(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
         if not text:
             continue
         if text.startswith("@"):
-            path = os.path.expanduser(text[1:])
+            path = os.path.abspath(os.path.expanduser(text[1:]))
+            text = f"@{path}"
             if not os.path.isfile(path):
-                raise LongplayError(f"the extra vars file {path} could not be found")
+                raise LongplayError(
+                    "Unable to retrieve file contents.\n"
+                    f"Could not find or access '{path}' on the Ansible Controller.\n"
+                    "If you are using a module and expect the file to exist on the remote, see "
+                    f"the remote_src option: [Errno 2] No such file or directory: '{path}'"
+                )
             data = load_yaml(path)
         elif text[0] in "{[":
-            try:
-                data = load_yaml_text(text, "<extra vars>")
-            except ParseError as exc:
-                raise OptionsError(f"invalid extra vars {text!r}: {exc.message}")
+            data = load_yaml_text(text, "<CLI option '-e'>")
         else:
             data = parse_kv(text)
-            if "_raw_params" in data:
-                raise OptionsError(
-                    f"invalid extra vars {text!r}: expected key=value pairs, YAML/JSON, or @file"
-                )
-        if data is None:
-            continue
         if not isinstance(data, dict):
-            raise OptionsError(f"extra vars must be a mapping, got {type(data).__name__}: {text!r}")
+            raise OptionsError(
+                f"Invalid extra vars data supplied. '{text}' could not be made into a dictionary"
+            )
         merged.update(data)
     return merged
 
