@@ -23,7 +23,18 @@ _AS_ENVIRONMENT = {
     ("defaults", "private_key_file"): "ANSIBLE_PRIVATE_KEY_FILE",
     ("defaults", "timeout"): "ANSIBLE_TIMEOUT",
     ("defaults", "force_color"): "ANSIBLE_FORCE_COLOR",
+    ("defaults", "localhost_warning"): "ANSIBLE_LOCALHOST_WARNING",
+    ("inventory", "inventory_unparsed_warning"): "ANSIBLE_INVENTORY_UNPARSED_WARNING",
+    ("inventory", "unparsed_is_failed"): "ANSIBLE_INVENTORY_UNPARSED_FAILED",
 }
+
+
+def setting_enabled(variable: str, default: bool) -> bool:
+    """A boolean setting from its ``ANSIBLE_*`` variable (ansible.cfg's is handed on there)."""
+    value = os.environ.get(variable, "").strip().lower()
+    if not value:
+        return default
+    return value in ("1", "true", "yes", "on", "y", "t")
 
 
 @dataclass

@@ -341,5 +341,5 @@ def test_playbook_structure_errors_read_like_ansible(
     path = write("site.yml", text + "\n")
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 4, run.output
-    assert run.stderr.startswith(f"[ERROR]: {message.format(path=path)}\n"), run.stderr
+    assert f"\n[ERROR]: {message.format(path=path)}\n" in f"\n{run.stderr}", run.stderr
     assert "PLAY" not in run.stdout

@@ -16,22 +16,43 @@ if TYPE_CHECKING:
     from longplay.executor.state import Stats
 
 _COMMAND_MODULES = ("command", "shell", "raw", "script")
+#: what ansible refuses to run without -a
+_REQUIRE_ARGS = ("command", "shell", "raw", "script")
+
+
+def _adhoc_args(raw: str, info: catalog.ModuleInfo | None) -> dict[str, Any]:
+    """``-a``: a JSON object, or key=value words (free form for the command modules)."""
+    if raw.startswith("{") and raw.endswith("}"):
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, dict) and decoded:
+            return decoded
+    if info is not None and info.free_form:
+        return parse_kv(raw, info.raw_options)
+    return parse_kv(raw)
 
 
 def adhoc_playbook(pattern: str, options: dict[str, Any]) -> Playbook:
     """A one-play, one-task playbook equivalent to the ad-hoc command."""
     module = str(options.get("module") or "command")
     info = catalog.resolve(module)
-    if info is None:
-        raise OptionsError(f"couldn't resolve module/action '{module}'")
     raw = str(options.get("module_args") or "")
-    args = parse_kv(raw, info.raw_options) if info.free_form else parse_kv(raw)
-    if info.name in _COMMAND_MODULES and not args.get("_raw_params") and not args.get("cmd"):
-        raise OptionsError(f"No argument passed to {info.name} module")
+    if info is not None and info.name in _REQUIRE_ARGS and not raw:
+        error = f"No argument passed to {module} module"
+        if pattern.endswith(".yml"):
+            error += " (did you mean to run ansible-playbook?)"
+        raise OptionsError(error)
+    if catalog.canonical(module) == "import_playbook":
+        raise OptionsError(f"'{module}' is not a valid action for ad-hoc commands")
+    args = _adhoc_args(raw, info)
+    # a module that does not exist fails on each host, as with ansible
+    action = info.name if info is not None else module
     play = Play(
         keywords={"name": "Ansible Ad-Hoc", "hosts": pattern, "gather_facts": False}, origin=None
     )
-    keywords: dict[str, Any] = {"name": f"{info.name}"}
+    keywords: dict[str, Any] = {"name": action}
     if options.get("background"):
         keywords["async"] = int(options["background"])
         keywords["poll"] = int(options.get("poll", 15))
@@ -39,7 +60,7 @@ def adhoc_playbook(pattern: str, options: dict[str, Any]) -> Playbook:
         keywords=keywords,
         origin=None,
         parent=play,
-        action=info.name,
+        action=action,
         args=args,
         action_as_written=module,
     )
@@ -75,7 +96,7 @@ class AdhocOutput(HumanOutput):
         return None
 
     def no_hosts_matched(self, play: Play) -> None:
-        self.warning("No hosts matched, nothing to do")
+        return None  # said (or not) when the hosts were chosen
 
     def task_start(self, task: Task, hosts: list[str]) -> None:
         return None
@@ -90,6 +111,9 @@ class AdhocOutput(HumanOutput):
             res.UNREACHABLE: "UNREACHABLE",
         }[status]
         style = {"SUCCESS": "green", "CHANGED": "yellow", "SKIPPED": "cyan"}.get(caption, "red")
+        if status == res.SKIPPED:  # a skipped result is never shown
+            self._line(f"{host} | SKIPPED", style)
+            return
         if self.one_line:
             self._one_line(host, task, result, status, caption, style)
             return

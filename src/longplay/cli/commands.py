@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from longplay.config import Config, apply_environment, load_config
+from longplay.config import Config, apply_environment, load_config, setting_enabled
 from longplay.errors import ExitCode, LongplayError, OptionsError
 from longplay.executor.state import RunOptions
 from longplay.output.base import Output
@@ -179,8 +179,9 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
             if not os.path.isfile(path):
                 raise LongplayError(f"the playbook: {path} could not be found")
         inventory = load_inventory(list(options.get("inventory") or config.inventory))
-        for warning in inventory.warnings:
-            output.warning(warning)
+        warn_about_inventory(inventory, output)
+        warn_empty_inventory(inventory, output)
+        check_limit(inventory, run, output)
         playbooks = [load_playbook(path) for path in paths]
         for playbook in playbooks:
             for warning in playbook.warnings:
@@ -193,11 +194,37 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
             from longplay.cli.listing import list_playbooks
 
             return list_playbooks(playbooks, paths, inventory, extra_vars, run, options)
-        check_limit(inventory, run, output)
         runner = PlaybookRunner(playbooks, inventory, extra_vars, run, output)
         return asyncio.run(runner.run())
 
     return guarded(lambda: make_output(options), body)
+
+
+EMPTY_INVENTORY = (
+    "provided hosts list is empty, only localhost is available. "
+    "Note that the implicit localhost does not match 'all'"
+)
+NO_HOSTS_LEFT = (
+    "Specified inventory, host pattern and/or --limit leaves us with no hosts to target."
+)
+
+
+def warn_about_inventory(inventory: Inventory, output: Output) -> None:
+    """The inventory's own warnings, and ansible-core's when no source was given."""
+    for warning in inventory.warnings:
+        output.warning(warning)
+    if not inventory.sources:
+        if setting_enabled("ANSIBLE_INVENTORY_UNPARSED_FAILED", False):
+            raise LongplayError(
+                "No inventory was parsed, please check your configuration and options."
+            )
+        if setting_enabled("ANSIBLE_INVENTORY_UNPARSED_WARNING", True):
+            output.warning("No inventory was parsed, only implicit localhost is available")
+
+
+def warn_empty_inventory(inventory: Inventory, output: Output) -> None:
+    if inventory.is_empty and setting_enabled("ANSIBLE_LOCALHOST_WARNING", True):
+        output.warning(EMPTY_INVENTORY)
 
 
 def check_limit(inventory: Inventory, run: RunOptions, output: Output) -> None:
@@ -209,9 +236,7 @@ def check_limit(inventory: Inventory, run: RunOptions, output: Output) -> None:
         return
     for term in selection.unmatched:
         output.warning(f"Could not match supplied host pattern, ignoring: {term}")
-    raise LongplayError(
-        "Specified inventory, host pattern and/or --limit leaves us with no hosts to target."
-    )
+    raise LongplayError(NO_HOSTS_LEFT)
 
 
 def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
@@ -226,8 +251,9 @@ def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
         run = run_options(options, config)
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())
         inventory = load_inventory(list(options.get("inventory") or config.inventory))
+        warn_about_inventory(inventory, output)
+        hosts = adhoc_hosts(inventory, pattern, run, output)
         if options.get("list_hosts"):
-            hosts = inventory.select(pattern)
             print(f"  hosts ({len(hosts)}):")
             for host in hosts:
                 print(f"    {host.name}")
@@ -237,6 +263,23 @@ def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
         return asyncio.run(runner.run())
 
     return guarded(lambda: make_output(options, adhoc=True), body)
+
+
+def adhoc_hosts(inventory: Inventory, pattern: str, run: RunOptions, output: Output) -> list[Any]:
+    """The hosts an ad-hoc command runs on, with ansible's warnings; a --limit that leaves
+    none of the inventory's hosts is an error, a pattern that matches none only a warning."""
+    from longplay.inventory import LOCALHOST_NAMES
+
+    if pattern not in LOCALHOST_NAMES:
+        warn_empty_inventory(inventory, output)
+    selection = inventory.match(pattern, limit=run.limit)
+    for term in selection.unmatched:
+        output.warning(f"Could not match supplied host pattern, ignoring: {term}")
+    if not selection.hosts and not inventory.is_empty:
+        if run.limit:
+            raise LongplayError(NO_HOSTS_LEFT)
+        output.warning("No hosts matched, nothing to do")
+    return list(selection.hosts)
 
 
 def dumps(value: Any) -> str:

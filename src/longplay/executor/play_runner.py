@@ -301,11 +301,6 @@ class PlayRunner:
         selection = self.ctx.inventory.match(pattern, limit=self.ctx.options.limit)
         for term in selection.unmatched:
             self.ctx.output.warning(f"Could not match supplied host pattern, ignoring: {term}")
-        if not selection.hosts and self.ctx.inventory.is_empty:
-            self.ctx.output.warning(
-                "provided hosts list is empty, only localhost is available. "
-                "Note that the implicit localhost does not match 'all'"
-            )
         # Hosts that failed or were unreachable in earlier plays stay in the
         # list (and in the serial batches, as in ansible-core); they just do not run.
         hosts = list(selection.hosts)

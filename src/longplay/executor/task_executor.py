@@ -489,8 +489,14 @@ class TaskExecutor:
 
     async def _run_action(self, ctx: ActionContext) -> dict[str, Any]:
         info = catalog.resolve(self.task.action, self.task.library_dirs)
-        if info is None:
-            return res.failed_result(f"couldn't resolve module/action '{self.task.action}'")
+        if info is None:  # an ad-hoc -m that names no module
+            message = f"Cannot resolve '{self.task.action}' to an action or module."
+            result = res.failed_result(f"Task failed: {message}")
+            result[res.ERROR] = [
+                ErrorCause("Task failed", self.task.origin, separate=True),
+                ErrorCause(message, self.task.action_origin),
+            ]
+            return result
         try:
             if ctx.async_seconds > 0 and info.name != "meta":  # meta ignores async
                 result = await self._run_async(ctx, info)

@@ -1,0 +1,115 @@
+"""The command line as ansible-playbook and ansible have it: host selection warnings,
+ad-hoc checks, usage errors and listing options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+EMPTY = (
+    "[WARNING]: provided hosts list is empty, only localhost is available. "
+    "Note that the implicit localhost does not match 'all'\n"
+)
+NOT_PARSED = "[WARNING]: No inventory was parsed, only implicit localhost is available\n"
+LOCAL = "ansible_connection=local ansible_python_interpreter=/usr/bin/python3"
+#: the warnings the other tests turn off
+WARN = {"ANSIBLE_LOCALHOST_WARNING": "true", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "true"}
+
+
+def test_empty_inventory_is_warned_about_once_before_the_plays(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks: [debug: msg=hi]
+        - hosts: web
+          gather_facts: false
+          tasks: [debug: msg=hi]
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path, env=WARN)
+    assert run.rc == 0, run.output
+    assert run.stderr.startswith(NOT_PARSED + EMPTY), run.stderr
+    assert run.stderr.count("provided hosts list is empty") == 1
+    assert "Could not match supplied host pattern, ignoring: web" in run.stderr
+    write("empty.ini", "")
+    run = longplay("run", "site.yml", "-i", "empty.ini", cwd=tmp_path, env=WARN)
+    assert run.stderr.startswith(EMPTY), run.stderr  # a source was read: no NOT_PARSED
+    # ansible.cfg can make running without an inventory an error
+    write("ansible.cfg", "[inventory]\nunparsed_is_failed = true\n")
+    run = longplay("run", "site.yml", cwd=tmp_path, env=WARN)
+    assert run.rc == 1
+    assert run.stderr == (
+        "[ERROR]: No inventory was parsed, please check your configuration and options.\n"
+    )
+
+
+def test_adhoc_host_selection_reads_like_ansible(longplay, write, tmp_path: Path) -> None:
+    write("hosts.ini", f"[web]\nh1 {LOCAL}\n")
+    run = longplay("adhoc", "nomatch", "-i", "hosts.ini", "-m", "ping", cwd=tmp_path)
+    assert run.rc == 0
+    assert run.stderr == (
+        "[WARNING]: Could not match supplied host pattern, ignoring: nomatch\n"
+        "[WARNING]: No hosts matched, nothing to do\n"
+    )
+    # no inventory: ansible does not say "No hosts matched"
+    run = longplay("adhoc", "nomatch", "-m", "ping", cwd=tmp_path, env=WARN)
+    assert run.rc == 0
+    assert run.stderr == (
+        NOT_PARSED + EMPTY + "[WARNING]: Could not match supplied host pattern, ignoring: nomatch\n"
+    )
+    run = longplay("adhoc", "localhost", "-m", "ping", cwd=tmp_path, env=WARN)
+    assert run.stderr == NOT_PARSED  # localhost needs no inventory
+    # a --limit that leaves no host is an error
+    run = longplay("adhoc", "web", "-i", "hosts.ini", "-l", "h9", "-m", "ping", cwd=tmp_path)
+    assert run.rc == 1
+    assert run.stderr.endswith(
+        "[ERROR]: Specified inventory, host pattern and/or --limit leaves us with no hosts "
+        "to target.\n"
+    )
+
+
+def test_adhoc_module_checks_read_like_ansible(longplay, write, tmp_path: Path) -> None:
+    write("hosts.ini", f"h1 {LOCAL}\n")
+    run = longplay("adhoc", "site.yml", "-m", "shell", cwd=tmp_path)
+    assert run.rc == 5
+    assert (
+        "[ERROR]: No argument passed to shell module (did you mean to run ansible-playbook?)\n"
+        in run.stderr
+    )
+    run = longplay("adhoc", "localhost", "-m", "ansible.builtin.command", cwd=tmp_path)
+    assert "[ERROR]: No argument passed to ansible.builtin.command module\n" in run.stderr
+    run = longplay("adhoc", "localhost", "-m", "import_playbook", "-a", "x.yml", cwd=tmp_path)
+    assert run.rc == 5
+    assert "[ERROR]: 'import_playbook' is not a valid action for ad-hoc commands\n" in run.stderr
+    # a module that does not exist fails on each host
+    run = longplay("adhoc", "h1", "-i", "hosts.ini", "-m", "nosuch", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    assert run.stdout.startswith(
+        "[ERROR]: Task failed: Cannot resolve 'nosuch' to an action or module.\n\n"
+        "Task failed.\nOrigin: <adhoc 'nosuch' task>\n"
+    )
+    assert "<<< caused by >>>\n\nCannot resolve 'nosuch' to an action or module.\n" in run.stdout
+    assert "Origin: <CLI option '-m'>\n\nnosuch\n" in run.stdout
+    assert run.stdout.endswith(
+        'h1 | FAILED! => {\n    "changed": false,\n    "msg": "Task failed: Cannot resolve '
+        "'nosuch' to an action or module.\"\n}\n"
+    )
+    # -a as a JSON object
+    dest = tmp_path / "out.txt"
+    json_args = json.dumps({"content": "hi there", "dest": str(dest)})
+    run = longplay("adhoc", "h1", "-i", "hosts.ini", "-m", "copy", "-a", json_args, cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert dest.read_text() == "hi there"
+    # skipped results are one word, as ansible's minimal callback prints them
+    run = longplay("adhoc", "h1", "-i", "hosts.ini", "-a", "echo hi", "-C", cwd=tmp_path)
+    assert run.stdout == "h1 | SKIPPED\n"
+    # command without a command: the module's argument check
+    run = longplay("adhoc", "h1", "-i", "hosts.ini", "-a", "chdir=/tmp", cwd=tmp_path)
+    assert run.rc == 2
+    assert "h1 | FAILED | rc=-1 >>\none of the following is required: _raw_params, cmd, argv\n" in (
+        run.stdout
+    )
