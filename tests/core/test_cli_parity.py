@@ -113,3 +113,57 @@ def test_adhoc_module_checks_read_like_ansible(longplay, write, tmp_path: Path) 
     assert "h1 | FAILED | rc=-1 >>\none of the following is required: _raw_params, cmd, argv\n" in (
         run.stdout
     )
+
+
+def test_play_name_and_hosts_render_with_play_vars_before_the_play(
+    longplay, write, tmp_path: Path
+) -> None:
+    write("hosts.ini", f"[web]\nh1 {LOCAL}\n[db]\nh2 {LOCAL}\n")
+    write(
+        "site.yml",
+        """
+        - hosts: "{{ group }}"
+          vars:
+            group: web
+          gather_facts: false
+          tasks: [debug: msg=hi]
+        - name: "second on {{ other }}"
+          hosts: db
+          gather_facts: false
+          tasks: [debug: msg=hi]
+        - name: third
+          hosts: "{{ nowhere }}"
+          tasks: [debug: msg=hi]
+        """,
+    )
+    run = longplay("run", "site.yml", "-i", "hosts.ini", "-e", "other=h2", cwd=tmp_path)
+    assert run.rc == 4, run.output
+    assert "PLAY [web] ***" in run.stdout
+    assert "PLAY [second on h2] ***" in run.stdout
+    assert "PLAY RECAP" not in run.stdout
+    assert run.stderr.startswith(
+        "[ERROR]: Error processing keyword 'hosts': 'nowhere' is undefined\n"
+        f"Origin: {tmp_path / 'site.yml'}:11:10\n"
+    )
+    # the same error stops --syntax-check and the listings before they print anything
+    for option in ("--syntax-check", "--list-hosts", "--list-tasks"):
+        run = longplay("run", "site.yml", "-i", "hosts.ini", option, cwd=tmp_path)
+        assert run.rc == 4
+        assert run.stdout == ""
+        # unnamed, a play is named by its hosts: ansible-core names the 'name' keyword
+        assert run.stderr.startswith(
+            "[ERROR]: Error processing keyword 'name': 'other' is undefined\n"
+        ), run.stderr
+    run = longplay(
+        "run",
+        "site.yml",
+        "-i",
+        "hosts.ini",
+        "--list-hosts",
+        "-e",
+        "other=x nowhere=db",
+        cwd=tmp_path,
+    )
+    assert run.rc == 0, run.output
+    assert "  play #1 (web): web\tTAGS: []\n    pattern: ['web']\n" in run.stdout
+    assert "  play #3 (db): third\tTAGS: []\n    pattern: ['db']\n" in run.stdout

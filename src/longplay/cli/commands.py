@@ -186,6 +186,10 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
         for playbook in playbooks:
             for warning in playbook.warnings:
                 output.warning(warning)
+        if options.get("syntax_check") or any(
+            options.get(f"list_{what}") for what in ("tasks", "hosts", "tags")
+        ):
+            PlaybookRunner(playbooks, inventory, extra_vars, run, output).prepare_plays()
         if options.get("syntax_check"):
             for path in paths:
                 print(f"\nplaybook: {path}")  # as given on the command line

@@ -74,5 +74,13 @@ class PlaybookRunner:
                 pass
         return context.stats.exit_code()
 
+    def prepare_plays(self) -> None:
+        """Every play made ready as for running, without running anything (for
+        --syntax-check and the listings): a play whose name or hosts do not render stops."""
+        for playbook in self.playbooks:
+            self.context.variables.playbook_dir = playbook.basedir
+            for play in playbook.plays:
+                PlayRunner(self.context, play).prepare()
+
     def run_sync(self) -> int:
         return asyncio.run(self.run())

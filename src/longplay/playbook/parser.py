@@ -269,6 +269,11 @@ def parse_play(
     keywords["hosts"] = hosts if isinstance(hosts, list) else str(hosts)
     _check_play_values(keywords, data)
     play = Play(keywords=keywords, origin=data.origin, basedir=basedir, source_path=path)
+    play.keyword_origins = {
+        str(key): origin
+        for key in ("name", "hosts")
+        if key in data and (origin := data.origin_of(key)) is not None
+    }
     written = data.get("vars_files")  # kept as written: its items' origins name them
     play.vars_files = (
         written if isinstance(written, SourceList) else list(keywords.get("vars_files") or [])
