@@ -19,6 +19,7 @@ _AS_ENVIRONMENT = {
     ("defaults", "host_key_checking"): "ANSIBLE_HOST_KEY_CHECKING",
     ("defaults", "roles_path"): "ANSIBLE_ROLES_PATH",
     ("defaults", "remote_user"): "ANSIBLE_REMOTE_USER",
+    ("defaults", "transport"): "ANSIBLE_TRANSPORT",
     ("defaults", "remote_port"): "ANSIBLE_REMOTE_PORT",
     ("defaults", "private_key_file"): "ANSIBLE_PRIVATE_KEY_FILE",
     ("defaults", "timeout"): "ANSIBLE_TIMEOUT",

@@ -222,8 +222,8 @@ def test_missing_playbook_and_bad_options(longplay, write, tmp_path: Path) -> No
     assert run.rc == 1
     assert "the playbook: nope.yml could not be found" in run.stderr
     write("site.yml", "- hosts: localhost\n  tasks: []\n")
-    assert longplay("run", "site.yml", "--bogus", cwd=tmp_path).rc == 5
-    assert longplay("run", "site.yml", "-f", "0", cwd=tmp_path).rc == 5
+    assert longplay("run", "site.yml", "--bogus", cwd=tmp_path).rc == 2  # argparse's
+    assert longplay("run", "site.yml", "-f", "0", cwd=tmp_path).rc == 2
 
 
 def test_bad_extra_vars_read_like_ansible(longplay, write, tmp_path: Path) -> None:

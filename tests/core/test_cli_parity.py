@@ -167,3 +167,24 @@ def test_play_name_and_hosts_render_with_play_vars_before_the_play(
     assert run.rc == 0, run.output
     assert "  play #1 (web): web\tTAGS: []\n    pattern: ['web']\n" in run.stdout
     assert "  play #3 (db): third\tTAGS: []\n    pattern: ['db']\n" in run.stdout
+
+
+def test_usage_errors_exit_2_as_argparse_does(longplay, write, tmp_path: Path) -> None:
+    write("site.yml", "- hosts: localhost\n  tasks: []\n")
+    run = longplay("run", "site.yml", "--bogus", cwd=tmp_path)
+    assert run.rc == 2
+    assert run.stderr.startswith("Usage: longplay run [OPTIONS] PLAYBOOKS...\nlongplay: error: ")
+    run = longplay("run", "site.yml", "-f", "0", cwd=tmp_path)
+    assert run.rc == 2
+    assert run.stderr.endswith("longplay: error: The number of processes (--forks) must be >= 1\n")
+    assert longplay("run", cwd=tmp_path).rc == 2
+    assert longplay("adhoc", cwd=tmp_path).rc == 2
+    for option in ("--step", "-J", "--vault-password-file=x"):
+        run = longplay("run", "site.yml", option, cwd=tmp_path)
+        assert run.rc == 2
+        assert "not supported by longplay" in run.stderr
+    # accepted as ansible-playbook accepts them
+    run = longplay(
+        "run", "site.yml", "--flush-cache", "--scp-extra-args=-l", "-u", "me", cwd=tmp_path
+    )
+    assert run.rc == 0, run.output

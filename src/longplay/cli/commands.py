@@ -101,6 +101,26 @@ def _read_password(path: str | None, ask: bool, prompt: str) -> str | None:
     return None
 
 
+#: connection options -> the setting they give (host variables and play keywords still win)
+_CONNECTION_OPTIONS = {
+    "remote_user": "ANSIBLE_REMOTE_USER",
+    "connection": "ANSIBLE_TRANSPORT",
+    "timeout": "ANSIBLE_TIMEOUT",
+    "private_key": "ANSIBLE_PRIVATE_KEY_FILE",
+    "ssh_common_args": "ANSIBLE_SSH_COMMON_ARGS",
+    "ssh_extra_args": "ANSIBLE_SSH_EXTRA_ARGS",
+}
+
+
+def apply_connection_options(options: dict[str, Any]) -> None:
+    """-u, -c, -T, --private-key and the ssh args: the command line beats ``ANSIBLE_*`` and
+    ansible.cfg, and loses to inventory variables, as in ansible-core."""
+    for option, variable in _CONNECTION_OPTIONS.items():
+        value = options.get(option)
+        if value is not None:
+            os.environ[variable] = str(value)
+
+
 def run_options(options: dict[str, Any], config: Config | None = None) -> RunOptions:
     forks = options.get("forks")
     if forks is None:
@@ -125,7 +145,9 @@ def run_options(options: dict[str, Any], config: Config | None = None) -> RunOpt
             bool(options.get("ask_become_pass")),
             "BECOME password",
         ),
-        connection_password=_read_password(None, bool(options.get("ask_pass")), "SSH password"),
+        connection_password=_read_password(
+            options.get("connection_password_file"), bool(options.get("ask_pass")), "SSH password"
+        ),
     )
 
 
@@ -172,6 +194,7 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
 
         config = load_config()
         announce_config(output, config)
+        apply_connection_options(options)
         apply_environment(config)
         run = run_options(options, config)
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())
@@ -251,6 +274,7 @@ def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
 
         config = load_config()
         announce_config(output, config)
+        apply_connection_options(options)
         apply_environment(config)
         run = run_options(options, config)
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())
