@@ -4,6 +4,9 @@ ad-hoc checks, usage errors and listing options."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 EMPTY = (
@@ -188,3 +191,39 @@ def test_usage_errors_exit_2_as_argparse_does(longplay, write, tmp_path: Path) -
         "run", "site.yml", "--flush-cache", "--scp-extra-args=-l", "-u", "me", cwd=tmp_path
     )
     assert run.rc == 0, run.output
+
+
+def test_listing_tags_start_at_task_and_playbook_paths(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - {name: one, debug: msg=one, tags: [a, b]}
+            - {name: two, debug: msg=two, tags: always}
+            - {name: three, debug: msg=three, tags: c}
+        """,
+    )
+    run = longplay("run", "site.yml", "--list-tags", "-t", "a", cwd=tmp_path)
+    assert run.rc == 0
+    assert "      TASK TAGS: [a, always, b]\n" in run.stdout  # c's task is not selected
+    # the error follows the recap
+    merged = subprocess.run(
+        [sys.executable, "-m", "longplay", "run", "site.yml", "--start-at-task", "nope"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1", "ANSIBLE_LOCALHOST_WARNING": "0"},
+    )
+    assert merged.returncode == 0
+    assert merged.stdout.endswith(
+        "PLAY RECAP *********************************************************************\n\n"
+        '[ERROR]: No matching task "nope" found. Note: --start-at-task can only follow static '
+        "includes.\n"
+    ), merged.stdout
+    (tmp_path / "adir").mkdir()
+    run = longplay("run", "adir", cwd=tmp_path)
+    assert run.rc == 1
+    assert run.stderr == "[ERROR]: the playbook: adir does not appear to be a file\n"

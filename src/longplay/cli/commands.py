@@ -199,6 +199,8 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
         run = run_options(options, config)
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())
         for path in paths:
+            if os.path.exists(path) and not os.path.isfile(path):
+                raise LongplayError(f"the playbook: {path} does not appear to be a file")
             if not os.path.isfile(path):
                 raise LongplayError(f"the playbook: {path} could not be found")
         inventory = load_inventory(list(options.get("inventory") or config.inventory))

@@ -59,13 +59,13 @@ class PlaybookRunner:
                     if context.halted:
                         break
                     await PlayRunner(context, play).run()
+            context.output.recap(context.stats)
             wanted = context.options.start_at_task
-            if wanted and not context.start_reached:
+            if wanted and not context.start_reached:  # said after the recap, as ansible-core
                 context.output.error(
                     f'No matching task "{wanted}" found. Note: --start-at-task can only '
                     "follow static includes."
                 )
-            context.output.recap(context.stats)
         finally:
             # Agents end when their pipe closes; no need to wait for each one.
             try:
