@@ -25,6 +25,8 @@ _AS_ENVIRONMENT = {
     ("defaults", "timeout"): "ANSIBLE_TIMEOUT",
     ("defaults", "force_color"): "ANSIBLE_FORCE_COLOR",
     ("defaults", "localhost_warning"): "ANSIBLE_LOCALHOST_WARNING",
+    ("defaults", "display_ok_hosts"): "ANSIBLE_DISPLAY_OK_HOSTS",
+    ("defaults", "display_skipped_hosts"): "ANSIBLE_DISPLAY_SKIPPED_HOSTS",
     ("inventory", "inventory_unparsed_warning"): "ANSIBLE_INVENTORY_UNPARSED_WARNING",
     ("inventory", "unparsed_is_failed"): "ANSIBLE_INVENTORY_UNPARSED_FAILED",
 }

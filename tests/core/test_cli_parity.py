@@ -227,3 +227,38 @@ def test_listing_tags_start_at_task_and_playbook_paths(longplay, write, tmp_path
     run = longplay("run", "adir", cwd=tmp_path)
     assert run.rc == 1
     assert run.stderr == "[ERROR]: the playbook: adir does not appear to be a file\n"
+
+
+def test_display_ok_and_skipped_hosts_settings(longplay, write, tmp_path: Path) -> None:
+    """ansible.cfg's display_ok_hosts / display_skipped_hosts (or ANSIBLE_DISPLAY_*): those
+    results are not shown, and a task's banner waits for its first result that is."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - {name: skipped, debug: msg=x, when: false}
+            - {name: quiet, debug: msg=x}
+            - name: loud
+              command: echo hi
+            - name: mixed
+              command: "echo {{ item }}"
+              loop: [1, 2]
+              when: item == 2
+        """,
+    )
+    write("ansible.cfg", "[defaults]\ndisplay_skipped_hosts = false\ndisplay_ok_hosts = no\n")
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.split("PLAY RECAP")[0] == (
+        "\nPLAY [localhost] ***************************************************************\n"
+        "\nTASK [loud] ********************************************************************\n"
+        "changed: [localhost]\n"
+        "\nTASK [mixed] *******************************************************************\n"
+        "changed: [localhost] => (item=2)\n\n"
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path, env={"ANSIBLE_DISPLAY_OK_HOSTS": "1"})
+    assert "TASK [skipped]" not in run.stdout
+    assert "TASK [quiet] ***" in run.stdout
+    assert "skipping:" not in run.stdout

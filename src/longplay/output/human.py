@@ -215,10 +215,29 @@ class HumanOutput(Output):
         self._per_host_metas: list[tuple[str, Task, dict[str, Any]]] = []
         #: errors and warnings already shown: ansible-core shows each text once per run
         self._said: set[str] = set()
+        #: a task whose banner waits for its first shown result (display_ok_hosts or
+        #: display_skipped_hosts turned off)
+        self._pending_banner: Task | None = None
+        self._display: tuple[bool, bool] | None = None
+
+    def _shows(self) -> tuple[bool, bool]:
+        """(ok results, skipped results) shown: ansible.cfg's display_ok_hosts and
+        display_skipped_hosts (read once the configuration is in the environment)."""
+        if self._display is None:
+            from longplay.config import setting_enabled
+
+            self._display = (
+                setting_enabled("ANSIBLE_DISPLAY_OK_HOSTS", True),
+                setting_enabled("ANSIBLE_DISPLAY_SKIPPED_HOSTS", True),
+            )
+        return self._display
 
     # --- plumbing --------------------------------------------------------------
 
     def _line(self, text: str, style: str | None = None) -> None:
+        if self._pending_banner is not None:
+            task, self._pending_banner = self._pending_banner, None
+            self._print_banner(task)
         self.out.line(text, style)
 
     @staticmethod
@@ -258,6 +277,7 @@ class HumanOutput(Output):
 
     def play_start(self, play: Play, hosts: list[str]) -> None:
         self._flush_includes()
+        self._pending_banner = None
         self._line("")
         self._line(banner(f"PLAY [{play.name}]"))
 
@@ -266,6 +286,7 @@ class HumanOutput(Output):
 
     def no_more_hosts(self) -> None:
         self._flush_includes()
+        self._pending_banner = None
         self._line("")
         self._line(banner("NO MORE HOSTS LEFT"))
 
@@ -279,6 +300,13 @@ class HumanOutput(Output):
         self._banner(task)
 
     def _banner(self, task: Task) -> None:
+        self._pending_banner = None
+        if all(self._shows()):
+            self._print_banner(task)
+        else:  # shown with the task's first result that is shown
+            self._pending_banner = task
+
+    def _print_banner(self, task: Task) -> None:
         self._line("")
         kind = "RUNNING HANDLER" if task.is_handler else "TASK"
         self._line(banner(f"{kind} [{task.display_name()}]"))
@@ -307,7 +335,7 @@ class HumanOutput(Output):
                 self._status_line(status, name, task, whole, None, ignored)
             elif status == res.FAILED and ignored:
                 self._line("...ignoring", COLORS["ignored"])
-            elif status == res.SKIPPED:
+            elif status == res.SKIPPED and self._shows()[1]:
                 # after the items (or for an empty list), with -v what ansible-core keeps of it
                 text = f"skipping: [{name}]"
                 if self.verbosity > 0:
@@ -364,11 +392,15 @@ class HumanOutput(Output):
                 self._line("...ignoring", COLORS["ignored"])
             return
         if status == res.SKIPPED:
+            if not self._shows()[1]:
+                return
             text = f"skipping: [{name}]" + (f" => (item={label}) " if label is not None else "")
             if self.verbosity > 0:
                 shown.pop("skipped", None)
                 text += f" => {dump(shown, None)}"
             self._line(text, COLORS[status])
+            return
+        if status == res.OK and not self._shows()[0]:
             return
         word = "changed" if status == res.CHANGED else "ok"
         text = f"{word}: [{name}]" + (f" => (item={label})" if label is not None else "")
@@ -421,6 +453,7 @@ class HumanOutput(Output):
 
     def recap(self, stats: Stats) -> None:
         self._flush_includes()
+        self._pending_banner = None
         if self.board is not None:
             self.board.stop()
         self._line("")
