@@ -262,3 +262,13 @@ def test_display_ok_and_skipped_hosts_settings(longplay, write, tmp_path: Path) 
     assert "TASK [skipped]" not in run.stdout
     assert "TASK [quiet] ***" in run.stdout
     assert "skipping:" not in run.stdout
+
+
+def test_adhoc_one_line_unreachable_is_its_message(longplay, write, tmp_path: Path) -> None:
+    write("hosts.ini", "dead ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh\n")
+    run = longplay("adhoc", "all", "-i", "hosts.ini", "-m", "ping", "-o", cwd=tmp_path)
+    assert run.rc == 4
+    assert run.stdout.startswith(
+        "dead | UNREACHABLE!: Task failed: Failed to connect to the host via ssh: "
+    ), run.stdout
+    assert len(run.stdout.splitlines()) == 1

@@ -162,8 +162,9 @@ class AdhocOutput(HumanOutput):
                     style,
                 )
             caption = "FAILED!"
-        elif status == res.UNREACHABLE:
-            caption = "UNREACHABLE!"
+        elif status == res.UNREACHABLE:  # the message alone, as ansible's oneline callback
+            self._line(f"{host} | UNREACHABLE!: {result.get('msg', '')}", style)
+            return
         elif command and self._as_command_text(status, result):
             self._line(self._command_text(host, caption, result), style)
             return
