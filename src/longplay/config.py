@@ -26,6 +26,8 @@ _AS_ENVIRONMENT = {
     ("defaults", "force_color"): "ANSIBLE_FORCE_COLOR",
     ("defaults", "localhost_warning"): "ANSIBLE_LOCALHOST_WARNING",
     ("defaults", "display_ok_hosts"): "ANSIBLE_DISPLAY_OK_HOSTS",
+    ("defaults", "callback_result_format"): "ANSIBLE_CALLBACK_RESULT_FORMAT",
+    ("defaults", "stdout_callback"): "ANSIBLE_STDOUT_CALLBACK",
     ("defaults", "display_skipped_hosts"): "ANSIBLE_DISPLAY_SKIPPED_HOSTS",
     ("inventory", "inventory_unparsed_warning"): "ANSIBLE_INVENTORY_UNPARSED_WARNING",
     ("inventory", "unparsed_is_failed"): "ANSIBLE_INVENTORY_UNPARSED_FAILED",

@@ -272,3 +272,32 @@ def test_adhoc_one_line_unreachable_is_its_message(longplay, write, tmp_path: Pa
         "dead | UNREACHABLE!: Task failed: Failed to connect to the host via ssh: "
     ), run.stdout
     assert len(run.stdout.splitlines()) == 1
+
+
+def test_yaml_result_format(longplay, write, tmp_path: Path) -> None:
+    """``callback_result_format = yaml``: results as indented YAML on the following lines,
+    multi-line text as blocks, ``*_lines`` omitted beside their text."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - debug: msg=hi
+            - shell: "printf 'a\\\\nb  \\\\n'"
+            - debug: var=item
+              loop: [1]
+            - debug:
+                msg: "héllo"
+        """,
+    )
+    write("ansible.cfg", "[defaults]\ncallback_result_format = yaml\n")
+    run = longplay("run", "site.yml", "-v", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "ok: [localhost] => \n    msg: hi\n" in run.stdout
+    assert "    stdout: |-\n        a\n        b\n    stdout_lines: <omitted>\n" in run.stdout
+    assert "ok: [localhost] => (item=1) => \n    item: 1\n" in run.stdout  # no ansible_loop_var
+    assert "    msg: héllo\n" in run.stdout
+    write("ansible.cfg", "[defaults]\nstdout_callback = community.general.yaml\n")
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert "ok: [localhost] => \n    msg: hi\n" in run.stdout

@@ -39,7 +39,16 @@ COLORS = {
 }
 
 _DEBUG_KEYS = ("msg", "exception", "warnings", "deprecations")
-_HIDDEN_FOR_DEBUG_VAR = ("changed", "failed", "skipped", "invocation", "skip_reason")
+_HIDDEN_FOR_DEBUG_VAR = (
+    "changed",
+    "failed",
+    "skipped",
+    "invocation",
+    "skip_reason",
+    "ansible_loop_var",
+    "ansible_index_var",
+    "ansible_loop",
+)
 
 
 def banner(title: str) -> str:
@@ -150,7 +159,57 @@ def render_error(causes: list[ErrorCause]) -> str:
 
 
 def dump(result: dict[str, Any], indent: int | None) -> str:
+    """A result as the default callback shows it: JSON, or YAML with ansible.cfg's
+    ``callback_result_format = yaml`` (``ANSIBLE_CALLBACK_RESULT_FORMAT``)."""
+    import os
+
+    if os.environ.get("ANSIBLE_CALLBACK_RESULT_FORMAT", "").strip().lower() == "yaml" or (
+        # community.general's yaml callback: the default one with YAML results
+        os.environ.get("ANSIBLE_STDOUT_CALLBACK", "").strip() in ("yaml", "community.general.yaml")
+    ):
+        return _yaml_dump(result)
     return json.dumps(result, sort_keys=True, indent=indent, default=str, ensure_ascii=False)
+
+
+_BREAKS = "\n\r\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _yaml_dump(result: dict[str, Any]) -> str:
+    """The YAML result format: on the lines after the status, indented by four, multi-line
+    strings as blocks (trimmed to be allowed as blocks), ``*_lines`` left out beside their
+    text."""
+    import re
+    import textwrap
+
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        value = str(value)
+        if any(ch in value for ch in _BREAKS):
+            value = "".join(
+                ch for ch in value.rstrip().expandtabs() if ch.isprintable() or ch in "\n"
+            )
+            value = re.sub(r" +\n", "\n", value)
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+    Dumper.add_representer(str, text)
+    Dumper.add_multi_representer(str, text)
+    Dumper.add_multi_representer(dict, yaml.SafeDumper.represent_dict)
+    Dumper.add_multi_representer(list, yaml.SafeDumper.represent_list)
+    Dumper.add_multi_representer(int, yaml.SafeDumper.represent_int)
+    Dumper.add_multi_representer(float, yaml.SafeDumper.represent_float)
+    Dumper.add_representer(tuple, yaml.SafeDumper.represent_list)
+    Dumper.add_representer(None, lambda dumper, value: text(dumper, str(value)))  # type: ignore[arg-type]
+    shown = dict(result)
+    for name in ("stdout", "stderr"):
+        if name in shown and f"{name}_lines" in shown:
+            shown[f"{name}_lines"] = "<omitted>"
+    body = yaml.dump(shown, Dumper=Dumper, default_flow_style=False, indent=4, allow_unicode=True)
+    return "\n" + textwrap.indent(body, "    ").rstrip("\n")
 
 
 class Writer:
