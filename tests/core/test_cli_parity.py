@@ -301,3 +301,46 @@ def test_yaml_result_format(longplay, write, tmp_path: Path) -> None:
     write("ansible.cfg", "[defaults]\nstdout_callback = community.general.yaml\n")
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert "ok: [localhost] => \n    msg: hi\n" in run.stdout
+
+
+def test_bad_action_and_module_arguments_read_like_ansible(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - {name: verbosity, debug: msg=x verbosity=abc, ignore_errors: true}
+            - {name: both, debug: msg=x var=y, ignore_errors: true}
+            - {name: nodest, copy: content=x, ignore_errors: true}
+            - {name: template, template: src=x.j2, ignore_errors: true}
+            - {name: fail, fail: {bogus: 1}, ignore_errors: true}
+            - {name: empty, set_fact: {}, ignore_errors: true}
+            - {name: bool, stat: path=/tmp get_checksum=maybe, ignore_errors: true}
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+
+    def msg(task: str) -> str:
+        return str(run.results(task)[0]["result"]["msg"])
+
+    assert msg("verbosity") == (
+        "argument 'verbosity' is of type str and we were unable to convert to int: "
+        "\"'abc'\" cannot be converted to an int"
+    )
+    assert msg("both") == "parameters are mutually exclusive: msg|var"
+    assert msg("nodest") == "dest is required"
+    assert msg("template") == "src and dest are required"
+    assert msg("fail") == "Invalid options for fail: bogus"
+    assert msg("empty").startswith("No key/value pairs provided")
+    assert msg("bool").endswith(
+        "unable to convert to bool: The value 'maybe' is not a valid boolean. Valid booleans "
+        "include: 0, '1', 1, 'on', 'f', 'y', 'yes', 'false', '0', 'true', 'n', 't', 'no', 'off'"
+    )
+    # the action's own check stops the task ('Task failed: ...'); copy's is its failure
+    human = longplay("run", "site.yml", cwd=tmp_path)
+    assert "[ERROR]: Task failed: parameters are mutually exclusive: msg|var\n" in human.stdout
+    assert "[ERROR]: Task failed: Invalid options for fail: bogus\n" in human.stdout
+    assert "[ERROR]: Task failed: No key/value pairs provided" in human.stdout
+    assert "[ERROR]: Task failed: Action failed: dest is required\n" in human.stdout

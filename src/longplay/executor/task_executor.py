@@ -74,6 +74,10 @@ def action_fqcn(task: Task) -> str:
     return f"ansible.builtin.{task.action}"
 
 
+#: actions whose unknown options ansible-core reports as 'Invalid options for ACTION: ...'
+_VALID_ARGS_ACTIONS = ("fail", "group_by", "wait_for_connection", "reboot", "set_stats")
+
+
 class DelegateError(TemplateError):
     """``delegate_to`` could not be rendered."""
 
@@ -531,11 +535,35 @@ class TaskExecutor:
             return result  # its stdout is a summary: ansible-core adds no stdout_lines
         return res.add_lines(result)
 
+    def _invalid_arguments(
+        self, spec: ActionSpec, given: dict[str, Any], problems: list[str]
+    ) -> dict[str, Any]:
+        """Arguments an action refuses, in ansible-core's words: most action plugins stop
+        the task ('Task failed: ...'); copy returns its own failure."""
+        message = "; ".join(problems)
+        missing = [p.removeprefix("missing required arguments: ") for p in problems]
+        if spec.name == "copy" and missing == ["dest"]:
+            return res.failed_result("dest is required")
+        if spec.name in ("template", "fetch") and set(missing) <= {"src", "dest"}:
+            message = "src and dest are required"
+        if spec.name in _VALID_ARGS_ACTIONS and problems[0].startswith("Unsupported parameters"):
+            known = set(spec.options or {}) | {
+                alias for option in (spec.options or {}).values() for alias in option.aliases
+            }
+            unknown = [str(k) for k in given if k not in known and not str(k).startswith("_")]
+            action = self.task.action_as_written or self.task.action
+            message = f"Invalid options for {action}: {','.join(unknown)}"
+        result = res.failed_result(message)
+        if spec.name == "debug":
+            del result["changed"]  # debug's results never say
+        result[res.ERROR] = [res.task_failed(self.task.origin), ErrorCause(message)]
+        return result
+
     async def _run_controller_action(self, ctx: ActionContext, spec: ActionSpec) -> dict[str, Any]:
         """Apply the action's argument spec, then run it."""
         args, problems = spec.validate(ctx.args)
         if problems:
-            return res.failed_result("; ".join(problems))
+            return self._invalid_arguments(spec, ctx.args, problems)
         ctx.args = args
         return await spec.handler(ctx)
 
