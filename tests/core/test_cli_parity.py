@@ -344,3 +344,34 @@ def test_bad_action_and_module_arguments_read_like_ansible(longplay, write, tmp_
     assert "[ERROR]: Task failed: Invalid options for fail: bogus\n" in human.stdout
     assert "[ERROR]: Task failed: No key/value pairs provided" in human.stdout
     assert "[ERROR]: Task failed: Action failed: dest is required\n" in human.stdout
+
+
+def test_empty_hosts_never_mean_every_host(longplay, write, tmp_path: Path) -> None:
+    write("hosts.ini", f"h1 {LOCAL}\n")
+    marker = tmp_path / "ran"
+    for value in ("[]", '""', "null"):
+        write("site.yml", f"- hosts: {value}\n  tasks:\n    - command: touch {marker}\n")
+        run = longplay("run", "site.yml", "-i", "hosts.ini", cwd=tmp_path)
+        assert run.rc == 4, run.output
+        assert run.stderr.startswith(
+            "[ERROR]: Hosts list cannot be empty. Please check your playbook\n"
+            f"Origin: {tmp_path / 'site.yml'}:1:10\n"
+        ), run.stderr
+        assert not marker.exists()
+    write("site.yml", "- hosts: [h1, '']\n  tasks: []\n")
+    run = longplay("run", "site.yml", "-i", "hosts.ini", cwd=tmp_path)
+    assert run.rc == 4
+    assert "Keyword 'hosts' is required, and cannot have empty values." in run.stderr
+
+
+def test_adhoc_default_module_and_bad_subscript(longplay, write, tmp_path: Path) -> None:
+    write("hosts.ini", f"[web]\nh1 {LOCAL}\n")
+    run = longplay("adhoc", "h1", "-i", "hosts.ini", "-a", "echo {{ nope }}", cwd=tmp_path)
+    assert run.rc == 2
+    assert "Origin: <Config default>\n\ncommand\n" in run.stdout  # -m not given
+    run = longplay("adhoc", "web[5]", "-i", "hosts.ini", "-m", "ping", cwd=tmp_path)
+    assert run.rc == 1
+    assert run.stderr == (
+        "[WARNING]: No hosts matched, nothing to do\n"
+        "[ERROR]: No hosts matched the subscripted pattern 'web[5]'\n"
+    )

@@ -37,6 +37,8 @@ def _adhoc_args(raw: str, info: catalog.ModuleInfo | None) -> dict[str, Any]:
 def adhoc_playbook(pattern: str, options: dict[str, Any]) -> Playbook:
     """A one-play, one-task playbook equivalent to the ad-hoc command."""
     module = str(options.get("module") or "command")
+    # ansible names where the module came from: the command line or its default
+    module_origin = "<CLI option '-m'>" if options.get("module") else "<Config default>"
     info = catalog.resolve(module)
     raw = str(options.get("module_args") or "")
     if info is not None and info.name in _REQUIRE_ARGS and not raw:
@@ -73,7 +75,7 @@ def adhoc_playbook(pattern: str, options: dict[str, Any]) -> Playbook:
         "poll": int(15 if options.get("poll") is None else options["poll"]),
     }
     task.origin = Origin(f"<adhoc '{module}' task>", 0, text=repr(described))
-    task.action_origin = Origin("<CLI option '-m'>", 0, text=module)
+    task.action_origin = Origin(module_origin, 0, text=module)
     task.arg_origins = {
         str(key): Origin("<CLI option '-a'>", 0, text=str(value)) for key, value in args.items()
     }

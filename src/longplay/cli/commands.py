@@ -302,7 +302,12 @@ def adhoc_hosts(inventory: Inventory, pattern: str, run: RunOptions, output: Out
 
     if pattern not in LOCALHOST_NAMES:
         warn_empty_inventory(inventory, output)
-    selection = inventory.match(pattern, limit=run.limit)
+    try:
+        selection = inventory.match(pattern, limit=run.limit)
+    except LongplayError:
+        if not run.limit:
+            output.warning("No hosts matched, nothing to do")  # then the pattern's error
+        raise
     for term in selection.unmatched:
         output.warning(f"Could not match supplied host pattern, ignoring: {term}")
     if not selection.hosts and not inventory.is_empty:

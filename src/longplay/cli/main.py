@@ -217,7 +217,7 @@ def run(playbooks: tuple[str, ...], **options: Any) -> None:
 @click.argument("pattern")
 @_common_options
 @click.option(
-    "-m", "--module-name", "module", default="command", show_default=True, help="Module to run."
+    "-m", "--module-name", "module", default=None, help="Module to run (default command)."
 )
 @click.option(
     "-a", "--args", "module_args", default="", help="Module arguments (k=v or free form)."

@@ -264,8 +264,19 @@ def parse_play(
             raise _unknown_keyword(key, data, allowed, "Play")
     if "hosts" not in data:
         raise ParseError("The field 'hosts' is required but was not set.", data.origin)
-    keywords = _keywords(data, kw.PLAY, allowed, "Play")
     hosts = data["hosts"]
+    if hosts is None or hosts == "" or hosts == []:
+        # never "every host": ansible-core refuses it too
+        raise ParseError(
+            "Hosts list cannot be empty. Please check your playbook", data.origin_of("hosts")
+        )
+    if isinstance(hosts, list) and any(item is None or item == "" for item in hosts):
+        raise ParseError(
+            "Error processing keyword 'hosts': Keyword 'hosts' is required, and cannot have "
+            "empty values.",
+            data.origin_of("hosts"),
+        )
+    keywords = _keywords(data, kw.PLAY, allowed, "Play")
     keywords["hosts"] = hosts if isinstance(hosts, list) else str(hosts)
     _check_play_values(keywords, data)
     play = Play(keywords=keywords, origin=data.origin, basedir=basedir, source_path=path)
