@@ -28,6 +28,9 @@ _AS_ENVIRONMENT = {
     ("defaults", "display_ok_hosts"): "ANSIBLE_DISPLAY_OK_HOSTS",
     ("defaults", "callback_result_format"): "ANSIBLE_CALLBACK_RESULT_FORMAT",
     ("defaults", "stdout_callback"): "ANSIBLE_STDOUT_CALLBACK",
+    ("privilege_escalation", "become"): "ANSIBLE_BECOME",
+    ("privilege_escalation", "become_user"): "ANSIBLE_BECOME_USER",
+    ("privilege_escalation", "become_method"): "ANSIBLE_BECOME_METHOD",
     ("defaults", "display_skipped_hosts"): "ANSIBLE_DISPLAY_SKIPPED_HOSTS",
     ("inventory", "inventory_unparsed_warning"): "ANSIBLE_INVENTORY_UNPARSED_WARNING",
     ("inventory", "unparsed_is_failed"): "ANSIBLE_INVENTORY_UNPARSED_FAILED",
@@ -70,6 +73,7 @@ def load_config() -> Config:
     if os.environ.get("ANSIBLE_INVENTORY"):
         config.inventory = [p for p in os.environ["ANSIBLE_INVENTORY"].split(",") if p.strip()]
     if path is None:
+        _forks_from_environment(config)
         return config
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     try:
@@ -94,7 +98,15 @@ def load_config() -> Config:
     ssh_args = parser.get("ssh_connection", "ssh_args", fallback="").strip()
     if ssh_args:
         config.environment["ANSIBLE_SSH_ARGS"] = ssh_args
+    _forks_from_environment(config)
     return config
+
+
+def _forks_from_environment(config: Config) -> None:
+    """``ANSIBLE_FORKS`` beats ansible.cfg's forks (and -f beats both)."""
+    forks = os.environ.get("ANSIBLE_FORKS", "").strip()
+    if forks.isdigit():
+        config.forks = int(forks)
 
 
 def apply_environment(config: Config) -> None:

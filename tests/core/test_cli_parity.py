@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 EMPTY = (
     "[WARNING]: provided hosts list is empty, only localhost is available. "
     "Note that the implicit localhost does not match 'all'\n"
@@ -375,3 +377,31 @@ def test_adhoc_default_module_and_bad_subscript(longplay, write, tmp_path: Path)
         "[WARNING]: No hosts matched, nothing to do\n"
         "[ERROR]: No hosts matched the subscripted pattern 'web[5]'\n"
     )
+
+
+def test_become_from_ansible_cfg_and_environment(longplay, write, tmp_path: Path) -> None:
+    """[privilege_escalation] become/become_user (or ANSIBLE_BECOME*) apply as -b does."""
+    if os.geteuid() != 0 or not Path("/usr/bin/sudo").exists():
+        pytest.skip("needs root and sudo")
+    write("hosts.ini", f"h1 {LOCAL}\n")
+    write(
+        "site.yml",
+        """
+        - hosts: h1
+          gather_facts: false
+          tasks:
+            - command: id -un
+              register: who
+            - debug: var=who.stdout
+        """,
+    )
+    write("ansible.cfg", "[privilege_escalation]\nbecome = True\nbecome_user = nobody\n")
+    run = longplay("run", "site.yml", "-i", "hosts.ini", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert '"who.stdout": "nobody"' in run.stdout
+    (tmp_path / "ansible.cfg").unlink()
+    env = {"ANSIBLE_BECOME": "yes", "ANSIBLE_BECOME_USER": "nobody"}
+    run = longplay("run", "site.yml", "-i", "hosts.ini", cwd=tmp_path, env=env)
+    assert '"who.stdout": "nobody"' in run.stdout
+    run = longplay("run", "site.yml", "-i", "hosts.ini", cwd=tmp_path)
+    assert '"who.stdout": "root"' in run.stdout

@@ -137,9 +137,13 @@ def run_options(options: dict[str, Any], config: Config | None = None) -> RunOpt
         limit=options.get("limit"),
         start_at_task=options.get("start_at_task"),
         force_handlers=bool(options.get("force_handlers")),
-        become=bool(options.get("become")),
-        become_user=options.get("become_user"),
-        become_method=options.get("become_method"),
+        # -b, --become-user and --become-method, else ANSIBLE_BECOME* or ansible.cfg's
+        # [privilege_escalation] (handed on as those variables)
+        become=bool(options.get("become")) or setting_enabled("ANSIBLE_BECOME", False),
+        become_user=options.get("become_user") or os.environ.get("ANSIBLE_BECOME_USER") or None,
+        become_method=options.get("become_method")
+        or os.environ.get("ANSIBLE_BECOME_METHOD")
+        or None,
         become_password=_read_password(
             options.get("become_password_file"),
             bool(options.get("ask_become_pass")),
