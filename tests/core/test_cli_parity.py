@@ -405,3 +405,16 @@ def test_become_from_ansible_cfg_and_environment(longplay, write, tmp_path: Path
     assert '"who.stdout": "nobody"' in run.stdout
     run = longplay("run", "site.yml", "-i", "hosts.ini", cwd=tmp_path)
     assert '"who.stdout": "root"' in run.stdout
+
+
+def test_very_verbose_names_the_playbook(longplay, write, tmp_path: Path) -> None:
+    write("site.yml", "- hosts: localhost\n  gather_facts: false\n  tasks: [debug: msg=hi]\n")
+    run = longplay("run", "site.yml", "-vv", cwd=tmp_path)
+    assert run.rc == 0
+    assert (
+        "\nPLAYBOOK: site.yml *************************************************************\n"
+        "1 plays in site.yml\n\nPLAY [localhost] ***"
+    ) in run.stdout
+    assert "PLAYBOOK:" not in longplay("run", "site.yml", "-v", cwd=tmp_path).stdout
+    adhoc = longplay("adhoc", "localhost", "-m", "ping", "-vv", cwd=tmp_path)
+    assert "PLAYBOOK" not in adhoc.stdout and "plays in" not in adhoc.stdout

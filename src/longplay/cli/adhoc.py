@@ -94,6 +94,9 @@ class AdhocOutput(HumanOutput):
         super().__init__(verbosity=verbosity, force_color=force_color)
         self.one_line = one_line
 
+    def playbook_start(self, path: str) -> None:
+        return None
+
     def play_start(self, play: Play, hosts: list[str]) -> None:
         return None
 

@@ -212,6 +212,8 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
         warn_empty_inventory(inventory, output)
         check_limit(inventory, run, output)
         playbooks = [load_playbook(path) for path in paths]
+        for playbook, given in zip(playbooks, paths, strict=True):
+            playbook.given_path = given
         for playbook in playbooks:
             for warning in playbook.warnings:
                 output.warning(warning)

@@ -54,6 +54,8 @@ class PlaybookRunner:
         try:
             for playbook in self.playbooks:
                 context.output.playbook_start(playbook.path)
+                if playbook.given_path:
+                    context.output.debug(2, f"{len(playbook.plays)} plays in {playbook.given_path}")
                 context.variables.playbook_dir = playbook.basedir
                 for play in playbook.plays:
                     if context.halted:

@@ -334,6 +334,13 @@ class HumanOutput(Output):
 
     # --- events ----------------------------------------------------------------
 
+    def playbook_start(self, path: str) -> None:
+        if self.verbosity > 1:  # as ansible-core's default callback, with -vv
+            import os
+
+            self._line("")
+            self._line(banner(f"PLAYBOOK: {os.path.basename(path)}"))
+
     def play_start(self, play: Play, hosts: list[str]) -> None:
         self._flush_includes()
         self._pending_banner = None
