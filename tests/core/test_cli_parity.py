@@ -418,3 +418,19 @@ def test_very_verbose_names_the_playbook(longplay, write, tmp_path: Path) -> Non
     assert "PLAYBOOK:" not in longplay("run", "site.yml", "-v", cwd=tmp_path).stdout
     adhoc = longplay("adhoc", "localhost", "-m", "ping", "-vv", cwd=tmp_path)
     assert "PLAYBOOK" not in adhoc.stdout and "plays in" not in adhoc.stdout
+
+
+def test_missing_imported_files_are_errors_naming_them(longplay, write, tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    for text in (
+        f"- hosts: localhost\n  tasks: [command: touch {marker}]\n- import_playbook: nope.yml\n",
+        f"- hosts: localhost\n  tasks:\n    - command: touch {marker}\n    - import_tasks: nope.yml\n",
+    ):
+        write("site.yml", text)
+        run = longplay("run", "site.yml", cwd=tmp_path)
+        assert run.rc == 1, run.output
+        assert run.stderr.startswith(
+            "[ERROR]: Unable to retrieve file contents.\n"
+            f"Could not find or access '{tmp_path / 'nope.yml'}' on the Ansible Controller.\n"
+        ), run.stderr
+        assert not marker.exists()

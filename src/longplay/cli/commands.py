@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from longplay.config import Config, apply_environment, load_config, setting_enabled
-from longplay.errors import ExitCode, LongplayError, OptionsError
+from longplay.errors import ExitCode, LongplayError, OptionsError, missing_file
 from longplay.executor.state import RunOptions
 from longplay.output.base import Output
 
@@ -45,12 +45,7 @@ def parse_extra_vars(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
             path = os.path.abspath(os.path.expanduser(text[1:]))
             text = f"@{path}"
             if not os.path.isfile(path):
-                raise LongplayError(
-                    "Unable to retrieve file contents.\n"
-                    f"Could not find or access '{path}' on the Ansible Controller.\n"
-                    "If you are using a module and expect the file to exist on the remote, see "
-                    f"the remote_src option: [Errno 2] No such file or directory: '{path}'"
-                )
+                raise missing_file(path)
             data = load_yaml(path)
         elif text[0] in "{[":
             data = load_yaml_text(text, "<CLI option '-e'>")

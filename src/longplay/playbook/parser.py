@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from longplay import catalog
-from longplay.errors import Origin, ParseError
+from longplay.errors import Origin, ParseError, missing_file
 from longplay.playbook import keywords as kw
 from longplay.playbook.kvargs import UnbalancedArgs, parse_kv
 from longplay.playbook.model import Block, Node, Play, Playbook, Role, Task
@@ -223,6 +223,8 @@ def load_playbook(path: str) -> Playbook:
 def _load_plays(path: str, playbook: Playbook, stack: tuple[str, ...]) -> None:
     if path in stack:
         raise ParseError(f"import_playbook loop: {' -> '.join([*stack, path])}")
+    if stack and not os.path.isfile(path):
+        raise missing_file(os.path.normpath(path))
     data = load_yaml(path, playbook.warnings)
     if data is None:
         raise ParseError(f"Empty playbook, nothing to do: {path}")
@@ -730,7 +732,7 @@ def load_task_file(
     if path in ctx.stack:
         raise ParseError(f"task file includes itself: {path}", origin)
     if not os.path.isfile(path):
-        raise ParseError(f"Could not find or access '{path}'", origin)
+        raise missing_file(os.path.normpath(path))
     data = load_yaml(os.path.normpath(path), ctx.warnings)
     child_ctx = replace(
         ctx, basedir=ctx.basedir if ctx.role else os.path.dirname(path), stack=(*ctx.stack, path)
