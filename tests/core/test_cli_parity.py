@@ -434,3 +434,10 @@ def test_missing_imported_files_are_errors_naming_them(longplay, write, tmp_path
             f"Could not find or access '{tmp_path / 'nope.yml'}' on the Ansible Controller.\n"
         ), run.stderr
         assert not marker.exists()
+
+
+def test_missing_role_is_an_error_not_a_parse_error(longplay, write, tmp_path: Path) -> None:
+    write("site.yml", "- hosts: localhost\n  gather_facts: false\n  roles: [nope]\n")
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 1, run.output  # ansible-core's AnsibleError, not a parser error (4)
+    assert run.stderr.startswith("[ERROR]: the role 'nope' was not found in ")

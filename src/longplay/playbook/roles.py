@@ -13,7 +13,7 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from longplay.errors import Origin, ParseError
+from longplay.errors import LongplayError, Origin, ParseError
 from longplay.playbook import keywords as kw
 from longplay.playbook.model import Block, Node, Play, Role, Task
 from longplay.playbook.source import SourceDict, load_yaml
@@ -53,7 +53,7 @@ def find_role(
         candidate = os.path.join(directory, name)
         if os.path.isdir(candidate):
             return os.path.abspath(candidate)
-    raise ParseError(
+    raise LongplayError(  # exit code 1, as ansible-core's
         f"the role '{name}' was not found in {':'.join(searched)}",
         origin,
     )
