@@ -18,12 +18,31 @@ _AS_ENVIRONMENT = {
     ("defaults", "host_key_checking"): "ANSIBLE_HOST_KEY_CHECKING",
     ("defaults", "roles_path"): "ANSIBLE_ROLES_PATH",
     ("defaults", "remote_user"): "ANSIBLE_REMOTE_USER",
+    ("defaults", "transport"): "ANSIBLE_TRANSPORT",
     ("defaults", "remote_port"): "ANSIBLE_REMOTE_PORT",
     ("defaults", "private_key_file"): "ANSIBLE_PRIVATE_KEY_FILE",
     ("defaults", "timeout"): "ANSIBLE_TIMEOUT",
     ("defaults", "force_color"): "ANSIBLE_FORCE_COLOR",
     ("defaults", "async_dir"): "ANSIBLE_ASYNC_DIR",
+    ("defaults", "localhost_warning"): "ANSIBLE_LOCALHOST_WARNING",
+    ("defaults", "display_ok_hosts"): "ANSIBLE_DISPLAY_OK_HOSTS",
+    ("defaults", "callback_result_format"): "ANSIBLE_CALLBACK_RESULT_FORMAT",
+    ("defaults", "stdout_callback"): "ANSIBLE_STDOUT_CALLBACK",
+    ("privilege_escalation", "become"): "ANSIBLE_BECOME",
+    ("privilege_escalation", "become_user"): "ANSIBLE_BECOME_USER",
+    ("privilege_escalation", "become_method"): "ANSIBLE_BECOME_METHOD",
+    ("defaults", "display_skipped_hosts"): "ANSIBLE_DISPLAY_SKIPPED_HOSTS",
+    ("inventory", "inventory_unparsed_warning"): "ANSIBLE_INVENTORY_UNPARSED_WARNING",
+    ("inventory", "unparsed_is_failed"): "ANSIBLE_INVENTORY_UNPARSED_FAILED",
 }
+
+
+def setting_enabled(variable: str, default: bool) -> bool:
+    """A boolean setting from its ``ANSIBLE_*`` variable (ansible.cfg's is handed on there)."""
+    value = os.environ.get(variable, "").strip().lower()
+    if not value:
+        return default
+    return value in ("1", "true", "yes", "on", "y", "t")
 
 
 @dataclass
@@ -54,6 +73,7 @@ def load_config() -> Config:
     if os.environ.get("ANSIBLE_INVENTORY"):
         config.inventory = [p for p in os.environ["ANSIBLE_INVENTORY"].split(",") if p.strip()]
     if path is None:
+        _forks_from_environment(config)
         return config
     import configparser  # only when there is a file: it costs milliseconds at every start
 
@@ -80,7 +100,15 @@ def load_config() -> Config:
     ssh_args = parser.get("ssh_connection", "ssh_args", fallback="").strip()
     if ssh_args:
         config.environment["ANSIBLE_SSH_ARGS"] = ssh_args
+    _forks_from_environment(config)
     return config
+
+
+def _forks_from_environment(config: Config) -> None:
+    """``ANSIBLE_FORKS`` beats ansible.cfg's forks (and -f beats both)."""
+    forks = os.environ.get("ANSIBLE_FORKS", "").strip()
+    if forks.isdigit():
+        config.forks = int(forks)
 
 
 def apply_environment(config: Config) -> None:

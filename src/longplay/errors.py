@@ -154,6 +154,16 @@ class LongplayError(Exception):
         return self.message
 
 
+def missing_file(path: str) -> LongplayError:
+    """A file a playbook names that is not there (exit code 1), in ansible-core's words."""
+    return LongplayError(
+        "Unable to retrieve file contents.\n"
+        f"Could not find or access '{path}' on the Ansible Controller.\n"
+        "If you are using a module and expect the file to exist on the remote, see the "
+        f"remote_src option: [Errno 2] No such file or directory: '{path}'"
+    )
+
+
 class ParseError(LongplayError):
     """The playbook, inventory or a vars file is invalid; nothing has run."""
 

@@ -220,11 +220,40 @@ def test_missing_playbook_and_bad_options(longplay, write, tmp_path: Path) -> No
     assert run.rc == 1
     assert "the playbook: nope.yml could not be found" in run.stderr
     write("site.yml", "- hosts: localhost\n  tasks: []\n")
-    assert longplay("run", "site.yml", "--bogus", cwd=tmp_path).rc == 5
-    assert longplay("run", "site.yml", "-f", "0", cwd=tmp_path).rc == 5
-    bad_vars = longplay("run", "site.yml", "-e", "{broken", cwd=tmp_path)
-    assert bad_vars.rc == 5
-    assert "invalid extra vars" in bad_vars.stderr
+    assert longplay("run", "site.yml", "--bogus", cwd=tmp_path).rc == 2  # argparse's
+    assert longplay("run", "site.yml", "-f", "0", cwd=tmp_path).rc == 2
+
+
+def test_bad_extra_vars_read_like_ansible(longplay, write, tmp_path: Path) -> None:
+    """Inline YAML that does not parse is a parse error (4), a missing file an error (1), a
+    value that is not a mapping a bad option (5); words without '=' are ``_raw_params``."""
+    write(
+        "site.yml",
+        "- hosts: localhost\n  gather_facts: false\n  tasks: [debug: 'msg={{ _raw_params }}']\n",
+    )
+    write("list.yml", "- 1\n")
+    broken = longplay("run", "site.yml", "-e", "{broken", cwd=tmp_path)
+    assert broken.rc == 4
+    assert broken.stderr.startswith(
+        "[ERROR]: YAML parsing failed: While parsing a flow mapping did not find expected ',' "
+        "or '}'.\nOrigin: <CLI option '-e'>:2:1\n"
+    )
+    missing = longplay("run", "site.yml", "-e", "@nope.yml", cwd=tmp_path)
+    assert missing.rc == 1
+    assert missing.stderr.startswith(
+        "[ERROR]: Unable to retrieve file contents.\n"
+        f"Could not find or access '{tmp_path / 'nope.yml'}' on the Ansible Controller.\n"
+    )
+    for value, shown in (("@list.yml", f"@{tmp_path / 'list.yml'}"), ("[1]", "[1]")):
+        run = longplay("run", "site.yml", "-e", value, cwd=tmp_path)
+        assert run.rc == 5
+        assert (
+            f"[ERROR]: Invalid extra vars data supplied. '{shown}' could not be made into a "
+            "dictionary\n" == run.stderr
+        )
+    words = longplay("run", "site.yml", "-e", "a=1 b", cwd=tmp_path)
+    assert words.rc == 0, words.output
+    assert '"msg": "b"' in words.stdout
 
 
 def test_no_hosts_matched_is_not_an_error(longplay, write, tmp_path: Path) -> None:
@@ -271,3 +300,44 @@ def test_vars_files_missing_are_passed_over_and_bad_ones_stop(
         "Variable files must contain either a dictionary of variables, or a list of "
         "dictionaries.\n\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Empty playbook, nothing to do: {path}"),
+        ("[]", "A playbook must contain at least one play: {path}"),
+        (
+            "hosts: localhost",
+            "A playbook must be a list of plays, got a <class "
+            "'ansible.module_utils._internal._datatag._AnsibleTaggedDict'> instead: {path}",
+        ),
+        ("- 42", "playbook entries must be either valid plays or 'import_playbook' statements"),
+        ("- gather_facts: false", "The field 'hosts' is required but was not set."),
+        ("- hosts: localhost\n  tasks:\n    - name: nothing", "no module/action detected in task."),
+        (
+            "- hosts: localhost\n  tasks:\n    debug: msg=hi",
+            "A malformed block was encountered while loading tasks: {{'debug': 'msg=hi'}} should "
+            "be a list or None but is <class "
+            "'ansible.module_utils._internal._datatag._AnsibleTaggedDict'>",
+        ),
+        (
+            "- hosts: localhost\n  tasks:\n    - block: []\n      rescue: 3",
+            "A malformed block was encountered while loading rescue: The ds (3) should be a list "
+            "but was a <class 'ansible.module_utils._internal._datatag._AnsibleTaggedInt'>",
+        ),
+        (
+            "- hosts: localhost\n  tasks:\n    - foo",
+            "A malformed block was encountered while loading a block: The ds (['foo']) should "
+            "be a dict but was a <class 'list'>",
+        ),
+    ],
+)
+def test_playbook_structure_errors_read_like_ansible(
+    longplay, write, tmp_path: Path, text: str, message: str
+) -> None:
+    path = write("site.yml", text + "\n")
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4, run.output
+    assert f"\n[ERROR]: {message.format(path=path)}\n" in f"\n{run.stderr}", run.stderr
+    assert "PLAY" not in run.stdout

@@ -6,9 +6,9 @@ from typing import Any
 
 from longplay.actions.base import action
 from longplay.agent.registry import Option
-from longplay.errors import LongplayError, template_errors_warning
+from longplay.errors import ErrorCause, LongplayError, template_errors_warning
 from longplay.executor.context import ActionContext
-from longplay.executor.results import VERBOSE_ALWAYS
+from longplay.executor.results import ERROR, VERBOSE_ALWAYS, task_failed
 
 
 @action(
@@ -23,7 +23,13 @@ async def debug(ctx: ActionContext) -> dict[str, Any]:
     """``msg`` (default "Hello world!") or ``var`` (a variable name or expression)."""
     args = ctx.args
     if args["msg"] is not None and args["var"] is not None:
-        return {"failed": True, "msg": "'msg' and 'var' are incompatible options"}
+        message = "parameters are mutually exclusive: msg|var"
+        # ansible-core's argument check stops the task: 'Task failed: ...'
+        return {
+            "failed": True,
+            "msg": message,
+            ERROR: [task_failed(ctx.task.origin), ErrorCause(message)],
+        }
     if ctx.verbosity < args["verbosity"]:
         return {"skipped": True, "changed": False, "skip_reason": "Verbosity threshold not met."}
     if args["var"] is not None:

@@ -12,7 +12,7 @@ from longplay.actions.include_tasks import (
     wrapper_block,
 )
 from longplay.agent.registry import Option
-from longplay.errors import ErrorCause, ParseError
+from longplay.errors import ErrorCause, LongplayError
 from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 from longplay.playbook.model import Node
@@ -62,7 +62,7 @@ async def include_role(ctx: ActionContext) -> dict[str, Any]:
     target = f"{ctx.args['name']}:{ctx.args['tasks_from']}"
     try:
         nodes = shared_include(ctx, target, build)
-    except ParseError as exc:
+    except LongplayError as exc:
         if not exc.message.startswith("the role "):
             raise
         # a role that is not there fails the host whatever ignore_errors says (as ansible-core)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from longplay.actions.base import action
+from longplay.errors import ErrorCause
+from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 
 
@@ -13,10 +15,11 @@ async def set_fact(ctx: ActionContext) -> dict[str, Any]:
     """Every argument (except ``cacheable``) becomes a variable of the host."""
     values = {k: v for k, v in ctx.args.items() if k not in ("cacheable", "_raw_params")}
     if not values:
-        return {
-            "failed": True,
-            "msg": "No key/value pairs provided, at least one is required for this action to succeed",
-        }
+        message = "No key/value pairs provided, at least one is required for this action to succeed"
+        # raised by ansible-core's action: 'Task failed: ...'
+        result = res.failed_result(message)
+        result[res.ERROR] = [res.task_failed(ctx.task.origin), ErrorCause(message)]
+        return result
     for name in values:
         if not isinstance(name, str) or not name.isidentifier():
             return {

@@ -187,7 +187,15 @@ def to_bool(value: Any) -> bool:
         return True
     if text in BOOLEANS_FALSE:
         return False
-    raise ValueError(f"{value!r} is not a valid boolean")
+    if not isinstance(value, (str, int, float)):
+        raise TypeError(f"{type(value)} cannot be converted to a bool")
+    raise ValueError(
+        f"The value '{value}' is not a valid boolean. Valid booleans include: {_VALID}"
+    )
+
+
+#: ansible's list of them (its order is a set's, so it varies there)
+_VALID = "0, '1', 1, 'on', 'f', 'y', 'yes', 'false', '0', 'true', 'n', 't', 'no', 'off'"
 
 
 def _to_list(value: Any) -> List[Any]:
@@ -222,7 +230,17 @@ def _to_int(value: Any) -> int:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return int(str(value).strip())
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise TypeError(f'"{value!r}" cannot be converted to an int') from None
+
+
+def _to_float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{type(value)} cannot be converted to a float") from None
 
 
 def _to_str(value: Any) -> str:
@@ -239,7 +257,7 @@ _CONVERTERS: Dict[str, Callable[[Any], Any]] = {
     "str": _to_str,
     "path": _to_path,
     "int": _to_int,
-    "float": float,
+    "float": _to_float,
     "bool": to_bool,
     "list": _to_list,
     "dict": _to_dict,

@@ -16,22 +16,45 @@ if TYPE_CHECKING:
     from longplay.executor.state import Stats
 
 _COMMAND_MODULES = ("command", "shell", "raw", "script")
+#: what ansible refuses to run without -a
+_REQUIRE_ARGS = ("command", "shell", "raw", "script")
+
+
+def _adhoc_args(raw: str, info: catalog.ModuleInfo | None) -> dict[str, Any]:
+    """``-a``: a JSON object, or key=value words (free form for the command modules)."""
+    if raw.startswith("{") and raw.endswith("}"):
+        try:
+            decoded = json.loads(raw)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, dict) and decoded:
+            return decoded
+    if info is not None and info.free_form:
+        return parse_kv(raw, info.raw_options)
+    return parse_kv(raw)
 
 
 def adhoc_playbook(pattern: str, options: dict[str, Any]) -> Playbook:
     """A one-play, one-task playbook equivalent to the ad-hoc command."""
     module = str(options.get("module") or "command")
+    # ansible names where the module came from: the command line or its default
+    module_origin = "<CLI option '-m'>" if options.get("module") else "<Config default>"
     info = catalog.resolve(module)
-    if info is None:
-        raise OptionsError(f"couldn't resolve module/action '{module}'")
     raw = str(options.get("module_args") or "")
-    args = parse_kv(raw, info.raw_options) if info.free_form else parse_kv(raw)
-    if info.name in _COMMAND_MODULES and not args.get("_raw_params") and not args.get("cmd"):
-        raise OptionsError(f"No argument passed to {info.name} module")
+    if info is not None and info.name in _REQUIRE_ARGS and not raw:
+        error = f"No argument passed to {module} module"
+        if pattern.endswith(".yml"):
+            error += " (did you mean to run ansible-playbook?)"
+        raise OptionsError(error)
+    if catalog.canonical(module) == "import_playbook":
+        raise OptionsError(f"'{module}' is not a valid action for ad-hoc commands")
+    args = _adhoc_args(raw, info)
+    # a module that does not exist fails on each host, as with ansible
+    action = info.name if info is not None else module
     play = Play(
         keywords={"name": "Ansible Ad-Hoc", "hosts": pattern, "gather_facts": False}, origin=None
     )
-    keywords: dict[str, Any] = {"name": f"{info.name}"}
+    keywords: dict[str, Any] = {"name": action}
     if options.get("background"):
         keywords["async"] = int(options["background"])
         keywords["poll"] = int(options.get("poll", 15))
@@ -39,7 +62,7 @@ def adhoc_playbook(pattern: str, options: dict[str, Any]) -> Playbook:
         keywords=keywords,
         origin=None,
         parent=play,
-        action=info.name,
+        action=action,
         args=args,
         action_as_written=module,
     )
@@ -52,7 +75,7 @@ def adhoc_playbook(pattern: str, options: dict[str, Any]) -> Playbook:
         "poll": int(15 if options.get("poll") is None else options["poll"]),
     }
     task.origin = Origin(f"<adhoc '{module}' task>", 0, text=repr(described))
-    task.action_origin = Origin("<CLI option '-m'>", 0, text=module)
+    task.action_origin = Origin(module_origin, 0, text=module)
     task.arg_origins = {
         str(key): Origin("<CLI option '-a'>", 0, text=str(value)) for key, value in args.items()
     }
@@ -71,11 +94,14 @@ class AdhocOutput(HumanOutput):
         super().__init__(verbosity=verbosity, force_color=force_color)
         self.one_line = one_line
 
+    def playbook_start(self, path: str) -> None:
+        return None
+
     def play_start(self, play: Play, hosts: list[str]) -> None:
         return None
 
     def no_hosts_matched(self, play: Play) -> None:
-        self.warning("No hosts matched, nothing to do")
+        return None  # said (or not) when the hosts were chosen
 
     def task_start(self, task: Task, hosts: list[str]) -> None:
         return None
@@ -90,6 +116,9 @@ class AdhocOutput(HumanOutput):
             res.UNREACHABLE: "UNREACHABLE",
         }[status]
         style = {"SUCCESS": "green", "CHANGED": "yellow", "SKIPPED": "cyan"}.get(caption, "red")
+        if status == res.SKIPPED:  # a skipped result is never shown
+            self._line(f"{host} | SKIPPED", style)
+            return
         if self.one_line:
             self._one_line(host, task, result, status, caption, style)
             return
@@ -138,8 +167,9 @@ class AdhocOutput(HumanOutput):
                     style,
                 )
             caption = "FAILED!"
-        elif status == res.UNREACHABLE:
-            caption = "UNREACHABLE!"
+        elif status == res.UNREACHABLE:  # the message alone, as ansible's oneline callback
+            self._line(f"{host} | UNREACHABLE!: {result.get('msg', '')}", style)
+            return
         elif command and self._as_command_text(status, result):
             self._line(self._command_text(host, caption, result), style)
             return

@@ -16,8 +16,8 @@ import traceback
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from longplay.config import Config, apply_environment, load_config
-from longplay.errors import ExitCode, LongplayError, OptionsError, ParseError
+from longplay.config import Config, apply_environment, load_config, setting_enabled
+from longplay.errors import ExitCode, LongplayError, OptionsError, missing_file
 from longplay.executor.state import RunOptions
 from longplay.output.base import Output
 
@@ -28,7 +28,11 @@ DEFAULT_FORKS = 50
 
 
 def parse_extra_vars(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
-    """``-e`` values: key=value words, inline YAML/JSON, or @file, merged in order."""
+    """``-e`` values: key=value words, inline YAML/JSON, or @file, merged in order.
+
+    As ansible-playbook: words that are not ``key=value`` become ``_raw_params``; inline
+    YAML that does not parse stops the run as a parse error (exit code 4), a file that is not
+    there as an error (1), a value that is not a mapping as a bad option (5)."""
     from longplay.playbook.kvargs import parse_kv
     from longplay.playbook.source import load_yaml, load_yaml_text
 
@@ -38,25 +42,19 @@ def parse_extra_vars(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
         if not text:
             continue
         if text.startswith("@"):
-            path = os.path.expanduser(text[1:])
+            path = os.path.abspath(os.path.expanduser(text[1:]))
+            text = f"@{path}"
             if not os.path.isfile(path):
-                raise LongplayError(f"the extra vars file {path} could not be found")
+                raise missing_file(path)
             data = load_yaml(path)
         elif text[0] in "{[":
-            try:
-                data = load_yaml_text(text, "<extra vars>")
-            except ParseError as exc:
-                raise OptionsError(f"invalid extra vars {text!r}: {exc.message}")
+            data = load_yaml_text(text, "<CLI option '-e'>")
         else:
             data = parse_kv(text)
-            if "_raw_params" in data:
-                raise OptionsError(
-                    f"invalid extra vars {text!r}: expected key=value pairs, YAML/JSON, or @file"
-                )
-        if data is None:
-            continue
         if not isinstance(data, dict):
-            raise OptionsError(f"extra vars must be a mapping, got {type(data).__name__}: {text!r}")
+            raise OptionsError(
+                f"Invalid extra vars data supplied. '{text}' could not be made into a dictionary"
+            )
         merged.update(data)
     return merged
 
@@ -98,6 +96,26 @@ def _read_password(path: str | None, ask: bool, prompt: str) -> str | None:
     return None
 
 
+#: connection options -> the setting they give (host variables and play keywords still win)
+_CONNECTION_OPTIONS = {
+    "remote_user": "ANSIBLE_REMOTE_USER",
+    "connection": "ANSIBLE_TRANSPORT",
+    "timeout": "ANSIBLE_TIMEOUT",
+    "private_key": "ANSIBLE_PRIVATE_KEY_FILE",
+    "ssh_common_args": "ANSIBLE_SSH_COMMON_ARGS",
+    "ssh_extra_args": "ANSIBLE_SSH_EXTRA_ARGS",
+}
+
+
+def apply_connection_options(options: dict[str, Any]) -> None:
+    """-u, -c, -T, --private-key and the ssh args: the command line beats ``ANSIBLE_*`` and
+    ansible.cfg, and loses to inventory variables, as in ansible-core."""
+    for option, variable in _CONNECTION_OPTIONS.items():
+        value = options.get(option)
+        if value is not None:
+            os.environ[variable] = str(value)
+
+
 def run_options(options: dict[str, Any], config: Config | None = None) -> RunOptions:
     forks = options.get("forks")
     if forks is None:
@@ -114,15 +132,21 @@ def run_options(options: dict[str, Any], config: Config | None = None) -> RunOpt
         limit=options.get("limit"),
         start_at_task=options.get("start_at_task"),
         force_handlers=bool(options.get("force_handlers")),
-        become=bool(options.get("become")),
-        become_user=options.get("become_user"),
-        become_method=options.get("become_method"),
+        # -b, --become-user and --become-method, else ANSIBLE_BECOME* or ansible.cfg's
+        # [privilege_escalation] (handed on as those variables)
+        become=bool(options.get("become")) or setting_enabled("ANSIBLE_BECOME", False),
+        become_user=options.get("become_user") or os.environ.get("ANSIBLE_BECOME_USER") or None,
+        become_method=options.get("become_method")
+        or os.environ.get("ANSIBLE_BECOME_METHOD")
+        or None,
         become_password=_read_password(
             options.get("become_password_file"),
             bool(options.get("ask_become_pass")),
             "BECOME password",
         ),
-        connection_password=_read_password(None, bool(options.get("ask_pass")), "SSH password"),
+        connection_password=_read_password(
+            options.get("connection_password_file"), bool(options.get("ask_pass")), "SSH password"
+        ),
     )
 
 
@@ -169,19 +193,29 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
 
         config = load_config()
         announce_config(output, config)
+        apply_connection_options(options)
         apply_environment(config)
         run = run_options(options, config)
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())
         for path in paths:
+            if os.path.exists(path) and not os.path.isfile(path):
+                raise LongplayError(f"the playbook: {path} does not appear to be a file")
             if not os.path.isfile(path):
                 raise LongplayError(f"the playbook: {path} could not be found")
         inventory = load_inventory(list(options.get("inventory") or config.inventory))
-        for warning in inventory.warnings:
-            output.warning(warning)
+        warn_about_inventory(inventory, output)
+        warn_empty_inventory(inventory, output)
+        check_limit(inventory, run, output)
         playbooks = [load_playbook(path) for path in paths]
+        for playbook, given in zip(playbooks, paths, strict=True):
+            playbook.given_path = given
         for playbook in playbooks:
             for warning in playbook.warnings:
                 output.warning(warning)
+        if options.get("syntax_check") or any(
+            options.get(f"list_{what}") for what in ("tasks", "hosts", "tags")
+        ):
+            PlaybookRunner(playbooks, inventory, extra_vars, run, output).prepare_plays()
         if options.get("syntax_check"):
             for path in paths:
                 print(f"\nplaybook: {path}")  # as given on the command line
@@ -190,11 +224,37 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
             from longplay.cli.listing import list_playbooks
 
             return list_playbooks(playbooks, paths, inventory, extra_vars, run, options)
-        check_limit(inventory, run, output)
         runner = PlaybookRunner(playbooks, inventory, extra_vars, run, output)
         return asyncio.run(runner.run())
 
     return guarded(lambda: make_output(options), body)
+
+
+EMPTY_INVENTORY = (
+    "provided hosts list is empty, only localhost is available. "
+    "Note that the implicit localhost does not match 'all'"
+)
+NO_HOSTS_LEFT = (
+    "Specified inventory, host pattern and/or --limit leaves us with no hosts to target."
+)
+
+
+def warn_about_inventory(inventory: Inventory, output: Output) -> None:
+    """The inventory's own warnings, and ansible-core's when no source was given."""
+    for warning in inventory.warnings:
+        output.warning(warning)
+    if not inventory.sources:
+        if setting_enabled("ANSIBLE_INVENTORY_UNPARSED_FAILED", False):
+            raise LongplayError(
+                "No inventory was parsed, please check your configuration and options."
+            )
+        if setting_enabled("ANSIBLE_INVENTORY_UNPARSED_WARNING", True):
+            output.warning("No inventory was parsed, only implicit localhost is available")
+
+
+def warn_empty_inventory(inventory: Inventory, output: Output) -> None:
+    if inventory.is_empty and setting_enabled("ANSIBLE_LOCALHOST_WARNING", True):
+        output.warning(EMPTY_INVENTORY)
 
 
 def check_limit(inventory: Inventory, run: RunOptions, output: Output) -> None:
@@ -206,9 +266,7 @@ def check_limit(inventory: Inventory, run: RunOptions, output: Output) -> None:
         return
     for term in selection.unmatched:
         output.warning(f"Could not match supplied host pattern, ignoring: {term}")
-    raise LongplayError(
-        "Specified inventory, host pattern and/or --limit leaves us with no hosts to target."
-    )
+    raise LongplayError(NO_HOSTS_LEFT)
 
 
 def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
@@ -219,12 +277,14 @@ def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
 
         config = load_config()
         announce_config(output, config)
+        apply_connection_options(options)
         apply_environment(config)
         run = run_options(options, config)
         extra_vars = parse_extra_vars(options.get("extra_vars") or ())
         inventory = load_inventory(list(options.get("inventory") or config.inventory))
+        warn_about_inventory(inventory, output)
+        hosts = adhoc_hosts(inventory, pattern, run, output)
         if options.get("list_hosts"):
-            hosts = inventory.select(pattern)
             print(f"  hosts ({len(hosts)}):")
             for host in hosts:
                 print(f"    {host.name}")
@@ -234,6 +294,28 @@ def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
         return asyncio.run(runner.run())
 
     return guarded(lambda: make_output(options, adhoc=True), body)
+
+
+def adhoc_hosts(inventory: Inventory, pattern: str, run: RunOptions, output: Output) -> list[Any]:
+    """The hosts an ad-hoc command runs on, with ansible's warnings; a --limit that leaves
+    none of the inventory's hosts is an error, a pattern that matches none only a warning."""
+    from longplay.inventory import LOCALHOST_NAMES
+
+    if pattern not in LOCALHOST_NAMES:
+        warn_empty_inventory(inventory, output)
+    try:
+        selection = inventory.match(pattern, limit=run.limit)
+    except LongplayError:
+        if not run.limit:
+            output.warning("No hosts matched, nothing to do")  # then the pattern's error
+        raise
+    for term in selection.unmatched:
+        output.warning(f"Could not match supplied host pattern, ignoring: {term}")
+    if not selection.hosts and not inventory.is_empty:
+        if run.limit:
+            raise LongplayError(NO_HOSTS_LEFT)
+        output.warning("No hosts matched, nothing to do")
+    return list(selection.hosts)
 
 
 def dumps(value: Any) -> str:

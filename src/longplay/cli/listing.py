@@ -58,8 +58,9 @@ def list_playbooks(
                         print(f"      {_listed_name(task)}\tTAGS: {_tags(task.tags())}")
             if options.get("list_tags"):
                 found: set[str] = set()
-                for task in _tasks(play):
-                    found |= task.tags()
+                for task in _tasks(play):  # the tasks -t and --skip-tags leave
+                    if tags_selected(task.tags(), run.tags, run.skip_tags):
+                        found |= task.tags()
                 print(f"      TASK TAGS: {_tags(found)}")
     return 0
 

@@ -1,8 +1,8 @@
 """``longplay``: the command line.
 
 ``longplay run`` behaves like ansible-playbook (same flags, same exit codes:
-0 ok, 1 error, 2 a host failed, 4 unreachable or unparsable, 5 bad options,
-99 interrupted, 250 unexpected) and ``longplay adhoc`` like ansible. Heavy
+0 ok, 1 error, 2 a host failed (or a command line that does not parse), 4
+unreachable or unparsable, 5 bad options, 99 interrupted, 250 unexpected) and ``longplay adhoc`` like ansible. Heavy
 imports happen inside the commands so ``longplay --version`` stays instant.
 """
 
@@ -20,11 +20,29 @@ from longplay import __version__
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def _check_forks(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise click.UsageError("The number of processes (--forks) must be >= 1", ctx)
+    return value
+
+
+def _unsupported(label: str, what: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """An ansible option longplay does not have: refused by name rather than as unknown."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value:
+            raise click.UsageError(f"{label} not supported by longplay ({what})", ctx)
+        return value
+
+    return check
+
+
 def _common_options(func: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
             "-i",
             "--inventory",
+            "--inventory-file",
             "inventory",
             multiple=True,
             metavar="INVENTORY",
@@ -46,7 +64,46 @@ def _common_options(func: Callable[..., Any]) -> Callable[..., Any]:
             "--forks",
             type=int,
             default=None,
+            callback=_check_forks,
             help="Hosts worked on at the same time (default 50, or forks in ansible.cfg).",
+        ),
+        click.option(
+            "-u", "--user", "remote_user", metavar="REMOTE_USER", help="Connect as this user."
+        ),
+        click.option(
+            "-c",
+            "--connection",
+            "connection",
+            metavar="CONNECTION",
+            help="Connection type (default ssh; ansible_connection wins).",
+        ),
+        click.option(
+            "-T",
+            "--timeout",
+            "timeout",
+            type=int,
+            default=None,
+            help="Connection timeout in seconds.",
+        ),
+        click.option(
+            "--private-key",
+            "--key-file",
+            "private_key",
+            metavar="PRIVATE_KEY_FILE",
+            help="Authenticate the connection with this key file.",
+        ),
+        click.option(
+            "--ssh-common-args", metavar="ARGS", help="Extra arguments for ssh (ProxyCommand...)."
+        ),
+        click.option("--ssh-extra-args", metavar="ARGS", help="Extra arguments for ssh only."),
+        click.option(
+            "--sftp-extra-args",
+            metavar="ARGS",
+            hidden=True,
+            help="Accepted; longplay uses no sftp.",
+        ),
+        click.option(
+            "--scp-extra-args", metavar="ARGS", hidden=True, help="Accepted; longplay uses no scp."
         ),
         click.option(
             "-C", "--check", is_flag=True, help="Don't change anything; predict what would change."
@@ -62,10 +119,19 @@ def _common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-K", "--ask-become-pass", is_flag=True, help="Ask for the become password."),
         click.option(
             "--become-password-file",
+            "--become-pass-file",
+            "become_password_file",
             type=click.Path(dir_okay=False),
             help="Read the become password from this file.",
         ),
         click.option("-k", "--ask-pass", is_flag=True, help="Ask for the connection password."),
+        click.option(
+            "--connection-password-file",
+            "--conn-pass-file",
+            "connection_password_file",
+            type=click.Path(dir_okay=False),
+            help="Read the connection password from this file.",
+        ),
         click.option(
             "-v",
             "--verbose",
@@ -75,6 +141,30 @@ def _common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--json", "json_output", is_flag=True, help="Write one JSON object per event to stdout."
+        ),
+        click.option(
+            "--vault-id",
+            "--vault-password-file",
+            "--vault-pass-file",
+            "vault",
+            multiple=True,
+            hidden=True,
+            expose_value=False,
+            callback=_unsupported(
+                "vault options are", "vault-encrypted files and values are refused"
+            ),
+        ),
+        click.option(
+            "-J",
+            "--ask-vault-password",
+            "--ask-vault-pass",
+            "ask_vault",
+            is_flag=True,
+            hidden=True,
+            expose_value=False,
+            callback=_unsupported(
+                "vault options are", "vault-encrypted files and values are refused"
+            ),
         ),
     ]
     for option in reversed(options):
@@ -108,6 +198,14 @@ def cli() -> None:
 @click.option("--syntax-check", is_flag=True, help="Parse and validate the playbooks, then exit.")
 @click.option("--start-at-task", metavar="NAME", help="Start at the task with this name.")
 @click.option("--force-handlers", is_flag=True, help="Run handlers even if a task fails.")
+@click.option("--flush-cache", is_flag=True, help="Accepted; longplay keeps no fact cache.")
+@click.option(
+    "--step",
+    is_flag=True,
+    hidden=True,
+    expose_value=False,
+    callback=_unsupported("--step is", "tasks are not confirmed one by one"),
+)
 def run(playbooks: tuple[str, ...], **options: Any) -> None:
     """Run PLAYBOOKS (like ansible-playbook)."""
     from longplay.cli.commands import run_playbooks
@@ -119,7 +217,7 @@ def run(playbooks: tuple[str, ...], **options: Any) -> None:
 @click.argument("pattern")
 @_common_options
 @click.option(
-    "-m", "--module-name", "module", default="command", show_default=True, help="Module to run."
+    "-m", "--module-name", "module", default=None, help="Module to run (default command)."
 )
 @click.option(
     "-a", "--args", "module_args", default="", help="Module arguments (k=v or free form)."
@@ -171,10 +269,11 @@ def _main() -> None:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         sys.exit(0)
     except click.UsageError as exc:
-        click.echo(f"longplay: error: {exc.format_message()}", err=True)
+        # argparse's way, as ansible-playbook: the usage, the error, exit code 2
         if exc.ctx is not None:
             click.echo(exc.ctx.get_usage(), err=True)
-        sys.exit(5)
+        click.echo(f"longplay: error: {exc.format_message()}", err=True)
+        sys.exit(2)
     except click.Abort:
         click.echo("[ERROR]: User interrupted execution", err=True)
         sys.exit(99)

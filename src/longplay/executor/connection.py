@@ -89,8 +89,9 @@ def connection_settings(
 
 
 def connection_type(host_name: str, variables: Mapping[str, Any]) -> str:
-    """``ansible_connection`` or Ansible's default, ssh (the implicit localhost sets local)."""
-    return str(variables.get("ansible_connection") or "ssh")
+    """``ansible_connection``, else -c (or ansible.cfg's transport), else ssh (the implicit
+    localhost sets local)."""
+    return str(variables.get("ansible_connection") or os.environ.get("ANSIBLE_TRANSPORT") or "ssh")
 
 
 def make_transport(host_name: str, variables: Mapping[str, Any]) -> Transport:

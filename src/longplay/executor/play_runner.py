@@ -331,11 +331,6 @@ class PlayRunner:
         selection = self.ctx.inventory.match(pattern, limit=self.ctx.options.limit)
         for term in selection.unmatched:
             self.ctx.output.warning(f"Could not match supplied host pattern, ignoring: {term}")
-        if not selection.hosts and self.ctx.inventory.is_empty:
-            self.ctx.output.warning(
-                "provided hosts list is empty, only localhost is available. "
-                "Note that the implicit localhost does not match 'all'"
-            )
         # Hosts that failed or were unreachable in earlier plays stay in the
         # list (and in the serial batches, as in ansible-core); they just do not run.
         hosts = list(selection.hosts)
@@ -462,14 +457,39 @@ class PlayRunner:
 
     # --- running ---------------------------------------------------------------
 
+    def prepare(self) -> list[Host]:
+        """What ansible-core does before a play starts (in --syntax-check and the listings
+        too): read the play's vars and vars_files, render its name and hosts with them,
+        and choose its hosts."""
+        self._load_play_vars()
+        self._render_header()
+        return self._hosts()
+
+    def _render_header(self) -> None:
+        """The play's name and hosts, rendered; one that does not render stops the run."""
+        keywords = self.play.keywords
+        scope = {**self.ctx.variables.play_vars, **self.ctx.variables.extra_vars}
+        for key in ("name", "hosts"):
+            if key not in keywords or not is_template(keywords[key]):
+                continue
+            try:
+                value = template_value(keywords[key], scope)
+            except LongplayError as exc:
+                # an unnamed play is named by its hosts: ansible-core says 'name'
+                said = key if "name" in keywords else "name"
+                raise ParseError(
+                    f"Error processing keyword '{said}': {exc.message}",
+                    self.play.keyword_origins.get(key, self.play.origin),
+                ) from None
+            keywords[key] = value if key == "hosts" and isinstance(value, list) else str(value)
+
     async def run(self) -> None:
         output = self.ctx.output
-        hosts = self._hosts()
+        hosts = self.prepare()
         if not hosts:
             output.play_start(self.play, [])
             output.no_hosts_matched(self.play)
             return
-        self._load_play_vars()
         try:
             await self._run_batches(hosts)
         finally:

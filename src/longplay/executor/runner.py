@@ -54,18 +54,20 @@ class PlaybookRunner:
         try:
             for playbook in self.playbooks:
                 context.output.playbook_start(playbook.path)
+                if playbook.given_path:
+                    context.output.debug(2, f"{len(playbook.plays)} plays in {playbook.given_path}")
                 context.variables.playbook_dir = playbook.basedir
                 for play in playbook.plays:
                     if context.halted:
                         break
                     await PlayRunner(context, play).run()
+            context.output.recap(context.stats)
             wanted = context.options.start_at_task
-            if wanted and not context.start_reached:
+            if wanted and not context.start_reached:  # said after the recap, as ansible-core
                 context.output.error(
                     f'No matching task "{wanted}" found. Note: --start-at-task can only '
                     "follow static includes."
                 )
-            context.output.recap(context.stats)
         finally:
             # Agents end when their pipe closes; no need to wait for each one.
             try:
@@ -73,6 +75,14 @@ class PlaybookRunner:
             except asyncio.TimeoutError:
                 pass
         return context.stats.exit_code()
+
+    def prepare_plays(self) -> None:
+        """Every play made ready as for running, without running anything (for
+        --syntax-check and the listings): a play whose name or hosts do not render stops."""
+        for playbook in self.playbooks:
+            self.context.variables.playbook_dir = playbook.basedir
+            for play in playbook.plays:
+                PlayRunner(self.context, play).prepare()
 
     def run_sync(self) -> int:
         return asyncio.run(self.run())

@@ -79,6 +79,10 @@ def action_fqcn(task: Task) -> str:
     return f"ansible.builtin.{task.action}"
 
 
+#: actions whose unknown options ansible-core reports as 'Invalid options for ACTION: ...'
+_VALID_ARGS_ACTIONS = ("fail", "group_by", "wait_for_connection", "reboot", "set_stats")
+
+
 class DelegateError(TemplateError):
     """``delegate_to`` could not be rendered."""
 
@@ -539,8 +543,14 @@ class TaskExecutor:
 
     async def _run_action(self, ctx: ActionContext) -> dict[str, Any]:
         info = catalog.resolve(self.task.action, self.task.library_dirs)
-        if info is None:
-            return res.failed_result(f"couldn't resolve module/action '{self.task.action}'")
+        if info is None:  # an ad-hoc -m that names no module
+            message = f"Cannot resolve '{self.task.action}' to an action or module."
+            result = res.failed_result(f"Task failed: {message}")
+            result[res.ERROR] = [
+                ErrorCause("Task failed", self.task.origin, separate=True),
+                ErrorCause(message, self.task.action_origin),
+            ]
+            return result
         try:
             if ctx.async_seconds > 0 and info.name != "meta":  # meta ignores async
                 result = await self._run_async(ctx, info)
@@ -579,11 +589,35 @@ class TaskExecutor:
         result.setdefault("failed", False)  # Ansible registers it for every run action (last)
         return result
 
+    def _invalid_arguments(
+        self, spec: ActionSpec, given: dict[str, Any], problems: list[str]
+    ) -> dict[str, Any]:
+        """Arguments an action refuses, in ansible-core's words: most action plugins stop
+        the task ('Task failed: ...'); copy returns its own failure."""
+        message = "; ".join(problems)
+        missing = [p.removeprefix("missing required arguments: ") for p in problems]
+        if spec.name == "copy" and missing == ["dest"]:
+            return res.failed_result("dest is required")
+        if spec.name in ("template", "fetch") and set(missing) <= {"src", "dest"}:
+            message = "src and dest are required"
+        if spec.name in _VALID_ARGS_ACTIONS and problems[0].startswith("Unsupported parameters"):
+            known = set(spec.options or {}) | {
+                alias for option in (spec.options or {}).values() for alias in option.aliases
+            }
+            unknown = [str(k) for k in given if k not in known and not str(k).startswith("_")]
+            action = self.task.action_as_written or self.task.action
+            message = f"Invalid options for {action}: {','.join(unknown)}"
+        result = res.failed_result(message)
+        if spec.name == "debug":
+            del result["changed"]  # debug's results never say
+        result[res.ERROR] = [res.task_failed(self.task.origin), ErrorCause(message)]
+        return result
+
     async def _run_controller_action(self, ctx: ActionContext, spec: ActionSpec) -> dict[str, Any]:
         """Apply the action's argument spec, then run it."""
         args, problems = spec.validate(ctx.args)
         if problems:
-            return res.failed_result("; ".join(problems))
+            return self._invalid_arguments(spec, ctx.args, problems)
         ctx.args = args
         return await spec.handler(ctx)
 

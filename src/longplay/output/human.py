@@ -164,7 +164,57 @@ def render_error(causes: list[ErrorCause]) -> str:
 
 
 def dump(result: dict[str, Any], indent: int | None) -> str:
+    """A result as the default callback shows it: JSON, or YAML with ansible.cfg's
+    ``callback_result_format = yaml`` (``ANSIBLE_CALLBACK_RESULT_FORMAT``)."""
+    import os
+
+    if os.environ.get("ANSIBLE_CALLBACK_RESULT_FORMAT", "").strip().lower() == "yaml" or (
+        # community.general's yaml callback: the default one with YAML results
+        os.environ.get("ANSIBLE_STDOUT_CALLBACK", "").strip() in ("yaml", "community.general.yaml")
+    ):
+        return _yaml_dump(result)
     return json.dumps(result, sort_keys=True, indent=indent, default=str, ensure_ascii=False)
+
+
+_BREAKS = "\n\r\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _yaml_dump(result: dict[str, Any]) -> str:
+    """The YAML result format: on the lines after the status, indented by four, multi-line
+    strings as blocks (trimmed to be allowed as blocks), ``*_lines`` left out beside their
+    text."""
+    import re
+    import textwrap
+
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        value = str(value)
+        if any(ch in value for ch in _BREAKS):
+            value = "".join(
+                ch for ch in value.rstrip().expandtabs() if ch.isprintable() or ch in "\n"
+            )
+            value = re.sub(r" +\n", "\n", value)
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+    Dumper.add_representer(str, text)
+    Dumper.add_multi_representer(str, text)
+    Dumper.add_multi_representer(dict, yaml.SafeDumper.represent_dict)
+    Dumper.add_multi_representer(list, yaml.SafeDumper.represent_list)
+    Dumper.add_multi_representer(int, yaml.SafeDumper.represent_int)
+    Dumper.add_multi_representer(float, yaml.SafeDumper.represent_float)
+    Dumper.add_representer(tuple, yaml.SafeDumper.represent_list)
+    Dumper.add_representer(None, lambda dumper, value: text(dumper, str(value)))  # type: ignore[arg-type]
+    shown = dict(result)
+    for name in ("stdout", "stderr"):
+        if name in shown and f"{name}_lines" in shown:
+            shown[f"{name}_lines"] = "<omitted>"
+    body = yaml.dump(shown, Dumper=Dumper, default_flow_style=False, indent=4, allow_unicode=True)
+    return "\n" + textwrap.indent(body, "    ").rstrip("\n")
 
 
 class Writer:
@@ -229,10 +279,29 @@ class HumanOutput(Output):
         self._per_host_metas: list[tuple[str, Task, dict[str, Any]]] = []
         #: errors and warnings already shown: ansible-core shows each text once per run
         self._said: set[str] = set()
+        #: a task whose banner waits for its first shown result (display_ok_hosts or
+        #: display_skipped_hosts turned off)
+        self._pending_banner: Task | None = None
+        self._display: tuple[bool, bool] | None = None
+
+    def _shows(self) -> tuple[bool, bool]:
+        """(ok results, skipped results) shown: ansible.cfg's display_ok_hosts and
+        display_skipped_hosts (read once the configuration is in the environment)."""
+        if self._display is None:
+            from longplay.config import setting_enabled
+
+            self._display = (
+                setting_enabled("ANSIBLE_DISPLAY_OK_HOSTS", True),
+                setting_enabled("ANSIBLE_DISPLAY_SKIPPED_HOSTS", True),
+            )
+        return self._display
 
     # --- plumbing --------------------------------------------------------------
 
     def _line(self, text: str, style: str | None = None) -> None:
+        if self._pending_banner is not None:
+            task, self._pending_banner = self._pending_banner, None
+            self._print_banner(task)
         self.out.line(text, style)
 
     @staticmethod
@@ -270,8 +339,16 @@ class HumanOutput(Output):
 
     # --- events ----------------------------------------------------------------
 
+    def playbook_start(self, path: str) -> None:
+        if self.verbosity > 1:  # as ansible-core's default callback, with -vv
+            import os
+
+            self._line("")
+            self._line(banner(f"PLAYBOOK: {os.path.basename(path)}"))
+
     def play_start(self, play: Play, hosts: list[str]) -> None:
         self._flush_includes()
+        self._pending_banner = None
         self._line("")
         self._line(banner(f"PLAY [{play.name}]"))
 
@@ -280,6 +357,7 @@ class HumanOutput(Output):
 
     def no_more_hosts(self) -> None:
         self._flush_includes()
+        self._pending_banner = None
         self._line("")
         self._line(banner("NO MORE HOSTS LEFT"))
 
@@ -293,6 +371,13 @@ class HumanOutput(Output):
         self._banner(task)
 
     def _banner(self, task: Task) -> None:
+        self._pending_banner = None
+        if all(self._shows()):
+            self._print_banner(task)
+        else:  # shown with the task's first result that is shown
+            self._pending_banner = task
+
+    def _print_banner(self, task: Task) -> None:
         self._line("")
         kind = "RUNNING HANDLER" if task.is_handler else "TASK"
         self._line(banner(f"{kind} [{task.display_name()}]"))
@@ -321,7 +406,7 @@ class HumanOutput(Output):
                 self._status_line(status, name, task, whole, None, ignored)
             elif status == res.FAILED and ignored:
                 self._line("...ignoring", COLORS["ignored"])
-            elif status == res.SKIPPED:
+            elif status == res.SKIPPED and self._shows()[1]:
                 # after the items (or for an empty list), with -v what ansible-core keeps of it
                 text = f"skipping: [{name}]"
                 if self.verbosity > 0:
@@ -382,11 +467,15 @@ class HumanOutput(Output):
                 self._line("...ignoring", COLORS["ignored"])
             return
         if status == res.SKIPPED:
+            if not self._shows()[1]:
+                return
             text = f"skipping: [{name}]" + (f" => (item={label}) " if label is not None else "")
             if self.verbosity > 0:
                 shown.pop("skipped", None)
                 text += f" => {dump(shown, None)}"
             self._line(text, COLORS[status])
+            return
+        if status == res.OK and not self._shows()[0]:
             return
         word = "changed" if status == res.CHANGED else "ok"
         text = f"{word}: [{name}]" + (f" => (item={label})" if label is not None else "")
@@ -452,6 +541,7 @@ class HumanOutput(Output):
 
     def recap(self, stats: Stats) -> None:
         self._flush_includes()
+        self._pending_banner = None
         if self.board is not None:
             self.board.stop()
         self._line("")

@@ -190,6 +190,8 @@ class Playbook:
     plays: list[Play] = field(default_factory=list)
     #: non-fatal problems found while parsing, shown before the run
     warnings: list[str] = field(default_factory=list)
+    #: the path as the command line gave it, for messages
+    given_path: str = ""
 
     @property
     def basedir(self) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from longplay import catalog
-from longplay.errors import Origin, ParseError
+from longplay.errors import Origin, ParseError, missing_file
 from longplay.playbook import keywords as kw
 from longplay.playbook.kvargs import UnbalancedArgs, parse_kv
 from longplay.playbook.model import Block, Node, Play, Playbook, Role, Task
@@ -181,6 +181,26 @@ def _conflicting_action(action: str, key: Any, data: SourceDict, allowed: set[st
     )
 
 
+def ansible_type(value: Any) -> str:
+    """A value's type as ansible-core 2.19 names it in its messages (YAML values are tagged)."""
+    tagged = {dict: "Dict", list: "List", str: "Str", int: "Int", float: "Float"}
+    for base, name in tagged.items():
+        if isinstance(value, base) and not isinstance(value, bool):
+            return f"<class 'ansible.module_utils._internal._datatag._AnsibleTagged{name}'>"
+    return f"<class '{type(value).__name__}'>"
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as plain dicts, lists and strings, for a repr in a message."""
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
 def _require_mapping(data: Any, what: str, origin: Origin | None) -> SourceDict:
     if isinstance(data, SourceDict):
         return data
@@ -208,16 +228,27 @@ def load_playbook(path: str) -> Playbook:
 def _load_plays(path: str, playbook: Playbook, stack: tuple[str, ...]) -> None:
     if path in stack:
         raise ParseError(f"import_playbook loop: {' -> '.join([*stack, path])}")
+    if stack and not os.path.isfile(path):
+        raise missing_file(os.path.normpath(path))
     data = load_yaml(path, playbook.warnings)
     if data is None:
-        return
+        raise ParseError(f"Empty playbook, nothing to do: {path}")
     if not isinstance(data, list):
         raise ParseError(
-            "A playbook must be a list of plays, got a " + type(data).__name__,
+            f"A playbook must be a list of plays, got a {ansible_type(data)} instead: {path}",
             origin_of(data) or Origin(path, 1),
         )
+    if not data:
+        raise ParseError(f"A playbook must contain at least one play: {path}")
     basedir = os.path.dirname(path)
-    for entry in data:
+    item_origins = getattr(data, "item_origins", [])
+    for position, entry in enumerate(data):
+        if not isinstance(entry, dict):
+            where = item_origins[position] if position < len(item_origins) else Origin(path, 1)
+            raise ParseError(
+                "playbook entries must be either valid plays or 'import_playbook' statements",
+                where,
+            )
         entry = _require_mapping(entry, "play", Origin(path, 1))
         imported = next((k for k in entry if catalog.canonical(str(k)) == "import_playbook"), None)
         if imported is not None:
@@ -239,12 +270,28 @@ def parse_play(
         if key not in allowed:
             raise _unknown_keyword(key, data, allowed, "Play")
     if "hosts" not in data:
-        raise ParseError("the field 'hosts' is required but was not set", data.origin)
-    keywords = _keywords(data, kw.PLAY, allowed, "Play")
+        raise ParseError("The field 'hosts' is required but was not set.", data.origin)
     hosts = data["hosts"]
+    if hosts is None or hosts == "" or hosts == []:
+        # never "every host": ansible-core refuses it too
+        raise ParseError(
+            "Hosts list cannot be empty. Please check your playbook", data.origin_of("hosts")
+        )
+    if isinstance(hosts, list) and any(item is None or item == "" for item in hosts):
+        raise ParseError(
+            "Error processing keyword 'hosts': Keyword 'hosts' is required, and cannot have "
+            "empty values.",
+            data.origin_of("hosts"),
+        )
+    keywords = _keywords(data, kw.PLAY, allowed, "Play")
     keywords["hosts"] = hosts if isinstance(hosts, list) else str(hosts)
     _check_play_values(keywords, data)
     play = Play(keywords=keywords, origin=data.origin, basedir=basedir, source_path=path)
+    play.keyword_origins = {
+        str(key): origin
+        for key in ("name", "hosts")
+        if key in data and (origin := data.origin_of(key)) is not None
+    }
     written = data.get("vars_files")  # kept as written: its items' origins name them
     play.vars_files = (
         written if isinstance(written, SourceList) else list(keywords.get("vars_files") or [])
@@ -258,19 +305,19 @@ def parse_play(
     # tasks, post_tasks, so a role is applied once) add theirs as they are applied.
     handler_ctx = replace(ctx, is_handler=True)
     handlers = parse_tasks(
-        data.get("handlers"), play, handler_ctx, (9,), data.origin_of("handlers")
+        data.get("handlers"), play, handler_ctx, (9,), data.origin_of("handlers"), "handlers"
     )
     play.handlers = _flatten_handlers(handlers)
     play.pre_tasks = parse_tasks(
-        data.get("pre_tasks"), play, ctx, (0,), data.origin_of("pre_tasks")
+        data.get("pre_tasks"), play, ctx, (0,), data.origin_of("pre_tasks"), "pre_tasks"
     )
     if data.get("roles"):
         from longplay.playbook.roles import apply_play_roles
 
         apply_play_roles(play, data["roles"], ctx, data.origin_of("roles"))
-    play.tasks = parse_tasks(data.get("tasks"), play, ctx, (2,), data.origin_of("tasks"))
+    play.tasks = parse_tasks(data.get("tasks"), play, ctx, (2,), data.origin_of("tasks"), "tasks")
     play.post_tasks = parse_tasks(
-        data.get("post_tasks"), play, ctx, (3,), data.origin_of("post_tasks")
+        data.get("post_tasks"), play, ctx, (3,), data.origin_of("post_tasks"), "post_tasks"
     )
     play.handlers.sort(key=_handler_rank)
     return play
@@ -329,22 +376,50 @@ def parse_tasks(
     ctx: ParseContext,
     position: tuple[int, ...],
     origin: Origin | None = None,
+    section: str | None = None,
 ) -> list[Node]:
-    """Parse a list of tasks and blocks under ``parent``."""
+    """Parse a list of tasks and blocks under ``parent``; ``section`` names where the list is
+    written for ansible-core's message about a value that is not a list (``tasks``, ``rescue``,
+    ``a block``; none: a task file)."""
     if items is None:
         return []
     if not isinstance(items, list):
-        raise ParseError(
-            "A list of tasks is expected here, got a " + type(items).__name__,
-            origin_of(items) or origin,
-        )
+        raise ParseError(_not_a_task_list(items, section), origin_of(items) or origin)
     nodes: list[Node] = []
+    item_origins = getattr(items, "item_origins", [])
     for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ParseError(
+                "A malformed block was encountered while loading a block: The ds "
+                f"({_plain([item])!r}) should be a dict but was a <class 'list'>",
+                item_origins[index] if index < len(item_origins) else origin_of(items) or origin,
+            )
         data = _require_mapping(item, "task", origin_of(items) or origin)
         node = parse_node(data, parent, ctx, (*position, index))
         if node is not None:
             nodes.append(node)
     return nodes
+
+
+def _not_a_task_list(items: Any, section: str | None) -> str:
+    """ansible-core's words for a list of tasks that is not a list."""
+    if section is None:
+        return "included task files must contain a list of tasks"
+    shown = _plain(items)
+    if section in ("a block", "rescue", "always"):
+        return (
+            f"A malformed block was encountered while loading {section}: The ds ({shown!r}) "
+            f"should be a list but was a {ansible_type(items)}"
+        )
+    if section.startswith("role "):
+        return (
+            f"The tasks/main.yml file for {section} must contain a list of tasks: {shown} "
+            f"should be a list or None but is {ansible_type(items)}"
+        )
+    return (
+        f"A malformed block was encountered while loading {section}: {shown} should be a list "
+        f"or None but is {ansible_type(items)}"
+    )
 
 
 def parse_node(
@@ -373,13 +448,13 @@ def parse_block(
     block.keyword_origins = _keyword_origins(data)
     block.item_origins = _item_origins(data)
     block.block = parse_tasks(
-        data.get("block"), block, ctx, (*position, 0), data.origin_of("block")
+        data.get("block"), block, ctx, (*position, 0), data.origin_of("block"), "a block"
     )
     block.rescue = parse_tasks(
-        data.get("rescue"), block, ctx, (*position, 1), data.origin_of("rescue")
+        data.get("rescue"), block, ctx, (*position, 1), data.origin_of("rescue"), "rescue"
     )
     block.always = parse_tasks(
-        data.get("always"), block, ctx, (*position, 2), data.origin_of("always")
+        data.get("always"), block, ctx, (*position, 2), data.origin_of("always"), "always"
     )
     return block
 
@@ -403,11 +478,7 @@ def _find_action(data: SourceDict, allowed: set[str], ctx: ParseContext) -> tupl
         name, _, rest = value.strip().partition(" ")
         return name, rest.strip(), key
     if not candidates:
-        raise ParseError(
-            "no module/action detected in task.",
-            data.origin,
-            "Every task needs a module, like 'command:' or 'debug:'.",
-        )
+        raise ParseError("no module/action detected in task.", data.origin)
     known = [
         c
         for c in candidates
@@ -674,7 +745,7 @@ def load_task_file(
     if path in ctx.stack:
         raise ParseError(f"task file includes itself: {path}", origin)
     if not os.path.isfile(path):
-        raise ParseError(f"Could not find or access '{path}'", origin)
+        raise missing_file(os.path.normpath(path))
     data = load_yaml(os.path.normpath(path), ctx.warnings)
     child_ctx = replace(
         ctx, basedir=ctx.basedir if ctx.role else os.path.dirname(path), stack=(*ctx.stack, path)

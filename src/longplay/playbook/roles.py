@@ -13,7 +13,7 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from longplay.errors import Origin, ParseError
+from longplay.errors import LongplayError, Origin, ParseError
 from longplay.playbook import keywords as kw
 from longplay.playbook.model import Block, Node, Play, Role, Task
 from longplay.playbook.source import SourceDict, load_yaml
@@ -56,7 +56,7 @@ def find_role(
     # ansible-core lists the bare playbook (and including) directories last
     bare = {basedir, playbook_dir}
     listed = [p for p in searched if p not in bare] + [p for p in searched if p in bare]
-    raise ParseError(
+    raise LongplayError(  # exit code 1, as ansible-core's
         f"the role '{name}' was not found in {':'.join(listed)}",
         origin,
     )
@@ -161,7 +161,12 @@ def _role_block(
     if tasks_from != "main" and tasks_path is None:
         raise ParseError(f"could not find tasks file '{tasks_from}' in role '{role.name}'", origin)
     block.block = parse_tasks(
-        tasks, block, role_ctx, (*position, 0), Origin(tasks_path or role.path, 1)
+        tasks,
+        block,
+        role_ctx,
+        (*position, 0),
+        Origin(tasks_path or role.path, 1),
+        f"role '{role.name}'" if tasks_from == "main" else None,
     )
     handlers, handlers_path = _load_part(role.path, "handlers")
     if handlers:

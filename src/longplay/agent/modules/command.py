@@ -48,6 +48,8 @@ def _strip(text: str, enabled: bool) -> str:
 
 
 def _build_command(args: Dict[str, Any], shell: bool) -> Union[str, List[str]]:
+    if args["cmd"] is None and args["_raw_params"] is None and args["argv"] is None:
+        raise ModuleFailed("one of the following is required: _raw_params, cmd, argv")
     text = args["cmd"] if args["cmd"] is not None else args["_raw_params"]
     if args["argv"]:
         if text:
