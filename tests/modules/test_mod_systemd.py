@@ -59,12 +59,18 @@ case "$2" in
 esac
 """
 
+FAKE_UPDATE_RC_D = r"""#!/bin/sh
+# Stand-in for update-rc.d: only records what it was asked.
+echo "$*" >> "$T/update-rc.d.log"
+"""
+
 SYSTEMD_RUNS = os.path.isdir("/run/systemd/system")
 
 
 def _play(project: Project, tasks: str) -> None:
     project.write("bin/systemctl", FAKE_SYSTEMCTL, mode=0o755)
     project.write("bin/service", FAKE_SERVICE, mode=0o755)
+    project.write("bin/update-rc.d", FAKE_UPDATE_RC_D, mode=0o755)
     body = (
         "- hosts: localhost\n"
         "  gather_facts: false\n"
@@ -204,6 +210,8 @@ def test_service_without_systemd_uses_the_init_script(project: Project) -> None:
         - name: unknown
           service: {name: nosuchsvc, state: started}
           ignore_errors: true
+        - name: enable
+          service: {name: lpdemo, enabled: true}
         """,
     )
     run = project.run()
@@ -219,7 +227,10 @@ def test_service_without_systemd_uses_the_init_script(project: Project) -> None:
     assert run.result("unknown")["msg"] == "Could not find the requested service nosuchsvc: host"
     log = project.path("sv.log").read_text().splitlines()
     assert log[:3] == ["lpdemo status", "lpdemo status", "lpdemo start"]
-    assert "lpdemo stop" in log and log[-1].startswith("nosuchsvc")
+    assert "lpdemo stop" in log and "nosuchsvc status" in log
+    # no /etc/rc?.d/S??lpdemo link here: enabling asks update-rc.d
+    assert run.result("enable")["enabled"] is True
+    assert project.path("update-rc.d.log").read_text() == "lpdemo enable\n"
 
 
 @pytest.mark.skipif(SYSTEMD_RUNS, reason="systemd runs on this host")

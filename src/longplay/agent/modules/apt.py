@@ -222,9 +222,9 @@ class Apt:
         return ModuleFailed(f"'{_join(argv)}' failed: {err}", **extra)
 
     def outcome(self, out: str, err: str, changed: bool) -> Dict[str, Any]:
+        """A result for a command that ran; ``diff`` is empty unless ``--diff`` (as ansible-core)."""
         result: Dict[str, Any] = {"changed": changed, "stdout": out, "stderr": err}
-        if self.ctx.diff:
-            result["diff"] = {"prepared": _plan(out)}
+        result["diff"] = {"prepared": _plan(out)} if self.ctx.diff else {}
         return result
 
     # --- the package lists ------------------------------------------------------
@@ -260,8 +260,7 @@ class Apt:
             if rc != 0:
                 raise ModuleFailed(f"apt-get clean failed: {err}", rc=rc, stdout=out, stderr=err)
         result = {"changed": True, "msg": out, "stdout": out, "stderr": err}
-        if self.ctx.diff:
-            result["diff"] = {"prepared": _plan(out)}
+        result["diff"] = {"prepared": _plan(out)} if self.ctx.diff else {}
         return result
 
     def policy(self, names: List[str]) -> Dict[str, Dict[str, Any]]:
@@ -536,6 +535,8 @@ class Apt:
         rc, out, err = self.command(argv)
         if rc != 0:
             raise self.failed(argv, rc, out, err, with_cache=False)
+        # (ansible-core hands dpkg's account back as the diff even without
+        # --diff; here it comes with --diff only, as longplay prints any diff)
         return self.outcome(out, err, True)
 
     def download(self, url: str) -> str:
