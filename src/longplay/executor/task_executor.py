@@ -579,7 +579,10 @@ class TaskExecutor:
         """Apply the action's argument spec, then run it."""
         args, problems = spec.validate(ctx.args)
         if problems:
-            return res.failed_result("; ".join(problems))
+            # reported as 'Task failed: MSG' (no 'Action failed:'), as ansible-core does
+            failed = res.failed_result("; ".join(problems))
+            failed[res.ERROR] = [res.task_failed(self.task.origin), ErrorCause(failed["msg"])]
+            return failed
         ctx.args = args
         return await spec.handler(ctx)
 
