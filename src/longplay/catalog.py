@@ -137,8 +137,15 @@ def resolve(name: str, library_dirs: tuple[str, ...] = ()) -> ModuleInfo | None:
         )
     module = find_module(short)
     if module is not None:
+        # async_status (and async_wait) are actions in ansible-core: no async for them
+        async_ok = short not in ("async_status", "async_wait")
         return ModuleInfo(
-            short, "remote", module.free_form, _command_line_options(module), True, module=module
+            short,
+            "remote",
+            module.free_form,
+            _command_line_options(module),
+            async_ok,
+            module=module,
         )
     for directory in library_dirs:
         for candidate in (short, f"{short}.py", f"{short}.sh"):

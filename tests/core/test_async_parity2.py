@@ -475,3 +475,66 @@ def test_failed_when_false_with_exhausted_retries_and_module_failures(
         "        ],\n        false,\n        [\n            false,\n"
         '            "(traceback unavailable)"\n        ]\n    ]'
     ) in run.stdout, run.stdout
+
+
+def test_async_status_refuses_async_and_action_argument_errors_read_as_the_reference(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - async_status:
+        jid: "1.2"
+      async: 5
+      poll: 0
+      ignore_errors: true
+    - assert:
+        foo: 1
+      ignore_errors: true
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert (
+        "[ERROR]: Task failed: This action (async_status) does not support async.\n" in run.stdout
+    )
+    assert (
+        'fatal: [localhost]: FAILED! => {"changed": false, "msg": "This action (async_status) '
+        'does not support async."}'
+    ) in run.stdout
+    assert "[ERROR]: Task failed: missing required arguments: that\n" in run.stdout
+    assert "ignored=2" in run.stdout
+
+
+def test_retries_of_zero_or_less_check_a_job_once(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        _play(
+            """
+    - command: sleep 30
+      async: 60
+      poll: 0
+      register: job
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+      register: once
+      until: once.finished
+      retries: 0
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+      register: again
+      until: again.finished
+      retries: -1
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+        mode: cleanup
+    - debug:
+        msg: "{{ [once.finished, once.attempts is defined, again.finished] }}"
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.results("debug")[0]["result"]["msg"] == [False, False, False]

@@ -268,6 +268,8 @@ class TaskExecutor:
         until = self.task.keywords.get("until")
         register = self.task.keywords.get("register")
         retries, delay = self._retry_settings(variables) if until else (0, 0.0)
+        if retries <= 0:
+            until = None  # ansible-core makes one attempt and does not look at until
         attempt = 0
         while True:
             attempt += 1

@@ -679,7 +679,7 @@ def _check_task_values(
             "longplay notices the end of the job anyway, but the job is stopped after "
             f"{async_value}s"
         )
-    for name in ("retries", "delay"):
+    for name in ("delay",):  # retries of 0 or less: one attempt, until unused (ansible-core)
         value = keywords.get(name)
         if value is not None and not is_template(value) and value < 0:
             raise ParseError(f"{name} must not be negative", data.origin_of(name))
