@@ -441,3 +441,29 @@ def test_missing_role_is_an_error_not_a_parse_error(longplay, write, tmp_path: P
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 1, run.output  # ansible-core's AnsibleError, not a parser error (4)
     assert run.stderr.startswith("[ERROR]: the role 'nope' was not found in ")
+
+
+def test_unsupported_parameters_name_the_module_as_written(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - {name: fqcn, ansible.builtin.stat: path=/tmp bogus=1, ignore_errors: true}
+            - {name: short, stat: path=/tmp bogus=1, ignore_errors: true}
+            - name: shell
+              shell: echo
+              args: {foo: 1}
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert (
+        "[ERROR]: Task failed: Module failed: Unsupported parameters for (ansible.builtin.stat)"
+        in (run.stdout)
+    )
+    assert '"msg": "Unsupported parameters for (ansible.builtin.stat) module: bogus.' in run.stdout
+    assert '"msg": "Unsupported parameters for (stat) module: bogus.' in run.stdout
+    assert '"msg": "Unsupported parameters for (ansible.legacy.command) module: foo.' in run.stdout
