@@ -467,3 +467,24 @@ def test_unsupported_parameters_name_the_module_as_written(longplay, write, tmp_
     assert '"msg": "Unsupported parameters for (ansible.builtin.stat) module: bogus.' in run.stdout
     assert '"msg": "Unsupported parameters for (stat) module: bogus.' in run.stdout
     assert '"msg": "Unsupported parameters for (ansible.legacy.command) module: foo.' in run.stdout
+
+
+def test_broken_ansible_cfg_stops_the_run(longplay, write, tmp_path: Path) -> None:
+    """Its settings (become, inventory...) are never silently dropped."""
+    marker = tmp_path / "ran"
+    write("site.yml", f"- hosts: localhost\n  tasks: [command: touch {marker}]\n")
+    write("ansible.cfg", "forks = 3\n[defaults\n")
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 5
+    assert run.stderr.startswith(
+        f"[ERROR]: Error reading config file ({tmp_path / 'ansible.cfg'}): File contains no "
+        "section headers.\n"
+    ), run.stderr
+    write("ansible.cfg", "[defaults]\nforks = many\n")
+    run = longplay("adhoc", "localhost", "-m", "ping", cwd=tmp_path)
+    assert run.rc == 5
+    assert run.stderr == (
+        f"[ERROR]: Config 'DEFAULT_FORKS' from '{tmp_path / 'ansible.cfg'}' has an invalid "
+        "value: Invalid value provided for 'integer': 'many'\n"
+    )
+    assert not marker.exists()
