@@ -488,3 +488,16 @@ def test_broken_ansible_cfg_stops_the_run(longplay, write, tmp_path: Path) -> No
         "value: Invalid value provided for 'integer': 'many'\n"
     )
     assert not marker.exists()
+
+
+def test_group_vars_that_do_not_parse_stop_before_any_task(longplay, write, tmp_path: Path) -> None:
+    write("hosts.ini", f"[web]\nh1 {LOCAL}\n")
+    write("group_vars/web.yml", "a: [\n")
+    write("site.yml", "- hosts: web\n  gather_facts: false\n  tasks: [debug: msg=hi]\n")
+    run = longplay("run", "site.yml", "-i", "hosts.ini", cwd=tmp_path)
+    assert run.rc == 4, run.output
+    assert "TASK [" not in run.stdout
+    assert run.stderr.startswith(
+        "[ERROR]: YAML parsing failed: While parsing a flow node did not find expected node "
+        f"content.\nOrigin: {tmp_path / 'group_vars' / 'web.yml'}:2:1\n"
+    ), run.stderr
