@@ -25,7 +25,6 @@ _PREFIXES = ("ansible.builtin.", "ansible.legacy.", "longplay.builtin.")
 #: Ansible modules users commonly write that longplay does not implement.
 REFUSED = frozenset(
     [
-        "apt",
         "apt_key",
         "apt_repository",
         "yum",
@@ -34,12 +33,8 @@ REFUSED = frozenset(
         "package",
         "package_facts",
         "pip",
-        "service",
-        "systemd",
-        "systemd_service",
         "sysvinit",
         "service_facts",
-        "reboot",
         "mysql_db",
         "mysql_user",
         "postgresql_db",

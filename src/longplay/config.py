@@ -10,7 +10,6 @@ environment variables, which the parts that use them already read.
 
 from __future__ import annotations
 
-import configparser
 import os
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ _AS_ENVIRONMENT = {
     ("defaults", "private_key_file"): "ANSIBLE_PRIVATE_KEY_FILE",
     ("defaults", "timeout"): "ANSIBLE_TIMEOUT",
     ("defaults", "force_color"): "ANSIBLE_FORCE_COLOR",
+    ("defaults", "async_dir"): "ANSIBLE_ASYNC_DIR",
     ("defaults", "localhost_warning"): "ANSIBLE_LOCALHOST_WARNING",
     ("defaults", "display_ok_hosts"): "ANSIBLE_DISPLAY_OK_HOSTS",
     ("defaults", "callback_result_format"): "ANSIBLE_CALLBACK_RESULT_FORMAT",
@@ -77,6 +77,8 @@ def load_config() -> Config:
     if path is None:
         _forks_from_environment(config)
         return config
+    import configparser  # only when there is a file: it costs milliseconds at every start
+
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     try:
         parser.read(path, encoding="utf-8")

@@ -22,15 +22,16 @@ templated again (a registered stdout containing ``{{`` stays as it was).
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from longplay.errors import LongplayError
 from longplay.templating.templar import Variables
 
 if TYPE_CHECKING:
     from longplay.inventory import Host, Inventory
-    from longplay.playbook.model import Play, Task
+    from longplay.playbook.model import Play, Role, Task
 
 
 @dataclass
@@ -45,6 +46,8 @@ class HostVarsState:
     runtime: dict[str, Any] = field(default_factory=dict)
     #: include_vars results (templates)
     included: dict[str, Any] = field(default_factory=dict)
+    #: roles included with ``public: true`` (their defaults and vars stay visible)
+    public_roles: list[Role] = field(default_factory=list)
 
 
 def fact_variables(
@@ -88,6 +91,12 @@ class VariableManager:
         #: magic variables describing the current play, set by the play runner
         self.play_magic: dict[str, Any] = {}
         self.play_vars: dict[str, Any] = {}
+        #: vars_files entries whose names need a host's variables (``vars/{{ ansible_os_family
+        #: }}.yml``): each a list of candidates, the first found for the host is read
+        self.deferred_vars_files: list[list[Any]] = []
+        self.vars_file_loader: Callable[[str], dict[str, Any] | None] | None = None
+        #: the play's static roles, whose defaults and vars every task sees
+        self.play_roles: list[Role] = []
 
     # --- host state ---------------------------------------------------------
 
@@ -154,6 +163,8 @@ class VariableManager:
         merged: dict[str, Any] = {}
         literal: set[str] = set()
         role = task.role if task is not None else None
+        for play_role in [*self.play_roles, *state.public_roles]:
+            merged.update(play_role.defaults)
         if role is not None:
             merged.update(role.defaults)
         merged.update(self.inventory_vars(host))
@@ -161,6 +172,10 @@ class VariableManager:
         merged.update(facts)
         literal.update(facts)
         merged.update(self.play_vars)
+        if self.deferred_vars_files:
+            merged.update(self._host_vars_files(host, merged, literal))
+        for play_role in [*self.play_roles, *state.public_roles]:
+            merged.update(play_role.vars)
         if role is not None:
             merged.update(role.vars)
         if task is not None:
@@ -178,6 +193,26 @@ class VariableManager:
         literal.update(magic)
         literal.difference_update(self.extra_vars)
         return merged, literal
+
+    def _host_vars_files(
+        self, host: Host, merged: dict[str, Any], literal: set[str]
+    ) -> dict[str, Any]:
+        """The deferred vars_files as this host names them: in each entry, the first
+        candidate that exists; an entry whose name does not render is passed over."""
+        magic = self.magic_vars(host)
+        scope = Variables({**merged, **magic, **self.extra_vars}, frozenset(literal | set(magic)))
+        found: dict[str, Any] = {}
+        for candidates in self.deferred_vars_files:
+            for candidate in candidates:
+                try:
+                    name = str(scope.templar.template(candidate))
+                except LongplayError:
+                    break
+                data = self.vars_file_loader(name) if self.vars_file_loader else None
+                if data is not None:
+                    found.update(data)
+                    break
+        return found
 
     def for_host(
         self, host: Host, task: Task | None = None, extra: Mapping[str, Any] | None = None

@@ -89,3 +89,22 @@ def test_check_mode_is_the_same(run: Run, tmp_path: Path) -> None:
 def test_bad_algorithm_fails_cleanly(run: Run, tmp_path: Path) -> None:
     result = run("stat", {"path": str(tmp_path), "checksum_algorithm": "crc"})
     failed_cleanly(result, "value of checksum_algorithm must be one of", "got: crc")
+
+
+def test_mode_attributes_and_version_as_ansible_core(run: Run, tmp_path: Path) -> None:
+    """stat spells mode with four digits ("1777"), always has version/attributes/attr_flags
+    (empty where lsattr -vd cannot tell), and an empty regular file is inode/x-empty."""
+    sticky = tmp_path / "sticky"
+    sticky.mkdir()
+    os.chmod(sticky, 0o1777)
+    assert run("stat", {"path": str(sticky)})["stat"]["mode"] == "1777"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    described = run("stat", {"path": str(fifo)})["stat"]
+    assert (described["version"], described["attributes"], described["attr_flags"]) == (
+        None,
+        [],
+        "",
+    )
+    empty = run("stat", {"path": "/proc/self/status"})["stat"]
+    assert (empty["mimetype"], empty["charset"]) == ("inode/x-empty", "binary")

@@ -99,3 +99,43 @@ def test_timeout_is_a_clear_failure(
     result = run.results("wait")[0]["result"]
     assert result["msg"] == f"Timeout when waiting for 127.0.0.1:{port}"
     assert "Traceback" not in json.dumps(result)
+
+
+def test_uri_src_is_a_controller_file(
+    longplay: Callable[..., Any],
+    write: Callable[[str, str], Path],
+    tmp_path: Path,
+    server: LoopbackServer,
+) -> None:
+    """As in Ansible, ``src`` is found on the controller (``files/`` beside the
+    playbook) unless ``remote_src``; a missing one names every place searched."""
+    write("files/body.json", '{"release": "1.2.3"}')
+    write(
+        "site.yml",
+        f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - uri:
+                url: "{server.url}/echo"
+                method: POST
+                src: body.json
+                body_format: json
+                return_content: true
+              register: sent
+            - assert:
+                that: ["sent.json.body is search('release.: .1.2.3')"]
+            - uri:
+                url: "{server.url}/echo"
+                method: POST
+                src: missing.json
+              ignore_errors: true
+              register: missing
+            - assert:
+                that:
+                  - "missing.msg is search('^Task failed. Could not find or access .missing.json.')"
+                  - "'on the Ansible Controller' in missing.msg"
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output

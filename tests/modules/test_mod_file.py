@@ -78,6 +78,24 @@ def test_file_diff_mode_shows_state_and_mode(project: Project) -> None:
     assert diff["after"]["mode"] == "0600"
 
 
+def test_file_diff_of_a_new_directory_and_a_checked_touch(project: Project) -> None:
+    """As ansible-core: a new directory's mode change is in its diff; a touch of a missing
+    file in check mode has no diff."""
+    project.play(
+        """
+        - {name: mkdir, file: {path: $T/a/b, state: directory, mode: "0700"}}
+        - {name: touch, file: {path: $T/t, state: touch}}
+        """
+    )
+    checked = project.run("-C", "-D")
+    assert "diff" not in checked.result("touch")
+    run = project.run("-D")
+    diff = run.result("mkdir")["diff"]
+    assert diff["before"]["state"] == "absent"
+    assert diff["after"] == {"path": str(project.path("a/b")), "state": "directory", "mode": "0700"}
+    assert "mode" in diff["before"]
+
+
 def test_file_bad_input(project: Project) -> None:
     project.write("plain.txt", "x\n")
     project.play(

@@ -84,7 +84,8 @@ def test_role_layout_end_to_end(project: Project) -> None:
         "web.conf": "port=8080 user=www\n",
         "fallback.txt": "from the playbook's files/\n",
         "role-counter": "8080",
-        "restarted": "restarted on 8080\n",
+        # the handler last loaded under the name runs (the tasks import, without web_port)
+        "restarted": "restarted on 80\n",
         "included.txt": "included www\n",
         "imported.txt": "imported www\n",
         "playbook-counter": "7",
@@ -189,3 +190,44 @@ def test_missing_role_and_missing_role_file(project: Project) -> None:
     msg = run.result("thin : copy")["msg"]
     assert f"{project.root}/roles/thin/files/absent.txt" in msg
     assert f"{project.root}/files/absent.txt" in msg
+
+
+def test_static_roles_show_their_defaults_and_vars_to_the_play(project: Project) -> None:
+    """As ansible-core: roles of ``roles:`` and import_role (even before it) expose their
+    defaults and vars (not their params) to the whole play; role vars beat play vars;
+    include_role shows them only with ``public: true``, after it ran."""
+    project.write("roles/r/defaults/main.yml", "r_default: d\n")
+    project.write("roles/r/vars/main.yml", "r_var: v\n")
+    project.write("roles/r/tasks/main.yml", "- {name: in role, debug: {msg: x}}\n")
+    project.write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars: {r_var: play}
+          roles:
+            - {role: r, r_param: p}
+          tasks:
+            - {name: after roles, debug: {msg: "{{ r_default }} {{ r_var }} {{ r_param | default('none') }}"}}
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - {name: before import, debug: {msg: "{{ r_default }} {{ r_var }}"}}
+            - import_role: {name: r}
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - {name: before include, debug: {msg: "{{ r_default | default('hidden') }}"}}
+            - include_role: {name: r, public: true}
+            - {name: after include, debug: {msg: "{{ r_default }} {{ r_var }}"}}
+        """,
+    )
+    run = project.run()
+    assert run.rc == 0, run.output
+    msgs = {
+        e["task"]: e["result"].get("msg") for e in run.events if e.get("event") == "host_result"
+    }
+    assert msgs["after roles"] == "d v none"
+    assert msgs["before import"] == "d v"
+    assert msgs["before include"] == "hidden"
+    assert msgs["after include"] == "d v"

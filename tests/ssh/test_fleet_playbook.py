@@ -111,3 +111,27 @@ def test_agents_end_with_the_run(sshd: Sshd, longplay, write, tmp_path: Path) ->
     while _agents_under(sshd.process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _agents_under(sshd.process.pid) == []
+
+
+def test_fire_and_forget_job_outlives_the_run(sshd: Sshd, longplay, write, tmp_path: Path) -> None:
+    """A poll 0 job keeps running after the run ends and drops its connections."""
+    sshd.write_inventory(tmp_path / "hosts.ini", count=1)
+    done = tmp_path / "done"
+    write(
+        "site.yml",
+        f"""
+        - hosts: fleet
+          gather_facts: false
+          tasks:
+            - shell: sleep 1; echo finished > {done}
+              async: 30
+              poll: 0
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert not done.exists()
+    deadline = time.monotonic() + 15
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert done.read_text() == "finished\n"

@@ -76,8 +76,22 @@ def test_host_key_mismatch_accepted_with_checking_off(
     sshd: Sshd, tmp_path: Path, environ: dict[str, str], overrides: dict[str, Any]
 ) -> None:
     known = other_key_known_hosts(sshd, tmp_path / "known_hosts")
+    before = known.read_text()
     args = f"-o UserKnownHostsFile={known}"
     assert connect(sshd, environ, ansible_ssh_common_args=args, **overrides) is None
+    assert known.read_text() == before  # as ssh: a changed key is not replaced
+
+
+def test_unknown_host_key_recorded_with_checking_off(sshd: Sshd, tmp_path: Path) -> None:
+    """ssh with StrictHostKeyChecking=no adds a new host to known_hosts; so does
+    longplay, and a later run with checking on trusts it."""
+    known = tmp_path / "known_hosts"
+    args = f"-o UserKnownHostsFile={known}"
+    assert connect(sshd, ansible_ssh_common_args=args, ansible_host_key_checking=False) is None
+    assert sshd.host_public_key in known.read_text()
+    assert connect(sshd, ansible_ssh_common_args=args, ansible_host_key_checking=False) is None
+    assert known.read_text().count(sshd.host_public_key) == 1
+    assert connect(sshd, ansible_ssh_common_args=args) is None
 
 
 def test_unknown_host_key_is_refused_by_default(sshd: Sshd) -> None:

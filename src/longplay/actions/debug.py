@@ -40,7 +40,9 @@ async def debug(ctx: ActionContext) -> dict[str, Any]:
             "failed": False,
             VERBOSE_ALWAYS: True,
         }
-    message = args["msg"] if args["msg"] is not None else "Hello world!"
+    # a msg that is given stays as it is, null too; only a missing one gets the default
+    given = args["msg"] is not None or "msg" in ctx.task.args
+    message = args["msg"] if given else "Hello world!"
     return {"msg": message, "changed": False, "failed": False, VERBOSE_ALWAYS: True}
 
 

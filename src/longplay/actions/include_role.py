@@ -5,8 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from longplay.actions.base import action
-from longplay.actions.include_tasks import parse_context, shared_include, wrapper_block
+from longplay.actions.include_tasks import (
+    INCLUDE_FAILED,
+    parse_context,
+    shared_include,
+    wrapper_block,
+)
 from longplay.agent.registry import Option
+from longplay.errors import ErrorCause, LongplayError
+from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 from longplay.playbook.model import Node
 
@@ -53,5 +60,20 @@ async def include_role(ctx: ActionContext) -> dict[str, Any]:
         return [block]
 
     target = f"{ctx.args['name']}:{ctx.args['tasks_from']}"
-    nodes = shared_include(ctx, target, build)
-    return {"changed": False, "include": ctx.args["name"], "_longplay_include": nodes}
+    try:
+        nodes = shared_include(ctx, target, build)
+    except LongplayError as exc:
+        if not exc.message.startswith("the role "):
+            raise
+        # a role that is not there fails the host whatever ignore_errors says (as ansible-core)
+        return {
+            "failed": True,
+            "changed": False,
+            "reason": exc.message,
+            INCLUDE_FAILED: True,
+            res.ERROR: [ErrorCause(exc.message)],
+        }
+    result = {"changed": False, "include": ctx.args["name"], "_longplay_include": nodes}
+    if ctx.args["public"]:
+        result["_longplay_public"] = True
+    return result

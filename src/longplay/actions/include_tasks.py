@@ -13,8 +13,13 @@ from typing import Any
 
 from longplay.actions.base import action
 from longplay.agent.registry import Option
+from longplay.errors import ErrorCause
+from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 from longplay.playbook.model import Block, Node
+
+#: an include that could not load: ansible-core fails the host whatever ignore_errors says
+INCLUDE_FAILED = "_ansible_include_failed"  # kept for the output, never registered
 
 
 def wrapper_block(ctx: ActionContext) -> Block:
@@ -85,9 +90,20 @@ async def include_tasks(ctx: ActionContext) -> dict[str, Any]:
     parse_ctx = parse_context(ctx)
     path = resolve_tasks_path(str(target), parse_ctx)
     if not os.path.isfile(path):
+        # as ansible-core words it; an include that cannot load fails whatever ignore_errors
+        missing = f"Could not find or access '{path}' on the Ansible Controller"
+        reason = (
+            f"{missing}: Unable to retrieve file contents.\n{missing}.\nIf you are using a "
+            "module and expect the file to exist on the remote, see the remote_src option: "
+            f"[Errno 2] No such file or directory: '{path}'"
+        )
         return {
             "failed": True,
-            "msg": f"Could not find or access '{target}' (looked in {os.path.dirname(path)})",
+            "changed": False,
+            "include": target,
+            "reason": reason,
+            INCLUDE_FAILED: True,
+            res.ERROR: [ErrorCause(reason)],  # told as it is: no task, no origin
         }
 
     def build() -> list[Node]:

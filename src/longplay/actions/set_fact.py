@@ -26,4 +26,13 @@ async def set_fact(ctx: ActionContext) -> dict[str, Any]:
                 "failed": True,
                 "msg": f"The variable name '{name}' is not valid. Variables must start with a letter or underscore character, and contain only letters, numbers and underscores.",
             }
-    return {"ansible_facts": values, "changed": False, "_longplay_set_vars": values}
+    result = {"ansible_facts": values, "changed": False, "_longplay_set_vars": values}
+    if _truthy(ctx.args.get("cacheable", False)):
+        result["_longplay_cache_facts"] = True  # facts too (ansible_facts.name, later plays)
+    return result
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("yes", "true", "on", "1", "y", "t")
+    return bool(value)

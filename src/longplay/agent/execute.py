@@ -30,7 +30,10 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
         return {"failed": True, "msg": f"The module {name} was not found on the target."}
     args, problems = validate(spec, raw_args)
     if problems:
-        return {"failed": True, "msg": "; ".join(problems), "changed": False}
+        failed = {"failed": True, "msg": "; ".join(problems), "changed": False}
+        if name in _NOT_ECHOED:  # the action's own check in ansible-core, not a module's
+            failed[ACTION_FAILURE] = True
+        return failed
     if ctx.check_mode and not spec.check_mode:
         return {
             "skipped": True,
@@ -40,7 +43,7 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
     # What the module was called with, as Ansible reports it (not for the
     # internal helpers whose arguments carry whole files).
     echo = not name.startswith("_") and name not in _NOT_ECHOED
-    invocation = {"module_args": _logged_args(spec, args)} if echo else {}
+    invocation = {"module_args": _logged_args(spec, args, raw_args)} if echo else {}
     try:
         result = spec.func(args, ctx)
     except ModuleFailed as failure:
@@ -65,6 +68,10 @@ def execute_module(name: str, raw_args: Dict[str, Any], ctx: ModuleContext) -> D
     return result
 
 
+#: marks a failure the controller reports as the action's ("Task failed: MSG"), not the
+#: module's ("Task failed: Module failed: MSG")
+ACTION_FAILURE = "_longplay_action_failure"
+
 #: internal arguments the controller adds, not written by the user
 _UNLOGGED = ("_content_b64", "_src_path")
 #: modules that are actions in ansible-core: their results carry no invocation
@@ -72,10 +79,17 @@ _UNLOGGED = ("_content_b64", "_src_path")
 _NOT_ECHOED = frozenset({"async_status", "async_wait"})
 
 
-def _logged_args(spec: Any, args: Dict[str, Any]) -> Dict[str, Any]:
-    """The arguments as Ansible reports them under ``invocation``: secrets masked."""
+def _logged_args(spec: Any, args: Dict[str, Any], raw_args: Dict[str, Any]) -> Dict[str, Any]:
+    """The arguments as Ansible reports them under ``invocation``: secrets masked; in its
+    order: those given, then defaults that are set, then the unset ones."""
+    aliases = spec.alias_map()
+    given = [aliases[key] for key in raw_args if key in aliases]
+    order = list(dict.fromkeys(name for name in given if name in args))
+    order += [name for name in args if name not in order and args[name] is not None]
+    order += [name for name in args if name not in order]
     logged = {}
-    for name, value in args.items():
+    for name in order:
+        value = args[name]
         if name in _UNLOGGED:
             continue
         option = spec.options.get(name)

@@ -276,8 +276,10 @@ def convert(value: Any, type_name: str, elements: Optional[str] = None) -> Any:
 
 def _supported(spec: ModuleSpec) -> str:
     """Option names, then aliases in parentheses, as Ansible lists them."""
-    names = sorted(spec.options)
-    aliases = sorted(set(spec.alias_map()) - set(names))
+    # async_status/async_wait's ``_async_dir`` is set by the controller, not written
+    hidden = ("_async_dir",)
+    names = sorted(name for name in spec.options if name not in hidden)
+    aliases = sorted(set(spec.alias_map()) - set(names) - set(hidden))
     return ", ".join(names) + (" ({})".format(", ".join(aliases)) if aliases else "")
 
 
@@ -292,12 +294,11 @@ def validate(spec: ModuleSpec, raw: Dict[str, Any]) -> Tuple[Dict[str, Any], Lis
             f"Task failed: Action 'ansible.builtin.{spec.name}' does not support raw params."
         ]
     unknown = sorted(key for key in raw if key not in names and not key.startswith("_ansible"))
-    if unknown:
-        problems.append(
-            "Unsupported parameters for ({}) module: {}. Supported parameters include: {}.".format(
-                spec.name, ", ".join(unknown), _supported(spec)
-            )
-        )
+    # As ansible-core: every check runs, but only the first problem in its order is
+    # reported (mutually exclusive, missing, types, choices, required one of, unsupported).
+    missing: List[str] = []
+    bad_types: List[str] = []
+    bad_choices: List[str] = []
     for key, value in raw.items():
         if key in names:
             args[names[key]] = value
@@ -306,18 +307,18 @@ def validate(spec: ModuleSpec, raw: Dict[str, Any]) -> Tuple[Dict[str, Any], Lis
         value = args.get(name)
         if value is None:
             if option.required:
-                problems.append(f"missing required arguments: {name}")
+                missing.append(name)
             args[name] = option.default
             continue
         try:
             value = convert(value, option.type, option.elements)
         except (ValueError, TypeError) as exc:
-            problems.append(
+            bad_types.append(
                 f"argument '{name}' is of type {type(value).__name__} and we were unable to convert to {option.type}: {exc}"
             )
             continue
         if option.choices is not None and value not in option.choices:
-            problems.append(
+            bad_choices.append(
                 "value of {} must be one of: {}, got: {}".format(
                     name, ", ".join(str(c) for c in option.choices), value
                 )
@@ -327,9 +328,19 @@ def validate(spec: ModuleSpec, raw: Dict[str, Any]) -> Tuple[Dict[str, Any], Lis
         present = [name for name in group if name in given]
         if len(present) > 1:
             problems.append("parameters are mutually exclusive: {}".format("|".join(group)))
+    if missing:
+        problems.append("missing required arguments: {}".format(", ".join(sorted(missing))))
+    problems += bad_types + bad_choices
     for group in spec.required_one_of:
         if not any(name in given for name in group):
             problems.append("one of the following is required: {}".format(", ".join(group)))
+    if unknown:
+        problems.append(
+            "Unsupported parameters for ({}) module: {}. Supported parameters include: {}.".format(
+                spec.name, ", ".join(unknown), _supported(spec)
+            )
+        )
+    problems = problems[:1]
     return args, problems
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
+from longplay.errors import ErrorCause
 from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 
@@ -29,9 +30,10 @@ async def run_async(
     if not info.async_ok:
         # ansible-core refuses these (raw, debug, copy, script...) when they
         # run, naming the action as the task wrote it.
-        result = res.failed_result(
-            f"This action ({ctx.task.action_as_written or info.name}) does not support async."
-        )
+        message = f"This action ({ctx.task.action_as_written or info.name}) does not support async."
+        result = res.failed_result(message)
+        # reported as 'Task failed: This action ...' (no 'Action failed:' between)
+        result[res.ERROR] = [res.task_failed(ctx.task.origin), ErrorCause(message)]
         if info.name == "debug":
             del result["changed"]  # debug's results never say
         return result
@@ -75,6 +77,7 @@ async def run_async(
     if not final.get("finished") or final.get("timed_out"):
         final = timed_out(final, ctx.async_seconds)  # the action's verdict
     else:
+        final = reference_order(final)
         res.explain_failure(ctx.task.origin, final, "Module")
     progress({"type": "finished", "jid": jid, "failed": bool(final.get("failed"))})
     return final
@@ -90,3 +93,33 @@ def timed_out(status: dict[str, Any], seconds: int) -> dict[str, Any]:
         "msg": timeout_message(seconds),
         "async_result": res.add_lines(status),
     }
+
+
+#: the keys ansible-core's async_status puts first, in its order
+_STATUS_FIRST = (
+    "started",
+    "finished",
+    "stdout",
+    "stderr",
+    "stdout_lines",
+    "stderr_lines",
+    "ansible_job_id",
+    "results_file",
+    "erased",
+)
+
+
+def reference_order(result: dict[str, Any]) -> dict[str, Any]:
+    """An async status (polled task, async_status) with its keys in ansible-core's order,
+    seen when it is templated into a string or shown as a loop label: the status keys,
+    then the job's own result, then ``failed`` (and a running job's ``changed``)."""
+    res.add_lines(result)
+    ordered = {key: result[key] for key in _STATUS_FIRST if key in result}
+    ordered.update((key, value) for key, value in result.items() if key not in ordered)
+    if ordered.get("failed") is False:
+        ordered["failed"] = ordered.pop("failed")
+    if not ordered.get("finished"):
+        ordered.setdefault("failed", False)
+        if "changed" in ordered:
+            ordered["changed"] = ordered.pop("changed")
+    return ordered

@@ -209,6 +209,11 @@ class HostConnection:
                 await self._reset()
         raise AssertionError("unreachable")
 
+    async def reset(self) -> None:
+        """Close the connection and its agents; the next request connects again
+        (``reboot`` uses it while the host comes back)."""
+        await self._reset()
+
     async def _reset(self) -> None:
         for client in self._agents.values():
             await _quietly(client.close())

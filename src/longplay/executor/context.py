@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from longplay.errors import ErrorCause
 from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
 from longplay.templating.templar import Templar, Variables
@@ -64,7 +65,12 @@ class ActionContext:
             extra=self.extra,
         )
         self.report_discovery(result)
-        # a module's own failure, even when an action ran it
+        # a module's own failure, even when an action ran it (async_status's arguments are
+        # checked by its action in ansible-core)
+        if result.pop(res.ACTION_FAILURE, False):
+            message = str(result.get("msg") or "")
+            result[res.ERROR] = [res.task_failed(self.task.origin), ErrorCause(message)]
+            return result
         return res.explain_failure(self.task.origin, result, "Module")
 
     def report_discovery(self, result: dict[str, Any]) -> None:
@@ -104,6 +110,12 @@ class ActionContext:
 
     def not_found(self, kind: str, path: str) -> str:
         """ansible-core's words for a controller file found nowhere it looked."""
+        if os.path.isabs(path):  # looked for only where it says: no search list
+            return (
+                f"Could not find or access '{path}' on the Ansible Controller.\nIf you are "
+                "using a module and expect the file to exist on the remote, see the "
+                "remote_src option"
+            )
         searched = "\n\t".join(os.path.join(d, path) for d in self.search_paths(kind))
         return (
             f"Could not find or access '{path}'\nSearched in:\n\t{searched} on the Ansible "

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from longplay import catalog
 from longplay.actions.meta import PER_HOST, meta_name
 from longplay.catalog import DYNAMIC_INCLUDES
-from longplay.errors import reserved_name_warnings
+from longplay.errors import LongplayError, reserved_name_warnings
 from longplay.executor import results as res
 from longplay.executor.scheduler import Strategy
 from longplay.executor.task_executor import TaskExecutor
@@ -174,6 +174,9 @@ class HostRunner:
 
     async def _after(self, task: Task, result: dict[str, Any]) -> None:
         """Record, show and act on a task's result."""
+        notified = []
+        if result.get("changed") and task.keywords.get("notify") and not result.get("failed"):
+            notified = self._notifications(task)  # an unknown handler stops the run first
         await self._apply_instructions(task, result)
         public = res.public(result)
         shown = res.displayed(result)
@@ -181,7 +184,9 @@ class HostRunner:
             shown = {**res.censor(public), **{k: v for k, v in shown.items() if k == res.ERROR}}
         ignored = self._ignored(task, result)
         self._register(task, public)
-        if "ansible_facts" in result and not _facts_are_variables(result):
+        if "ansible_facts" in result and (
+            not _facts_are_variables(result) or result.get("_longplay_cache_facts")
+        ):
             self.run.variables.set_facts(self.host.name, result["ansible_facts"])
         if task.action == "meta" and not result.get("failed"):
             pass  # flow control is not a result: Ansible leaves it out of the recap
@@ -210,14 +215,20 @@ class HostRunner:
             if res.INVOCATION in result:
                 raise TaskFailed(task, {**public, "invocation": result[res.INVOCATION]})
             raise TaskFailed(task, public)
-        if result.get("changed") and task.keywords.get("notify") and not result.get("failed"):
-            self._notify(task, result)
+        for name in notified:
+            if name not in self.status.notified:
+                self.status.notified.append(name)
         meta = result.get("_longplay_meta")
         if meta:
             await self._meta(meta)
         include = result.get("_longplay_include")
         if include:
             await self.run_nodes(include)
+            if result.get("_longplay_public"):
+                # include_role public: the role's defaults and vars stay visible
+                # to this host's later tasks
+                roles = self.run.variables.host_state(self.host.name).public_roles
+                roles.extend(n.role for n in include[0].block if n.role and n.role not in roles)
 
     def _register(self, task: Task, result: dict[str, Any]) -> None:
         register = task.keywords.get("register")
@@ -236,6 +247,8 @@ class HostRunner:
     def _ignored(self, task: Task, result: dict[str, Any]) -> bool:
         if result.get("unreachable"):
             return bool(task.get("ignore_unreachable"))
+        if result.get("_ansible_include_failed"):
+            return False  # an include that cannot load is not ignored (as ansible-core)
         return bool(result.get("failed")) and task.get("ignore_errors") in (True, "true", "yes")
 
     async def _apply_instructions(self, task: Task, result: dict[str, Any]) -> None:
@@ -248,12 +261,23 @@ class HostRunner:
         if included_vars:
             self.run.variables.include_vars(self.host.name, included_vars)
 
-    def _notify(self, task: Task, result: dict[str, Any]) -> None:
+    def _notifications(self, task: Task) -> list[str]:
+        """The handler names and topics ``task`` notifies (its ``notify``, rendered)."""
         variables = self.run.variables.for_host(self.host, task)
-        for name in task.keywords.get("notify", []):
-            rendered = str(variables.templar.template(name))
-            if rendered not in self.status.notified:
-                self.status.notified.append(rendered)
+        notify = task.keywords.get("notify", [])
+        # a templated keyword is kept whole: it renders to one name or a list of them
+        found: list[str] = []
+        answers = handler_answers(self.play.play.handlers)
+        for name in notify if isinstance(notify, list) else [notify]:
+            rendered = variables.templar.template(name)
+            for one in rendered if isinstance(rendered, list) else [rendered]:
+                if not any(str(one) in names for names in answers):
+                    raise LongplayError(
+                        f"The requested handler '{one}' was not found in either the main "
+                        "handlers list nor in the listening handlers list"
+                    )
+                found.append(str(one))
+        return found
 
     async def _meta(self, action: str) -> None:
         if action == "end_host":
@@ -266,6 +290,37 @@ class HostRunner:
             await self.play.flush_handlers_for(self)
         if action == "clear_host_errors":
             self.play.clear_host_errors()
+
+
+def handler_names(handler: Task) -> set[str]:
+    """The names a notification reaches ``handler`` by: its name, also prefixed by its role."""
+    name = handler.keywords.get("name")
+    if not name:
+        return set()
+    if handler.role is not None:
+        return {str(name), f"{handler.role.name} : {name}"}
+    return {str(name)}
+
+
+def handler_answers(handlers: list[Task]) -> list[set[str]]:
+    """For each handler, the notifications it answers to. As in ansible-core, a name
+    reaches only the last handler loaded with it, and of the handlers sharing a name
+    that listen to a topic, only the last one runs."""
+    answers: list[set[str]] = []
+    claimed: set[str] = set()
+    heard: set[tuple[str, str]] = set()
+    for handler in reversed(handlers):
+        names = handler_names(handler)
+        own = names - claimed
+        claimed |= names
+        name = str(handler.keywords.get("name") or "")
+        for topic in map(str, handler.keywords.get("listen", [])):
+            if not name or (name, topic) not in heard:
+                own.add(topic)
+                heard.add((name, topic))
+        answers.append(own)
+    answers.reverse()
+    return answers
 
 
 def _runs_once(task: Task) -> bool:

@@ -16,6 +16,7 @@ from longplay.errors import (
     reserved_name_warnings,
     template_errors_warning,
 )
+from longplay.executor import var_prompt
 from longplay.executor.connection import KEYWORD_VARS, HostConnection
 from longplay.executor.host_runner import (
     EndBatch,
@@ -26,10 +27,11 @@ from longplay.executor.host_runner import (
     HostStatus,
     HostUnreachable,
     TaskFailed,
+    handler_answers,
 )
 from longplay.executor.scheduler import Strategy, make_strategy
 from longplay.inventory import order_hosts
-from longplay.playbook.model import Node, Play, Task, walk_tasks
+from longplay.playbook.model import Block, Node, Play, Role, Task, walk_tasks
 from longplay.playbook.source import SourceList, load_yaml
 from longplay.templating.templar import is_template, template_value
 
@@ -248,6 +250,24 @@ class Section:
         self.parked.clear()
 
 
+def _static_roles(play: Play) -> list[Role]:
+    """The roles of the ``roles:`` section, then those imported (import_role) in
+    pre_tasks, post_tasks and tasks: ansible-core shows their defaults and vars to
+    the whole play."""
+    found: list[Role] = []
+
+    def walk(nodes: list[Node]) -> None:
+        for node in nodes:
+            if node.role is not None and not any(node.role is r for r in found):
+                found.append(node.role)
+            if isinstance(node, Block):
+                walk(node.block + node.rescue + node.always)
+
+    for nodes in (play.role_tasks, play.pre_tasks, play.post_tasks, play.tasks):
+        walk(nodes)
+    return found
+
+
 def tags_selected(task_tags: set[str], only: list[str], skip: list[str]) -> bool:
     """Ansible's tag rules, including ``always``, ``never``, ``tagged`` and ``untagged``."""
     if skip and (
@@ -272,18 +292,28 @@ def tags_selected(task_tags: set[str], only: list[str], skip: list[str]) -> bool
 async def run_handlers(play_state: PlayState, runner: HostRunner) -> None:
     """Run, in definition order, the handlers this host was notified of."""
     status = runner.status
-    for handler in play_state.play.handlers:
-        if not status.notified or (status.failed and not play_state.ctx.options.force_handlers):
+    handlers = play_state.play.handlers
+    answers = handler_answers(handlers)
+    force = (
+        play_state.ctx.options.force_handlers
+        or play_state.play.keywords.get("force_handlers") is True
+    )
+    for index, handler in enumerate(handlers):
+        if not status.notified or (status.failed and not force):
             return
-        names = {
-            str(handler.keywords.get("name", "")),
-            *map(str, handler.keywords.get("listen", [])),
-        }
+        names = answers[index]
         if not names & set(status.notified):
             continue
-        status.notified = [n for n in status.notified if n not in names]
+        # every handler listening to a topic runs: a notification is spent once no
+        # later handler answers to it
+        later = set().union(*answers[index + 1 :])
+        status.notified = [n for n in status.notified if n not in names or n in later]
         if play_state.selected(handler):
-            await runner.run_task(handler)
+            try:
+                await runner.run_task(handler)
+            except BaseException:
+                status.notified = []  # a handler that fails ends the host's handlers
+                raise
 
 
 class PlayRunner:
@@ -342,11 +372,17 @@ class PlayRunner:
         written = self.play.keywords.get("vars") or {}
         self._warn_reserved(written)
         merged: dict[str, Any] = dict(written)
+        deferred: list[list[Any]] = []
         for entry in self.play.vars_files:
             candidates = entry if isinstance(entry, list) else [entry]
-            data = self._first_vars_file(candidates, merged)
+            data = self._first_vars_file(candidates, merged, entry)
+            if data is None:  # its name needs the host's variables (facts...)
+                deferred.append(candidates)
+                continue
             self._warn_reserved(data)
             merged.update(data)
+        self.ctx.variables.deferred_vars_files = deferred
+        self.ctx.variables.vars_file_loader = self._vars_file_loader()
         for name in self.ctx.variables.extra_vars:
             self._warn_reserved({name: None}, Origin("<CLI option '-e'>", 0, text=str(name)))
         roles = [node.role for node in self.play.role_tasks if node.role is not None]
@@ -356,37 +392,56 @@ class PlayRunner:
         for role in roles:
             self._warn_reserved(role.params)
         prompts = self.play.keywords.get("vars_prompt") or []
+        extra_vars = self.ctx.variables.extra_vars
         for prompt in prompts if isinstance(prompts, list) else []:
-            if (
-                isinstance(prompt, dict)
-                and "name" in prompt
-                and prompt["name"] not in self.ctx.variables.extra_vars
-            ):
-                merged.setdefault(str(prompt["name"]), prompt.get("default", ""))
+            if isinstance(prompt, dict) and "name" in prompt and prompt["name"] not in extra_vars:
+                merged[str(prompt["name"])] = var_prompt.answer(
+                    prompt, lambda value: template_value(value, extra_vars)
+                )
         self.ctx.variables.play_vars = merged
+        self.ctx.variables.play_roles = _static_roles(self.play)
+        for state in self.ctx.variables.state.values():
+            state.public_roles.clear()  # include_role public lasts for its play
 
     def _warn_reserved(self, variables: Any, where: Origin | None = None) -> None:
         for warning in reserved_name_warnings(variables, where):
             self.ctx.output.warning(warning)
 
-    def _first_vars_file(self, candidates: list[Any], play_vars: dict[str, Any]) -> dict[str, Any]:
+    def _first_vars_file(
+        self, candidates: list[Any], play_vars: dict[str, Any], entry: Any
+    ) -> dict[str, Any] | None:
         """The first of ``candidates`` that exists; as ansible-core 2.19 does, a vars file
-        that is not there (or whose name does not render) is passed over in silence."""
+        that is not there is passed over in silence. None when a name does not render
+        with the play's variables: it is rendered for each host, with its variables."""
         scope = dict(play_vars)
         scope.update(self.ctx.variables.extra_vars)
         for candidate in candidates:
             try:
                 name = str(template_value(candidate, scope))
             except LongplayError:
-                where = ParseError("", self._vars_file_origin(candidate)).render().lstrip("\n")
+                where = ParseError("", self._vars_file_origin(entry)).render().lstrip("\n")
                 self.ctx.output.warning(
                     "skipping vars_files item due to an undefined variable\n" + where
                 )
-                continue
+                return None
             path = name if os.path.isabs(name) else os.path.join(self.play.basedir, name)
             if os.path.isfile(path):
                 return _vars_file_contents(load_yaml(path), path)
         return {}
+
+    def _vars_file_loader(self) -> Callable[[str], dict[str, Any] | None]:
+        """Reads a vars file named for a host (None when it is not there), each once."""
+        cache: dict[str, dict[str, Any] | None] = {}
+        basedir = self.play.basedir
+
+        def load(name: str) -> dict[str, Any] | None:
+            path = name if os.path.isabs(name) else os.path.join(basedir, name)
+            if path not in cache:
+                found = os.path.isfile(path)
+                cache[path] = _vars_file_contents(load_yaml(path), path) if found else None
+            return cache[path]
+
+        return load
 
     def _vars_file_origin(self, candidate: Any) -> Origin | None:
         """Where a vars_files item is written."""

@@ -59,8 +59,26 @@ DELEGATED_TO = "_ansible_delegated_to"
 #: a task's echoed arguments, kept apart: only ansible_failed_result shows them
 INVOCATION = INTERNAL_PREFIX + "invocation"
 
+#: set by the agent on a failure ansible-core's action reports, not its module
+#: (longplay.agent.execute.ACTION_FAILURE)
+ACTION_FAILURE = INTERNAL_PREFIX + "action_failure"
+#: a module reported the failure (ansible-core's fail_json, which records an exception)
+MODULE_FAILED = INTERNAL_PREFIX + "module_failed"
+
 #: what ansible-core registers as the ``exception`` of a failure that raised none
 NO_TRACEBACK = "(traceback unavailable)"
+
+
+#: what a failure that failed_when suppressed registers (the result itself stays ok)
+SUPPRESSED = "_ansible_suppressed_failure"  # kept for the output, as ERROR
+
+
+def suppress_failure(result: dict[str, Any], origin: Origin | None) -> None:
+    """Retries ran out but ``failed_when`` says not failed: ansible-core 2.19 shows the
+    failure's report, counts the task as ok and registers ``failed: true``."""
+    result.setdefault("msg", "Task failed: Action failed: Unknown error.")
+    result[ERROR] = failure_causes(origin, {**result, "failed": True}, "Action")
+    result[SUPPRESSED] = {"failed": True}
 
 
 def public(result: dict[str, Any]) -> dict[str, Any]:
@@ -69,22 +87,29 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
     A failed result (a failed loop item too, not the loop's summary) carries an
     ``exception``, as ansible-core registers it."""
     cleaned = {k: v for k, v in result.items() if not k.startswith((INTERNAL_PREFIX, "_ansible_"))}
+    cleaned.update(result.get(SUPPRESSED) or {})
     items = cleaned.get("results")
     if isinstance(items, list) and any(
         isinstance(i, dict) and (VERBOSE_ALWAYS in i or i.get("failed") or i.get("unreachable"))
         for i in items
     ):
         cleaned["results"] = [_public_item(i) if isinstance(i, dict) else i for i in items]
-    elif cleaned.get("failed") and "exception" not in cleaned and not isinstance(items, list):
-        cleaned["exception"] = NO_TRACEBACK
+    elif cleaned.get("failed") and not isinstance(items, list):
+        cleaned["exception"] = _registered_exception(cleaned.get("exception"))
     return cleaned
 
 
 def _public_item(item: dict[str, Any]) -> dict[str, Any]:
     cleaned = public(item)
-    if cleaned.get("failed") and "exception" not in cleaned:
-        cleaned["exception"] = NO_TRACEBACK
+    if cleaned.get("failed"):
+        cleaned["exception"] = _registered_exception(cleaned.get("exception"))
     return cleaned
+
+
+def _registered_exception(exception: Any) -> Any:
+    """ansible-core registers no module's error text or traceback (it shows the text in
+    the error report): a failure's ``exception`` reads ``(traceback unavailable)``."""
+    return NO_TRACEBACK if exception is None or isinstance(exception, str) else exception
 
 
 def displayed(result: dict[str, Any]) -> dict[str, Any]:
@@ -124,19 +149,20 @@ def loop_result(results: list[dict[str, Any]]) -> dict[str, Any]:
     """Aggregate per-item results into the registered loop result."""
     aggregate: dict[str, Any] = {}
     _lift_instructions(results, aggregate)
-    aggregate.update(
-        {
-            "changed": any(r.get("changed") for r in results),
-            "msg": "All items completed",
-            "results": results,
-            "skipped": bool(results) and all(r.get("skipped") for r in results),
-        }
-    )
+    # keys in ansible-core's order (seen when the result is templated into a string)
+    aggregate["results"] = results
+    aggregate["skipped"] = bool(results) and all(r.get("skipped") for r in results)
+    changed = any(r.get("changed") for r in results)
     if aggregate["skipped"]:
         aggregate["msg"] = "All items skipped"
-    if any(r.get("failed") for r in results):
-        aggregate["failed"] = True
-        aggregate["msg"] = "One or more items failed"
+        aggregate["changed"] = changed
+    else:
+        aggregate["changed"] = changed
+        if any(r.get("failed") for r in results):
+            aggregate["failed"] = True
+            aggregate["msg"] = "One or more items failed"
+        else:
+            aggregate["msg"] = "All items completed"
     if any(r.get("unreachable") for r in results):
         aggregate["unreachable"] = True
     return aggregate
@@ -189,6 +215,8 @@ def explain_failure(
     origin: Origin | None, result: dict[str, Any], kind: str = "Action"
 ) -> dict[str, Any]:
     """Give a failed (or unreachable) result the story of its failure, unless it has one."""
+    if kind == "Module" and result.get("failed"):
+        result[MODULE_FAILED] = True
     if (result.get("failed") or result.get("unreachable")) and ERROR not in result:
         result[ERROR] = failure_causes(origin, result, kind)
         if "msg" not in result:

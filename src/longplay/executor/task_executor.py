@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
@@ -29,7 +30,7 @@ from longplay.executor.connection import KEYWORD_VARS, HostConnection
 from longplay.executor.context import ActionContext
 from longplay.playbook.source import SourceDict
 from longplay.templating.lookups import run_lookup
-from longplay.templating.templar import OMIT, Templar, Variables
+from longplay.templating.templar import OMIT, Templar, Variables, is_template
 from longplay.transport.base import Unreachable
 from longplay.transport.become import BecomeSpec
 from longplay.transport.client import AgentError
@@ -48,6 +49,10 @@ def unreachable_result(exc: Unreachable) -> dict[str, Any]:
     """An unreachable host's result; ansible-core 2.19 words it as a failed task."""
     reason = exc.reason if exc.reason.startswith("Task failed: ") else f"Task failed: {exc.reason}"
     return {"unreachable": True, "changed": False, "msg": reason, "exception": res.NO_TRACEBACK}
+
+
+#: the controller's async job directory setting (ansible.cfg's ``async_dir`` lands here)
+ASYNC_DIR_ENV = "ANSIBLE_ASYNC_DIR"
 
 
 def templating_failure(
@@ -283,6 +288,10 @@ class TaskExecutor:
             if attempt > retries:
                 if "failed_when_result" not in result:
                     result["failed"] = True  # failed_when, when given, has the last word
+                elif not result.get("failed"):
+                    # ansible-core 2.19: the task stays ok, but reports the exhausted retries
+                    # and registers them as a failure failed_when suppressed
+                    res.suppress_failure(result, self.task.origin)
                 result["attempts"] = max(1, retries)
                 return result
             self.output.retrying(self.host.name, self.task, retries - attempt + 1, result)
@@ -329,9 +338,16 @@ class TaskExecutor:
         if failed_when is not None:
             try:
                 origin = self.task.keyword_origins.get("failed_when")
-                failed = any(scope.templar.condition(c, origin) for c in failed_when)
+                was_failed = bool(result.get("failed"))
+                # a list of conditions must all hold, as for when
+                failed = scope.templar.all_conditions(failed_when, origin)
                 result["failed_when_result"] = failed
                 result["failed"] = failed
+                module_failed = result.get(res.MODULE_FAILED) or "exception" in result
+                if not failed and was_failed and module_failed:
+                    # the module's failure is kept aside, as ansible-core does
+                    exception = result.pop("exception", res.NO_TRACEBACK)
+                    result["failed_when_suppressed_exception"] = exception
                 if failed and "msg" not in result:
                     result["msg"] = "Task failed: Action failed: Unknown error."
             except LongplayError as exc:
@@ -352,12 +368,17 @@ class TaskExecutor:
         connection = self._connection(variables)
         check_mode = self._flag("check_mode", variables, self.run.options.check)
         diff = self._flag("diff", variables, self.run.options.diff)
-        async_seconds = int(templar.template(task.keywords.get("async", 0)) or 0)
-        poll = int(templar.template(task.keywords.get("poll", DEFAULT_POLL)))
+        async_seconds = self._int_keyword(templar, "async", "async_val", 0)
+        poll = self._int_keyword(templar, "poll", "poll", DEFAULT_POLL)
         extra: dict[str, Any] = {}
+        environment = self._environment(variables)
         async_dir = variables.raw.get("ansible_async_dir")
         if async_dir is not None:
             extra["async_dir"] = str(templar.template(async_dir))
+        elif os.environ.get(ASYNC_DIR_ENV) and ASYNC_DIR_ENV not in environment:
+            # the controller's setting (or ansible.cfg's async_dir) holds for every host,
+            # SSH ones too, as in ansible-core; "~" is the target user's home
+            extra["async_dir"] = os.environ[ASYNC_DIR_ENV]
         return ActionContext(
             task=task,
             host=self.host,
@@ -367,13 +388,42 @@ class TaskExecutor:
             connection=connection,
             check_mode=check_mode,
             diff=diff,
-            environment=self._environment(variables),
+            environment=environment,
             become=self._become(variables),
             async_seconds=async_seconds,
             poll=poll,
             extra=extra,
             on_event=lambda event: self.output.async_progress(self.host.name, task, event),
         )
+
+    def _int_keyword(self, templar: Templar, name: str, shown: str, default: int) -> int:
+        """``async``/``poll`` as a number; one that is not fails the task as in ansible-core
+        ("Error processing keyword 'async_val': The value 'abc' could not be converted to
+        'int'.", ``shown`` being ansible-core's name of the keyword)."""
+        written = self.task.keywords.get(name, default)
+        origin = self.task.keyword_origins.get(name)
+        keyword = f"Error processing keyword '{shown}'"
+        try:
+            value = templar.template(written)
+        except LongplayError as exc:
+            error = TaskArgsError(f"Task failed: {keyword}: {exc.message}")
+            error.causes = [ErrorCause(f"{keyword}: {exc.message}", origin)]
+            raise error from exc
+        if value is None or value == "":
+            return default if name == "poll" else 0
+        try:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            return int(value) if isinstance(value, (int, float)) else int(str(value).strip())
+        except ValueError:
+            problem = f"The value {value!r} could not be converted to 'int'."
+            error = TaskArgsError(f"Task failed: {keyword}: {problem}")
+            literal = not (isinstance(written, str) and is_template(written))
+            error.causes = [
+                ErrorCause(keyword, origin),
+                ErrorCause(problem, origin if literal else None, separate=True),
+            ]
+            raise error from None
 
     def _template_args(self, templar: Templar, args: dict[str, Any]) -> dict[str, Any]:
         """Render the arguments one by one, so a failure names the argument."""
@@ -515,6 +565,10 @@ class TaskExecutor:
             else:
                 result = await ctx.run_module(info.name, ctx.args)
                 self._name_module_as_written(info.name, result)
+                if info.name == "async_status":
+                    from longplay.executor.async_jobs import reference_order
+
+                    result = reference_order(result)
             if info.kind != "action" and ctx.async_seconds <= 0:
                 res.explain_failure(self.task.origin, result, "Module")
         except Unreachable:
@@ -532,10 +586,10 @@ class TaskExecutor:
                 f"Unexpected error in '{self.task.action}': {type(exc).__name__}: {exc}",
                 exception=traceback.format_exc(),
             )
-        result.setdefault("failed", False)  # Ansible registers it for every run action
-        if info.name == "pause":
-            return result  # its stdout is a summary: ansible-core adds no stdout_lines
-        return res.add_lines(result)
+        if info.name != "pause":  # its stdout is a summary: ansible-core adds no stdout_lines
+            res.add_lines(result)
+        result.setdefault("failed", False)  # Ansible registers it for every run action (last)
+        return result
 
     def _name_module_as_written(self, name: str, result: dict[str, Any]) -> None:
         """ansible-core names the module as the task wrote it in its argument errors (command

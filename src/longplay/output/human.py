@@ -9,7 +9,6 @@ interval otherwise.
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
@@ -94,6 +93,10 @@ def render_diff(diff: Any) -> str:
                 chunks.append(
                     f"diff skipped: {side} file size exceeds {entry[f'{side}_larger']} bytes\n"
                 )
+        prepared = entry.get("prepared")
+        if prepared:
+            # a module's own rendering of its change (apt's plan), shown as is
+            chunks.append(str(prepared).rstrip("\n") + "\n")
         if "before" not in entry and "after" not in entry:
             continue
         before, after = _diff_text(entry.get("before")), _diff_text(entry.get("after"))
@@ -101,6 +104,8 @@ def render_diff(diff: Any) -> str:
             continue
         before_header = entry.get("before_header")
         after_header = entry.get("after_header")
+        import difflib  # only with --diff
+
         lines = difflib.unified_diff(
             before.splitlines(keepends=True),
             after.splitlines(keepends=True),
@@ -406,6 +411,8 @@ class HumanOutput(Output):
                 text = f"skipping: [{name}]"
                 if self.verbosity > 0:
                     kept = ("skipped_reason",) if not result["results"] else ("changed", "msg")
+                    if task.action == "debug" and result["results"]:
+                        kept = ("msg",)  # debug's message stands alone
                     text += f" => {dump({k: result[k] for k in kept if k in result}, None)}"
                 self._line(text, COLORS[status])
             return
@@ -434,7 +441,9 @@ class HumanOutput(Output):
             return
         shown = clean(task, result, self.verbosity)
         causes = result.get(res.ERROR)
-        if causes and status in (res.FAILED, res.UNREACHABLE):
+        if causes and result.get("_ansible_include_failed"):
+            self.error(joined_message(causes))  # ansible-core's own error, on stderr
+        elif causes and (status in (res.FAILED, res.UNREACHABLE) or res.SUPPRESSED in result):
             report = render_error(causes)
             if self._first_time(report):
                 self._line(report, COLORS[res.FAILED])
@@ -481,17 +490,30 @@ class HumanOutput(Output):
         )
 
     def async_progress(self, host: str, task: Task, event: dict[str, Any]) -> None:
+        hidden = bool(task.get("no_log"))
         if event.get("type") == "finished":
             if self.board is not None:
                 self.board.finish(id(task), host)
             word = "FAILED" if event.get("failed") else "OK"
-            self._line(f"ASYNC {word} on {host}: jid={event.get('jid')}", COLORS["async"])
+            # no_log: ansible-core's censored result has no job id to show
+            jid = None if hidden else event.get("jid")
+            self._line(f"ASYNC {word} on {host}: jid={jid}", COLORS["async"])
             return
+        if hidden:  # the job's output is the task's result: not shown while it runs either
+            event = {
+                k: v for k, v in event.items() if k not in ("stdout_tail", "stderr_tail", "msg")
+            }
         if self.board is not None:
             self.board.update(id(task), host, event)
             return
         elapsed, last = describe(event)
-        text = f"ASYNC POLL [{task.display_name()}] {host}: running {int(elapsed)}s"
+        if "jid" in event:
+            # ansible-core's line first (scripts reading logs parse it), then what longplay adds
+            jid = None if hidden else event["jid"]
+            text = f"ASYNC POLL on {host}: jid={jid} started=True finished=False - "
+        else:  # async_wait's progress
+            text = f"ASYNC POLL [{task.display_name()}] {host}: "
+        text += f"running {int(elapsed)}s"
         if last:
             text += f", last output: {last}"
         self._line(text, COLORS["async"])

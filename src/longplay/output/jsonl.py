@@ -89,6 +89,10 @@ class JsonOutput(Output):
         )
 
     def async_progress(self, host: str, task: Task, event: dict[str, Any]) -> None:
+        if task.get("no_log"):  # the job's output is the task's result: censored
+            event = {
+                k: v for k, v in event.items() if k not in ("stdout_tail", "stderr_tail", "msg")
+            }
         self._emit("async_progress", host=host, progress=event, **task_fields(task))
 
     def debug(self, level: int, message: str) -> None:

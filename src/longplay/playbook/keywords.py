@@ -7,7 +7,6 @@ before anything runs), inheritance from play to block to task, and the
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -121,6 +120,8 @@ def is_loop_keyword(name: str) -> bool:
 
 def closest(name: str, candidates: Iterable[str]) -> str | None:
     """The most similar candidate, for a "did you mean" hint."""
+    import difflib  # only for a misspelt keyword
+
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return matches[0] if matches else None
 

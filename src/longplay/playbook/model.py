@@ -47,8 +47,11 @@ class Node:
         if name in self.keywords:
             return self.keywords[name]
         keyword = KEYWORDS.get(name)
-        if keyword is not None and keyword.inherited and self.parent is not None:
-            return self.parent.get(name, default)
+        parent = self.parent
+        if parent is not None and _dynamic_include(parent):
+            parent = parent.parent  # an include's keywords stay with it (apply passes them)
+        if keyword is not None and keyword.inherited and parent is not None:
+            return parent.get(name, default)
         return default
 
     def chain(self) -> list[Node]:
@@ -60,6 +63,12 @@ class Node:
             node = node.parent
         return nodes[::-1]
 
+    def keyword_chain(self) -> list[Node]:
+        """The nodes whose ``when`` and ``tags`` apply here, outermost first: as in
+        ansible-core, a dynamic include's own keywords do not reach the tasks it
+        includes (only its vars do)."""
+        return [n for n in self.chain() if n is self or not _dynamic_include(n)]
+
     def conditions(self) -> list[Any]:
         """Every ``when`` from the play down to this node, in order."""
         return [condition for condition, _ in self.conditions_with_origins()]
@@ -67,7 +76,7 @@ class Node:
     def conditions_with_origins(self) -> list[tuple[Any, Origin | None]]:
         """Every ``when`` from the play down, with where it is written."""
         found: list[tuple[Any, Origin | None]] = []
-        for node in self.chain():
+        for node in self.keyword_chain():
             origin = node.keyword_origins.get("when")
             items = node.item_origins.get("when", [])
             for index, condition in enumerate(node.keywords.get("when", [])):
@@ -76,7 +85,7 @@ class Node:
 
     def tags(self) -> set[str]:
         found: set[str] = set()
-        for node in self.chain():
+        for node in self.keyword_chain():
             found.update(str(tag) for tag in node.keywords.get("tags", []))
         return found
 
@@ -200,3 +209,8 @@ def walk_tasks(nodes: list[Node]) -> list[Task]:
         elif isinstance(node, Block):
             found.extend(walk_tasks(node.block + node.rescue + node.always))
     return found
+
+
+def _dynamic_include(node: Node) -> bool:
+    """include_tasks / include_role, whose tasks are loaded when it runs."""
+    return isinstance(node, Task) and node.action in ("include_tasks", "include_role")

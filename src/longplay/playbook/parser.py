@@ -56,6 +56,11 @@ def coerce_keyword(name: str, value: Any, origin: Origin | None) -> Any:
     if is_template(value):
         return [value] if kind == "cond" else value
     if kind == "int":
+        if name in ("async", "poll"):
+            try:
+                return _to_int(name, value, origin)
+            except ParseError:
+                return value  # the task fails when it runs, as in ansible-core
         return _to_int(name, value, origin)
     if kind == "number":
         return _to_number(name, value, origin)
@@ -314,7 +319,16 @@ def parse_play(
     play.post_tasks = parse_tasks(
         data.get("post_tasks"), play, ctx, (3,), data.origin_of("post_tasks"), "post_tasks"
     )
+    play.handlers.sort(key=_handler_rank)
     return play
+
+
+def _handler_rank(handler: Task) -> int:
+    """ansible-core's handler order: the ``roles:`` section's first, then the play's own,
+    then those of roles imported in pre_tasks, post_tasks and tasks (in that order)."""
+    if handler.role is None or len(handler.position) < 3:
+        return 1
+    return {1: 0, 0: 2, 3: 3, 2: 4}.get(handler.position[1], 1)
 
 
 def _check_play_values(keywords: dict[str, Any], data: SourceDict) -> None:
@@ -604,6 +618,8 @@ _ORIGIN_KEYWORDS = (
     "environment",
     "register",
     "delegate_to",
+    "async",
+    "poll",
 )
 
 
@@ -641,20 +657,17 @@ def _check_task_values(
                     else data.origin_of("loop_control"),
                     kw.did_you_mean(str(option), kw.LOOP_CONTROL_OPTIONS),
                 )
+    if info.name in catalog.DYNAMIC_INCLUDES:
+        # Other actions without async (raw, debug, copy...) fail when they run, as in
+        # ansible-core; includes have no async/poll at all (whatever the value).
+        for key in data:
+            if key in ("async", "poll"):
+                what = "TaskInclude" if info.name == "include_tasks" else "IncludeRole"
+                raise ParseError(f"'{key}' is not a valid attribute for a {what}", data.origin)
     async_value = keywords.get("async")
-    if async_value is not None and not is_template(async_value):
-        if async_value < 0:
-            raise ParseError("async must be a positive number of seconds", data.origin_of("async"))
-        # Other actions without async (raw, debug, copy...) fail when they
-        # run, as in ansible-core; includes cannot take it at all.
-        if async_value > 0 and info.name in catalog.DYNAMIC_INCLUDES:
-            raise ParseError(
-                f"The '{info.name}' action does not support async: it runs on the controller.",
-                data.origin_of("async"),
-            )
-    poll = keywords.get("poll")
-    if poll is not None and not is_template(poll) and poll < 0:
-        raise ParseError("poll must be 0 or a positive number of seconds", data.origin_of("poll"))
+    if isinstance(async_value, int) and async_value < 0:
+        raise ParseError("async must be a positive number of seconds", data.origin_of("async"))
+    poll = keywords.get("poll")  # a negative poll does not wait, as poll 0 (ansible-core)
     if (
         isinstance(poll, int)
         and isinstance(async_value, int)

@@ -53,8 +53,11 @@ def find_role(
         candidate = os.path.join(directory, name)
         if os.path.isdir(candidate):
             return os.path.abspath(candidate)
+    # ansible-core lists the bare playbook (and including) directories last
+    bare = {basedir, playbook_dir}
+    listed = [p for p in searched if p not in bare] + [p for p in searched if p in bare]
     raise LongplayError(  # exit code 1, as ansible-core's
-        f"the role '{name}' was not found in {':'.join(searched)}",
+        f"the role '{name}' was not found in {':'.join(listed)}",
         origin,
     )
 
@@ -224,8 +227,11 @@ def apply_play_roles(play: Play, entries: Any, ctx: ParseContext, origin: Origin
     if not isinstance(entries, list):
         raise ParseError("'roles' must be a list", origin)
     seen = play.roles_applied
+    item_origins = getattr(entries, "item_origins", [])
     for index, entry in enumerate(entries):
         entry_origin = entry.origin if isinstance(entry, SourceDict) else origin
+        if not isinstance(entry, SourceDict) and index < len(item_origins):
+            entry_origin = item_origins[index]  # a role named by a bare string: there
         name, params, block_keywords = split_role_entry(entry, entry_origin)
         blocks = expand_role(
             name, params, block_keywords, play, ctx, (1, index), entry_origin, seen

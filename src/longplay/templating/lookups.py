@@ -150,7 +150,8 @@ def lookup_fileglob(terms: list[Any], variables: Variables) -> list[Any]:
             candidates = [p for b in bases for p in (os.path.join(b, "files"), b)]
         for candidate in candidates:
             matches = glob.glob(os.path.join(candidate, base))
-            files = sorted(m for m in matches if os.path.isfile(m))
+            # in directory order, unsorted, as ansible-core lists them
+            files = [m for m in matches if os.path.isfile(m)]
             if files:
                 found.extend(files)
                 break

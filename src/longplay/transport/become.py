@@ -19,8 +19,8 @@ in ``spawn`` and ``exec_raw``.
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -105,7 +105,7 @@ def become_command(
 
 
 def _marker() -> bytes:
-    return b"LONGPLAY-BECOME-OK-" + secrets.token_hex(8).encode()
+    return b"LONGPLAY-BECOME-OK-" + os.urandom(8).hex().encode()
 
 
 def _sudo(spec: BecomeSpec, inner: list[str]) -> BecomeCommand:
@@ -117,7 +117,7 @@ def _sudo(spec: BecomeSpec, inner: list[str]) -> BecomeCommand:
     flags = [flag for flag in flags if flag != "-n"]
     if "-S" not in flags:
         flags.append("-S")
-    prompt = f"[longplay sudo key={secrets.token_hex(8)}] password:"
+    prompt = f"[longplay sudo key={os.urandom(8).hex()}] password:"
     marker = _marker()
     shell = f"echo {marker.decode()} >&2; exec " + '"$0" "$@"'
     argv = [exe, *flags, "-p", prompt, "-u", spec.user, "--", "/bin/sh", "-c", shell, *inner]

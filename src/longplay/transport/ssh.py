@@ -474,6 +474,8 @@ class SSHTransport(Transport):
             self._key_problem = None
             self._tcp_connected = False
             self._conn = await self._open()
+            if not self.settings.host_key_checking:
+                self._record_new_host_key(self._conn)
 
     async def reconnect(self) -> None:
         """Drop the current connection (if any) and open a fresh one."""
@@ -629,6 +631,18 @@ class SSHTransport(Transport):
         if self.settings.known_hosts is not None:
             return files
         return [name for name in files if os.path.exists(name)] or files[:1]
+
+    def _record_new_host_key(self, conn: asyncssh.SSHClientConnection) -> None:
+        """With checking off, ssh (``StrictHostKeyChecking=no``) still adds a host it has
+        not seen to known_hosts; a later run with checking on then trusts it."""
+        key = conn.get_server_host_key()
+        if key is None:
+            return
+        host, port = self.settings.host, self.settings.port or 22
+        with contextlib.suppress(ValueError, asyncssh.Error):
+            if any(self._read_known_hosts().match(host, "", port)[:2]):
+                return  # known (a changed key is not replaced, as ssh does not)
+        self._remember_host_key(host, port, key)
 
     def _remember_host_key(self, host: str, port: int, key: asyncssh.SSHKey) -> None:
         path = Path(self._known_hosts_files()[0])

@@ -18,20 +18,23 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Union
 
-COMMAND_OPTIONS = {
+COMMAND_OPTIONS = {  # in ansible-core's order (its invocation lists them so)
     "_raw_params": Option(),
     "_uses_shell": Option(type="bool", default=False),
     "cmd": Option(),
     "argv": Option(type="list", elements="str"),
     "chdir": Option(type="path"),
+    "executable": Option(),
+    "expand_argument_vars": Option(type="bool", default=True),
     "creates": Option(type="path"),
     "removes": Option(type="path"),
-    "executable": Option(),
     "stdin": Option(),
     "stdin_add_newline": Option(type="bool", default=True),
     "strip_empty_ends": Option(type="bool", default=True),
-    "expand_argument_vars": Option(type="bool", default=True),
 }
+
+#: shell is command with ``_uses_shell`` set, as in ansible-core (its invocation says so)
+SHELL_OPTIONS = {**COMMAND_OPTIONS, "_uses_shell": Option(type="bool", default=True)}
 
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -58,15 +61,15 @@ def _build_command(args: Dict[str, Any], shell: bool) -> Union[str, List[str]]:
         raise ModuleFailed("no command given", rc=256)
     if shell:
         return str(text)
-    argv = shlex.split(str(text))
-    if args["expand_argument_vars"]:
-        argv = [os.path.expanduser(os.path.expandvars(part)) for part in argv]
-    return argv
+    return shlex.split(str(text))  # reported as written; expanded when run
 
 
-def _guard(args: Dict[str, Any], cmd: Union[str, List[str]]) -> Optional[Dict[str, Any]]:
+def _guard(
+    args: Dict[str, Any], cmd: Union[str, List[str]], check_mode: bool
+) -> Optional[Dict[str, Any]]:
     """Honour creates/removes: a result saying why nothing ran, or None to run."""
     chdir = args["chdir"]
+    did = "Would" if check_mode else "Did"
 
     def resolve(path: str) -> str:
         return os.path.join(chdir, path) if chdir and not os.path.isabs(path) else path
@@ -74,12 +77,14 @@ def _guard(args: Dict[str, Any], cmd: Union[str, List[str]]) -> Optional[Dict[st
     creates, removes = args["creates"], args["removes"]
     if creates and glob.glob(resolve(creates)):
         return _not_run(
-            cmd, f"Did not run command since '{creates}' exists", f"skipped, since {creates} exists"
+            cmd,
+            f"{did} not run command since '{creates}' exists",
+            f"skipped, since {creates} exists",
         )
     if removes and not glob.glob(resolve(removes)):
         return _not_run(
             cmd,
-            f"Did not run command since '{removes}' does not exist",
+            f"{did} not run command since '{removes}' does not exist",
             f"skipped, since {removes} does not exist",
         )
     return None
@@ -101,18 +106,22 @@ def _not_run(cmd: Union[str, List[str]], msg: str, stdout: str) -> Dict[str, Any
 
 def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str, Any]:
     cmd = _build_command(args, shell)
-    skipped = _guard(args, cmd)
+    chdir = args["chdir"]
+    if chdir and not os.path.isdir(chdir):  # before creates/removes, as ansible-core
+        unchanged = {k: v for k, v in _not_run(cmd, "", "").items() if k != "msg"}
+        raise ModuleFailed(
+            "Unable to change directory before execution.", **{**unchanged, "rc": None}
+        )
+    skipped = _guard(args, cmd, ctx.check_mode)
     if skipped is not None:
         return skipped
     if ctx.check_mode:
         result = _not_run(cmd, "Command would have run if not in check mode", "")
-        result["skipped"] = True
+        if args["creates"] is None and args["removes"] is None:
+            result["skipped"] = True
+        else:  # creates/removes said it would run: a change, as ansible-core predicts it
+            result["changed"] = True
         return result
-    chdir = args["chdir"]
-    if chdir and not os.path.isdir(chdir):
-        raise ModuleFailed(
-            f"Unable to change directory before execution: {chdir}", cmd=cmd, rc=None
-        )
     stdin = args["stdin"]
     data = None
     if stdin is not None:
@@ -123,7 +132,11 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
     started = _now()
     try:
         rc, out, err = ctx.run_command(
-            cmd, shell=shell, cwd=chdir, stdin=data, executable=executable
+            _expanded(cmd) if args["expand_argument_vars"] else cmd,
+            shell=shell,
+            cwd=chdir,
+            stdin=data,
+            executable=executable,
         )
     except OSError as exc:
         # As ansible-core: the command as written, and the error under "exception".
@@ -136,20 +149,22 @@ def run_command_module(args: Dict[str, Any], ctx: Any, shell: bool) -> Dict[str,
             exception=_os_error(exc),
         )
     ended = _now()
+    # keys in ansible-core's order (seen when a result is templated into a string)
     result = {
         "changed": True,
-        "cmd": cmd,
-        "rc": rc,
         "stdout": _strip(out, args["strip_empty_ends"]),
         "stderr": _strip(err, args["strip_empty_ends"]),
+        "rc": rc,
+        "cmd": cmd,
         "start": started.strftime(TIME_FORMAT),
         "end": ended.strftime(TIME_FORMAT),
         "delta": str(ended - started),
-        "msg": "",
     }
     if rc != 0:
         result["failed"] = True
         result["msg"] = "non-zero return code"
+    else:
+        result["msg"] = ""
     return result
 
 
@@ -159,10 +174,17 @@ def command(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     return run_command_module(args, ctx, shell=bool(args["_uses_shell"]))
 
 
-@module("shell", options=COMMAND_OPTIONS, free_form="_raw_params")
+@module("shell", options=SHELL_OPTIONS, free_form="_raw_params")
 def shell(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     """Run a command line through a shell (pipes, redirections, variables)."""
     return run_command_module(args, ctx, shell=True)
+
+
+def _expanded(cmd: Union[str, List[str]]) -> Union[str, List[str]]:
+    """An argument list with ``~`` and ``$VARS`` expanded (a shell line expands its own)."""
+    if isinstance(cmd, str):
+        return cmd
+    return [os.path.expanduser(os.path.expandvars(part)) for part in cmd]
 
 
 def _os_error(exc: OSError) -> str:

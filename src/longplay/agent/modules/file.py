@@ -55,7 +55,7 @@ def file_module(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
         result = HANDLERS[state](args, ctx, path, previous, diff)
     except OSError as exc:
         raise ModuleFailed(_os_message(exc), path=path, state=fileops.file_state(path))
-    if ctx.diff:
+    if ctx.diff and diff:
         result["diff"] = diff
     return result
 
@@ -155,7 +155,7 @@ def _directory(
 ) -> Dict[str, Any]:
     target, kind = _target(path, previous, args["follow"])
     if kind == "absent":
-        changed = _make_directories(target, args, ctx)
+        changed = _make_directories(target, args, ctx, diff)
         if ctx.check_mode:
             return {"path": path, "changed": True}
         return _described(path, changed, follow=args["follow"])
@@ -170,7 +170,7 @@ def _directory(
     return _described(path, changed, follow=args["follow"])
 
 
-def _make_directories(path: str, args: Dict[str, Any], ctx: Any) -> bool:
+def _make_directories(path: str, args: Dict[str, Any], ctx: Any, diff: Diff) -> bool:
     """Create ``path`` and its missing parents; each new one gets the attributes."""
     missing: List[str] = []
     current = os.path.abspath(path)
@@ -188,7 +188,8 @@ def _make_directories(path: str, args: Dict[str, Any], ctx: Any) -> bool:
             os.mkdir(directory)
         except FileExistsError:  # created meanwhile by someone else: fine
             pass
-        fileops.apply_attributes(directory, args, False)
+        # each new directory's attribute changes go in the diff (the last one's stand)
+        fileops.apply_attributes(directory, args, False, diff)
     return True
 
 
@@ -216,7 +217,8 @@ def _touch(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff)
     if kind == "absent":
         if ctx.check_mode:
             # The directory may be created by an earlier task of this same
-            # (checked) run; predict the change as Ansible does.
+            # (checked) run; predict the change as Ansible does (without a diff).
+            diff.clear()
             return {"dest": path, "changed": True}
         if not os.path.isdir(os.path.dirname(os.path.abspath(target)) or "."):
             raise ModuleFailed(

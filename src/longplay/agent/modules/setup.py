@@ -1,14 +1,20 @@
 """setup: gather facts about the host, fast.
 
-Returns ``{"ansible_facts": {"ansible_hostname": ..., ...}}`` with the names
-and shapes Ansible's setup module uses. Everything is read from ``/proc``,
-``/sys``, ``/etc`` and a few ioctls, never by spawning a program, so a whole
-gather stays well under 100 ms; the one possibly slow call, the reverse
-lookup behind ``fqdn``, is answered from ``/etc/hosts`` when it can be and is
-otherwise given a short deadline.
+Returns ``{"ansible_facts": {"ansible_hostname": ..., ...}}`` with the names,
+shapes and values ansible-core 2.19's setup module gives. Everything is read
+from ``/proc``, ``/sys``, ``/etc``, ``/dev``, rtnetlink and a few ioctls where
+the reference runs programs (ip, lsblk, findmnt, capsh, lsb_release, stat),
+so a whole gather takes a few milliseconds. Programs run only where no file
+holds the answer: the LVM tools (as root, when installed) and
+``systemctl --version`` on systemd hosts, as the reference. The possibly
+slow calls have deadlines: the reverse lookup behind ``fqdn`` (answered from
+``/etc/hosts`` when it can be) and statvfs on network mounts.
 
-``gather_subset`` takes Ansible's subsets (all, min, hardware, network,
-virtual, and the smaller collector names), with ``!`` to exclude; ``filter``
+The hardware, storage, virtualization and other Linux-only collectors live
+in ``_setup_linux`` and are imported only by gathers that need them.
+
+``gather_subset`` takes the reference's subset names (all, min, hardware,
+network, virtual, and the smaller ones), with ``!`` to exclude; ``filter``
 keeps only facts whose names match one of its globs.
 """
 
@@ -55,13 +61,17 @@ def setup(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     for name in COLLECTOR_ORDER:
         if name in wanted:
             facts.update(COLLECTORS[name](facts, args, ctx))
+    warnings = facts.pop("_warnings", [])  # a collector's warnings, not a fact
     result = {"ansible_" + key: value for key, value in facts.items()}
     result["gather_subset"] = list(args["gather_subset"])
     result["module_setup"] = True
     patterns = args["filter"]
     if patterns:  # as in Ansible, gather_subset and module_setup are filtered too
         result = {key: value for key, value in result.items() if _matches(key, patterns)}
-    return {"ansible_facts": result, "changed": False}
+    answer: Dict[str, Any] = {"ansible_facts": result, "changed": False}
+    if warnings:
+        answer["warnings"] = warnings
+    return answer
 
 
 def _matches(name: str, patterns: List[str]) -> bool:
@@ -73,11 +83,23 @@ def _matches(name: str, patterns: List[str]) -> bool:
 
 
 def _read(path: str) -> Optional[str]:
+    """The file's text, or None. Plain os.read: a third of open()'s cost on sysfs."""
     try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read()
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def _read_line(path: str) -> Optional[str]:
@@ -459,8 +481,13 @@ def service_mgr_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
 def selinux_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
     """SELinux status from sysfs and its config file (no selinux Python bindings needed)."""
     enforce = _read_line("/sys/fs/selinux/enforce")
+    if not _libselinux_present():
+        return {
+            "selinux": {"status": "Missing selinux Python library"},
+            "selinux_python_present": False,
+        }
     if enforce is None:
-        return {"selinux": {"status": "disabled"}, "selinux_python_present": False}
+        return {"selinux": {"status": "disabled"}, "selinux_python_present": True}
     config = _key_values(_read("/etc/selinux/config") or "")
     return {
         "selinux": {
@@ -470,8 +497,24 @@ def selinux_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
             "type": config.get("SELINUXTYPE", "unknown"),
             "policyvers": _int(_read_line("/sys/fs/selinux/policyvers")),
         },
-        "selinux_python_present": False,
+        "selinux_python_present": True,
     }
+
+
+_LIB_DIRS = (
+    "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/lib/x86_64-linux-gnu",
+    "/usr/lib/x86_64-linux-gnu", "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+)  # fmt: skip
+
+
+def _libselinux_present() -> bool:
+    """Whether libselinux.so.1 is installed: the reference's SELinux bindings load
+    it with ctypes and report "Missing selinux Python library" without it. The
+    usual library directories are looked at instead of loading it."""
+    dirs = list(_LIB_DIRS)
+    machine = os.uname().machine
+    dirs += [f"/lib/{machine}-linux-gnu", f"/usr/lib/{machine}-linux-gnu"]
+    return any(os.path.exists(os.path.join(d, "libselinux.so.1")) for d in dirs)
 
 
 def _int(text: Optional[str]) -> Optional[int]:
@@ -592,38 +635,107 @@ def _ini_fact(text: str, path: str) -> Any:
 # --- hardware --------------------------------------------------------------------
 
 
+_CPU_NAME_KEYS = ("model name", "Processor", "vendor_id", "cpu", "Vendor", "processor")
+
+
 def processor_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    """CPU counts from /proc/cpuinfo (sockets, cores per socket, threads, vcpus)."""
-    processors: List[str] = []
-    sockets: Set[str] = set()
-    cores = siblings = 0
-    index = 0
-    for line in (_read("/proc/cpuinfo") or "").splitlines():
-        key, _, value = (part.strip() for part in line.partition(":"))
-        if key == "processor":
-            processors.append(str(index))
-            index += 1
-        elif key in ("vendor_id", "model name", "Processor", "cpu model") and processors:
-            processors.append(value)
+    """CPU facts from /proc/cpuinfo, counted as the reference counts them.
+
+    ``processor`` lists the values of the naming keys in file order. Sockets
+    are the distinct physical ids (each sized by its "cpu cores"), threads per
+    core the first core's siblings over the cores per socket; ARM and POWER
+    count "processor" lines, s390x its "# processors" and threads, Xen
+    paravirtual guests (no ``vme`` flag) one core per CPU.
+    """
+    text = _read("/proc/cpuinfo")
+    if text is None:
+        return {}
+    return cpu_facts_from(text, facts.get("architecture", ""), _xen())
+
+
+def cpu_facts_from(text: str, architecture: str, xen: bool) -> Facts:
+    """processor_facts' reading of a cpuinfo text."""
+    names: List[str] = []
+    count = vendor_ids = model_names = processor_lines = 0
+    sockets: Dict[str, int] = {}
+    cores: Dict[str, int] = {}
+    socket_id = core_id = "0"
+    s390_cpus = s390_threads = 0
+    flags: Optional[List[str]] = None
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "flags":
+            flags = value.split()
+        if key in _CPU_NAME_KEYS:
+            names.append(value)
+            vendor_ids += key == "vendor_id"
+            model_names += key == "model name"
+            processor_lines += key == "processor"
+            count += 1
         elif key == "physical id":
-            sockets.add(value)
+            socket_id = value
+            sockets.setdefault(value, 1)
+        elif key == "core id":
+            core_id = value
+            if value not in sockets:  # sic: the reference looks among sockets here
+                cores[value] = 1
         elif key == "cpu cores":
-            cores = int(value)
+            sockets[socket_id] = int(value)
         elif key == "siblings":
-            siblings = int(value)
-    vcpus = index or os.cpu_count() or 1
-    count = len(sockets) or 1
-    per_socket = cores or vcpus // count
-    threads = siblings // cores if cores and siblings else 1
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else vcpus
-    return {
-        "processor": processors,
-        "processor_count": count,
-        "processor_cores": per_socket,
-        "processor_threads_per_core": threads,
-        "processor_vcpus": vcpus,
-        "processor_nproc": nproc,
-    }
+            cores[core_id] = int(value)
+        elif key == "# processors":
+            s390_cpus = int(value)
+        elif key == "max thread id":
+            s390_threads = int(value) + 1
+        elif key == "ncpus active":
+            count = int(value)
+    if vendor_ids and vendor_ids == model_names:
+        count = vendor_ids
+    if architecture.startswith(("armv", "aarch", "ppc")):
+        count = processor_lines
+    found: Facts = {"processor": names}
+    if architecture == "s390x":
+        threads = s390_threads or 1
+        found.update(
+            processor_count=1,
+            processor_cores=round(s390_cpus / threads),
+            processor_threads_per_core=s390_threads,
+            processor_vcpus=s390_cpus,
+            processor_nproc=s390_cpus,
+        )
+    elif xen and flags is not None and "vme" not in flags:
+        found.update(
+            processor_count=count,
+            processor_cores=count,
+            processor_threads_per_core=1,
+            processor_vcpus=count,
+            processor_nproc=count,
+        )
+    else:
+        per_socket = next(iter(sockets.values()), 0) or 1
+        first_core = next(iter(cores.values()), None)
+        threads = round((first_core if first_core is not None else 1) / per_socket)
+        sockets_count = len(sockets) or count
+        found.update(
+            processor_count=sockets_count,
+            processor_cores=per_socket,
+            processor_threads_per_core=threads,
+            processor_vcpus=threads * sockets_count * per_socket,
+            processor_nproc=processor_lines,
+        )
+        if hasattr(os, "sched_getaffinity"):
+            found["processor_nproc"] = len(os.sched_getaffinity(0))
+    if flags is not None:
+        found["flags"] = flags
+    return found
+
+
+def _xen() -> bool:
+    if os.path.exists("/proc/xen"):
+        return True
+    first = (_read("/sys/hypervisor/type") or "").split("\n", 1)[0]
+    return first.strip() == "xen"
 
 
 def memory_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
@@ -658,16 +770,17 @@ def memory_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
 
 
 def uptime_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    found: Facts = {}
     text = _read_line("/proc/uptime")
-    if text:
-        found["uptime_seconds"] = int(float(text.split()[0]))
+    return {"uptime_seconds": int(float(text.split()[0]))} if text else {}
+
+
+def loadavg_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """Its own subset in the reference: not part of hardware."""
     try:
         one, five, fifteen = os.getloadavg()
-        found["loadavg"] = {"1m": one, "5m": five, "15m": fifteen}
     except OSError:
-        pass
-    return found
+        return {}
+    return {"loadavg": {"1m": one, "5m": five, "15m": fifteen}}
 
 
 # --- virtualization ----------------------------------------------------------------
@@ -688,11 +801,15 @@ _VM_VENDORS = (
 
 
 def virtual_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    """Container or VM guest, from marker files, cgroups and DMI strings."""
+    """Other systems than Linux (Linux's are in _setup_linux): a container or VM guest
+    from marker files and DMI strings, when any."""
     kind = _container_type() or _vm_type()
-    if kind is None:
-        return {"virtualization_type": "NA", "virtualization_role": "NA"}
-    return {"virtualization_type": kind, "virtualization_role": "guest"}
+    return {
+        "virtualization_type": kind or "NA",
+        "virtualization_role": "guest" if kind else "NA",
+        "virtualization_tech_guest": [kind] if kind else [],
+        "virtualization_tech_host": [],
+    }
 
 
 def _container_type() -> Optional[str]:
@@ -710,6 +827,16 @@ def _container_type() -> Optional[str]:
 
 
 def _vm_type() -> Optional[str]:
+    kind = _dmi_vm_type()
+    if kind is not None:
+        return kind
+    cpuinfo = _read("/proc/cpuinfo") or ""
+    if " hypervisor" in cpuinfo:
+        return "kvm"
+    return None
+
+
+def _dmi_vm_type() -> Optional[str]:
     dmi = " ".join(
         _read_line(f"/sys/class/dmi/id/{name}") or ""
         for name in ("product_name", "sys_vendor", "bios_vendor")
@@ -719,9 +846,6 @@ def _vm_type() -> Optional[str]:
             return kind
     if os.path.exists("/proc/xen"):
         return "xen"
-    cpuinfo = _read("/proc/cpuinfo") or ""
-    if " hypervisor" in cpuinfo:
-        return "kvm"
     return None
 
 
@@ -731,28 +855,114 @@ SIOCGIFADDR = 0x8915
 SIOCGIFBRDADDR = 0x8919
 SIOCGIFNETMASK = 0x891B
 _IPV6_SCOPES = {0x00: "global", 0x10: "host", 0x20: "link", 0x40: "site"}
-_IF_TYPES = {1: "ether", 772: "loopback", 65534: "tunnel", 776: "tunnel6", 24: "ether"}
+_IF_TYPES = {1: "ether", 32: "infiniband", 512: "ppp", 772: "loopback", 65534: "tunnel"}
 
 
 def network_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
-    """Interfaces, their addresses and the default routes, from /sys, /proc and ioctls."""
+    """Interfaces, their addresses and the default routes, from /sys, /proc and netlink.
+
+    As in the reference, nothing is reported on a host without ``ip``
+    (iproute2), whose output the reference reads.
+    """
+    if _which_ip() is None:
+        return {}
+    _IFINDEX.clear()  # interfaces come and go between gathers
     names = _interface_names()
     if not names:
         return {}
-    ipv6 = _ipv6_addresses()
-    interfaces = {name: _interface(name, ipv6.get(name, [])) for name in names}
-    found: Facts = {"interfaces": names}
+    records = _netlink_addresses()
+    interfaces: Dict[str, Dict[str, Any]] = {}
+    for name in names:
+        interfaces[name] = _interface(name)
+        if records is None:  # no netlink: primary IPv4 by ioctl, IPv6 from /proc
+            primary = _ipv4_of(name)
+            if primary:
+                interfaces[name]["ipv4"] = primary
+            ipv6 = _ipv6_addresses().get(name)
+            if ipv6:
+                interfaces[name]["ipv6"] = ipv6
+            continue
+        index = _ifindex(name)
+        _add_addresses(name, [r for r in records if r[1] == index], interfaces)
+    listed = [name.replace(":", "_") for name in interfaces]
+    found: Facts = {"interfaces": listed}
     for name, details in interfaces.items():
-        found[name.replace("-", "_").replace(".", "_")] = details
-    found["all_ipv4_addresses"] = [
-        d["ipv4"]["address"] for d in interfaces.values() if "ipv4" in d and d["type"] != "loopback"
-    ]
-    found["all_ipv6_addresses"] = [
-        a["address"] for d in interfaces.values() for a in d.get("ipv6", []) if a["scope"] != "host"
-    ]
-    found["default_ipv4"] = _default_ipv4(interfaces)
-    found["default_ipv6"] = _default_ipv6(interfaces)
+        found[name.replace(":", "_").replace("-", "_")] = details
+    found["all_ipv4_addresses"] = _all_addresses(records, interfaces, socket.AF_INET)
+    found["all_ipv6_addresses"] = _all_addresses(records, interfaces, socket.AF_INET6)
+    found["default_ipv4"] = _default_route(socket.AF_INET, interfaces, records)
+    found["default_ipv6"] = _default_route(socket.AF_INET6, interfaces, records)
+    found["locally_reachable_ips"] = {"ipv4": _local_ipv4(), "ipv6": _local_ipv6()}
     return found
+
+
+def _which_ip() -> Optional[str]:
+    """Where ``ip`` is, on PATH or in the sbin directories (as the reference looks)."""
+    extra = ["/sbin", "/usr/sbin", "/usr/local/sbin"]
+    for directory in [*os.environ.get("PATH", "").split(os.pathsep), *extra]:
+        path = os.path.join(directory, "ip")
+        if directory and os.access(path, os.X_OK) and os.path.isfile(path):
+            return path
+    return None
+
+
+def _all_addresses(
+    records: Optional[List[Address]], interfaces: Dict[str, Dict[str, Any]], family: int
+) -> List[str]:
+    """Every address but loopback ones (127.x, ::1), interface by interface."""
+    if records is not None:
+        found = []
+        for name in interfaces:
+            if ":" in name:  # an alias: its addresses are its device's
+                continue
+            index = _ifindex(name)
+            mine = [r for r in records if r[1] == index and r[0] == family]
+            for secondary in (False, True):
+                found += [r[3]["address"] for r in mine if bool(r[2] & 1) == secondary]
+    elif family == socket.AF_INET:
+        found = [d["ipv4"]["address"] for d in interfaces.values() if "ipv4" in d]
+    else:
+        found = [a["address"] for d in interfaces.values() for a in d.get("ipv6", [])]
+    loopback = "127." if family == socket.AF_INET else "::1"
+    if family == socket.AF_INET:
+        return [a for a in found if not a.startswith(loopback)]
+    return [a for a in found if a != loopback]
+
+
+def _local_ipv4() -> List[str]:
+    """The ``local`` routes of the local table (``ip route show table local``), from
+    /proc/net/fib_trie: ``a.b.c.d`` for a host, ``a.b.c.d/n`` for a whole network."""
+    text = _read("/proc/net/fib_trie") or ""
+    if "\nLocal:" in text:
+        text = text[text.index("\nLocal:") :]
+    found: List[str] = []
+    address = ""
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("|--"):
+            address = stripped[3:].strip()
+        elif stripped.startswith("/") and stripped.endswith(" LOCAL") and address:
+            prefix = stripped.split()[0][1:]
+            item = address if prefix == "32" else f"{address}/{prefix}"
+            if item not in found:
+                found.append(item)
+    return found
+
+
+def _local_ipv6() -> List[str]:
+    """IPv6 routes flagged RTF_LOCAL in /proc/net/ipv6_route, in address order."""
+    found: List[Tuple[bytes, str]] = []
+    for line in (_read("/proc/net/ipv6_route") or "").splitlines():
+        fields = line.split()
+        if len(fields) < 10 or not int(fields[8], 16) & 0x80000000:
+            continue
+        raw = bytes.fromhex(fields[0])
+        prefix = int(fields[1], 16)
+        address = socket.inet_ntop(socket.AF_INET6, raw)
+        item = address if prefix == 128 else f"{address}/{prefix}"
+        if (raw, item) not in found:
+            found.append((raw, item))
+    return [item for _, item in sorted(found)]
 
 
 def _interface_names() -> List[str]:
@@ -763,29 +973,168 @@ def _interface_names() -> List[str]:
         return (
             [name for _, name in socket.if_nameindex()] if hasattr(socket, "if_nameindex") else []
         )
-    return sorted(names, key=lambda n: (_int(_read_line(f"/sys/class/net/{n}/ifindex")) or 0, n))
+    return sorted(names, key=lambda n: (_ifindex(n) or 0, n))
 
 
-def _interface(name: str, ipv6: List[Dict[str, str]]) -> Dict[str, Any]:
+def _interface(name: str) -> Dict[str, Any]:
+    """What /sys/class/net says of the interface, as the reference reads it."""
     base = f"/sys/class/net/{name}/"
-    kind = _int(_read_line(base + "type"))
-    flags = _int(_read_line(base + "flags")) or 0
-    details: Dict[str, Any] = {
-        "device": name,
-        "active": bool(flags & 0x1),
-        "promisc": bool(flags & 0x100),
-        "type": _IF_TYPES.get(kind or 0, "unknown"),
-        "mtu": _int(_read_line(base + "mtu")),
-    }
+    details: Dict[str, Any] = {"device": name}
     mac = _read_line(base + "address")
-    if mac and details["type"] != "loopback":
+    if mac and mac != "00:00:00:00:00:00":
         details["macaddress"] = mac
-    ipv4 = _ipv4_of(name)
-    if ipv4:
-        details["ipv4"] = ipv4
-    if ipv6:
-        details["ipv6"] = ipv6
+    mtu = _int(_read_line(base + "mtu"))
+    if mtu is not None:
+        details["mtu"] = mtu
+    operstate = _read_line(base + "operstate")
+    if operstate is not None:
+        details["active"] = operstate != "down"
+    if os.path.exists(base + "device/driver/module"):  # a loadable driver, not built in
+        details["module"] = os.path.basename(os.path.realpath(base + "device/driver/module"))
+    kind = _read_line(base + "type")
+    if kind is not None:
+        details["type"] = _IF_TYPES.get(_int(kind) or -1, "unknown")
+    if os.path.isdir(base + "bridge"):
+        details["type"] = "bridge"
+        details["interfaces"] = sorted(os.listdir(base + "brif"))
+        bridge_id = _read_line(base + "bridge/bridge_id")
+        if bridge_id is not None:
+            details["id"] = bridge_id
+        stp = _read_line(base + "bridge/stp_state")
+        if stp is not None:
+            details["stp"] = stp == "1"
+    if os.path.isdir(base + "bonding"):
+        details["type"] = "bonding"
+        details["slaves"] = (_read_line(base + "bonding/slaves") or "").split()
+        for key in ("mode", "miimon", "lacp_rate"):
+            details[key] = ((_read_line(base + "bonding/" + key) or "").split() or [""])[0]
+        primary_slave = _read_line(base + "bonding/primary")
+        if primary_slave:
+            details["primary"] = primary_slave
+            active = _read_line(base + "bonding/all_slaves_active")
+            if active is not None:  # the reference looks only when a primary is set
+                details["all_slaves_active"] = active == "1"
+    if os.path.isdir(base + "bonding_slave"):
+        details["perm_macaddress"] = _read_line(base + "bonding_slave/perm_hwaddr") or ""
+    try:  # the bus device behind the interface (PCI address, or virtioN on virtio)
+        details["pciid"] = os.path.basename(os.readlink(base + "device"))
+    except OSError:
+        pass
+    speed = _int(_read_line(base + "speed"))  # unreadable (EINVAL) on virtual interfaces
+    if speed is not None:
+        details["speed"] = speed
+    flags = _read_line(base + "flags")
+    if flags is not None:
+        details["promisc"] = bool((_int(flags) or 0) & 0x100)
     return details
+
+
+_RTM_NEWADDR, _RTM_GETADDR, _NLMSG_DONE, _NLMSG_ERROR = 20, 22, 3, 2
+_IFA_ADDRESS, _IFA_LOCAL, _IFA_BROADCAST = 1, 2, 4
+
+
+_IFA_LABEL = 3
+_IFA_F_SECONDARY = 0x01  # also IFA_F_TEMPORARY for IPv6
+_RT_SCOPES = {0: "global", 200: "site", 253: "link", 254: "host", 255: "nowhere"}
+
+if TYPE_CHECKING:
+    #: (family, interface index, flags, address facts, label)
+    Address = Tuple[int, int, int, Dict[str, str], str]
+
+
+def _netlink_addresses() -> Optional[List[Address]]:
+    """Every IPv4 and IPv6 address in the kernel's order (what ``ip addr`` lists),
+    from one rtnetlink dump. None when netlink is unavailable."""
+    if not hasattr(socket, "AF_NETLINK"):
+        return None
+    request = struct.pack("=IHHII", 24, _RTM_GETADDR, 0x301, 1, 0)  # REQUEST|DUMP
+    request += struct.pack("=BBBBI", socket.AF_UNSPEC, 0, 0, 0, 0)
+    found: List[Address] = []
+    try:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0) as sock:
+            sock.settimeout(1.0)
+            sock.send(request)
+            while True:
+                data = sock.recv(65536)
+                offset = 0
+                while offset + 16 <= len(data):
+                    length, kind = struct.unpack_from("=IH", data, offset)
+                    if kind == _NLMSG_DONE:
+                        return found
+                    if kind == _NLMSG_ERROR or length < 16:
+                        return None
+                    if kind == _RTM_NEWADDR:
+                        record = _netlink_address(data[offset + 16 : offset + length])
+                        if record is not None:
+                            found.append(record)
+                    offset += (length + 3) & ~3
+    except OSError:
+        return None
+
+
+def _netlink_address(body: bytes) -> Optional[Address]:
+    family, prefix, flags, scope, index = struct.unpack_from("=BBBBI", body)
+    attrs: Dict[int, bytes] = {}
+    offset = 8
+    while offset + 4 <= len(body):
+        length, kind = struct.unpack_from("=HH", body, offset)
+        if length < 4:
+            break
+        attrs[kind] = body[offset + 4 : offset + length]
+        offset += (length + 3) & ~3
+    raw = attrs.get(_IFA_LOCAL) or attrs.get(_IFA_ADDRESS)
+    label = attrs.get(_IFA_LABEL, b"").split(b"\0", 1)[0].decode("utf-8", "replace")
+    if family == socket.AF_INET6 and raw is not None and len(raw) == 16:
+        facts = {
+            "address": socket.inet_ntop(socket.AF_INET6, raw),
+            "prefix": str(prefix),
+            "scope": _RT_SCOPES.get(scope, str(scope)),
+        }
+        return family, index, flags, facts, label
+    if family != socket.AF_INET or raw is None or len(raw) != 4:
+        return None
+    mask = (0xFFFFFFFF << (32 - prefix)) & 0xFFFFFFFF if prefix else 0
+    broadcast = attrs.get(_IFA_BROADCAST)
+    facts = {
+        "address": socket.inet_ntoa(raw),
+        "broadcast": socket.inet_ntoa(broadcast) if broadcast else "",
+        "netmask": socket.inet_ntoa(struct.pack("!I", mask)),
+        "network": socket.inet_ntoa(struct.pack("!I", struct.unpack("!I", raw)[0] & mask)),
+        "prefix": str(prefix),
+    }
+    return family, index, flags, facts, label
+
+
+def _add_addresses(
+    name: str, records: List[Address], interfaces: Dict[str, Dict[str, Any]]
+) -> None:
+    """The interface's addresses placed as the reference places ``ip addr`` lines.
+
+    Primary addresses first, then secondary ones. The first IPv4 address is
+    ``ipv4``, later ones go to ``ipv4_secondaries``. An address labelled as an
+    alias (``eth0:1``) starts a fresh alias entry holding just that address;
+    a secondary one is also listed among the interface's secondaries.
+    """
+    details = interfaces[name]
+    for secondary in (False, True):
+        for family, _index, flags, facts, label in records:
+            if bool(flags & _IFA_F_SECONDARY) != secondary:
+                continue
+            if family == socket.AF_INET6:
+                details.setdefault("ipv6", []).append(facts)
+                continue
+            owner = label or name
+            if owner != name:
+                interfaces[owner] = {}
+            target = interfaces[owner]
+            if not secondary and "ipv4" not in target:
+                target["ipv4"] = facts
+            else:
+                target.setdefault("ipv4_secondaries", []).append(facts)
+            if secondary:
+                details.setdefault("ipv4_secondaries", [])
+                if owner != name:
+                    details["ipv4_secondaries"].append(facts)
 
 
 def _ipv4_of(name: str) -> Optional[Dict[str, str]]:
@@ -836,6 +1185,101 @@ def _ipv6_addresses() -> Dict[str, List[Dict[str, str]]]:
     for entries in found.values():
         entries.sort(key=lambda entry: rank.get(entry["scope"], 4))
     return found
+
+
+#: Where the reference asks ``ip route get`` the way out: Google's DNS servers.
+_PROBE_V4 = "8.8.8.8"
+_PROBE_V6 = "2404:6800:400a:800::1012"
+_RTM_NEWROUTE, _RTM_GETROUTE = 24, 26
+_RTA_DST, _RTA_OIF, _RTA_GATEWAY, _RTA_PREFSRC = 1, 4, 5, 7
+
+
+def _route_get(family: int, destination: str) -> Optional[Dict[str, str]]:
+    """The kernel's route to ``destination`` (``ip route get``), by rtnetlink:
+    ``interface``, ``gateway`` and ``address`` (the source it would use), those it
+    names. {} when there is no route, None when netlink is unavailable."""
+    if not hasattr(socket, "AF_NETLINK"):
+        return None
+    raw = socket.inet_pton(family, destination)
+    attr = struct.pack("=HH", 4 + len(raw), _RTA_DST) + raw
+    body = struct.pack("=BBBBBBBBI", family, len(raw) * 8, 0, 0, 0, 0, 0, 0, 0) + attr
+    request = struct.pack("=IHHII", 16 + len(body), _RTM_GETROUTE, 1, 1, 0) + body
+    try:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0) as sock:
+            sock.settimeout(1.0)
+            sock.send(request)
+            data = sock.recv(65536)
+    except OSError:
+        return None
+    if len(data) < 28:
+        return {}
+    _length, kind = struct.unpack_from("=IH", data, 0)
+    if kind != _RTM_NEWROUTE:
+        return {}  # NLMSG_ERROR: no route (network unreachable)
+    found: Dict[str, str] = {}
+    offset = 16 + 12
+    while offset + 4 <= len(data):
+        length, attr_type = struct.unpack_from("=HH", data, offset)
+        if length < 4:
+            break
+        value = data[offset + 4 : offset + length]
+        if attr_type == _RTA_OIF and len(value) == 4:
+            try:
+                found["interface"] = socket.if_indextoname(struct.unpack("=I", value)[0])
+            except OSError:
+                pass
+        elif attr_type == _RTA_GATEWAY:
+            found["gateway"] = socket.inet_ntop(family, value)
+        elif attr_type == _RTA_PREFSRC:
+            found["address"] = socket.inet_ntop(family, value)
+        offset += (length + 3) & ~3
+    return found
+
+
+def _default_route(
+    family: int, interfaces: Dict[str, Dict[str, Any]], records: Optional[List[Address]]
+) -> Dict[str, Any]:
+    """default_ipv4/default_ipv6 as the reference builds them: the route to its probe
+    address, completed from the interface address it leaves from."""
+    probe = _PROBE_V4 if family == socket.AF_INET else _PROBE_V6
+    answer = _route_get(family, probe) if records is not None else None
+    if answer is None:  # no netlink: the lowest-metric default route in /proc
+        if family == socket.AF_INET:
+            return _default_ipv4(interfaces)
+        return _default_ipv6(interfaces)
+    route: Dict[str, Any] = dict(answer)
+    if "address" not in route:
+        return route
+    for record_family, index, _flags, facts, label in records or []:
+        if record_family != family or facts["address"] != route["address"]:
+            continue
+        name = next(
+            (n for n in interfaces if ":" not in n and _ifindex(n) == index), route.get("interface")
+        )
+        device = interfaces.get(name or "", {})
+        if family == socket.AF_INET:
+            for key in ("broadcast", "netmask", "network", "prefix"):
+                route[key] = facts[key]
+        else:
+            route["prefix"], route["scope"] = facts["prefix"], facts["scope"]
+        if "macaddress" in device:
+            route["macaddress"] = device["macaddress"]
+        if "mtu" in device:
+            route["mtu"] = device["mtu"]
+        route["type"] = device.get("type", "unknown")
+        if family == socket.AF_INET:
+            route["alias"] = label or name or ""
+    return route
+
+
+_IFINDEX: Dict[str, Optional[int]] = {}
+
+
+def _ifindex(name: str) -> Optional[int]:
+    """The interface's index; read once per gather (network_facts clears the cache)."""
+    if name not in _IFINDEX:
+        _IFINDEX[name] = _int(_read_line(f"/sys/class/net/{name}/ifindex"))
+    return _IFINDEX[name]
 
 
 def _default_ipv4(interfaces: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
@@ -892,6 +1336,22 @@ def _route_facts(
 if TYPE_CHECKING:
     Collector = Callable[[Facts, Dict[str, Any], Any], Facts]
 
+
+def _linux(name: str) -> Collector:
+    """A collector from _setup_linux, imported only when a gather needs it."""
+
+    def collect(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+        if os.uname().sysname != "Linux":
+            return {}
+        from longplay.agent.modules import _setup_linux
+
+        found: Facts = getattr(_setup_linux, name)(facts, args, ctx)
+        return found
+
+    collect.__name__ = name
+    return collect
+
+
 COLLECTORS: Dict[str, Collector] = {
     "date_time": date_time_facts,
     "platform": platform_facts,
@@ -908,58 +1368,152 @@ COLLECTORS: Dict[str, Collector] = {
     "dns": dns_facts,
     "ssh_pub_keys": ssh_pub_keys_facts,
     "local": local_facts,
+    "lsb": _linux("lsb_facts"),
+    "caps": _linux("caps_facts"),
     "processor": processor_facts,
     "memory": memory_facts,
     "uptime": uptime_facts,
-    "virtual": virtual_facts,
+    "mounts": _linux("mount_facts"),
+    "devices": _linux("device_facts"),
+    "dmi": _linux("dmi_facts"),
+    "lvm": _linux("lvm_facts"),
+    "loadavg": loadavg_facts,
+    "chroot": _linux("chroot_facts"),
+    "fibre_channel_wwn": _linux("fibre_channel_facts"),
+    "iscsi": _linux("iscsi_facts"),
+    "nvme": _linux("nvme_facts"),
+    "systemd": _linux("systemd_facts"),
+    "virtual": _linux("virtual_facts") if sys.platform.startswith("linux") else virtual_facts,
     "network": network_facts,
 }
 
 #: distribution before pkg_mgr/service_mgr: they look at os_family.
 COLLECTOR_ORDER = list(COLLECTORS)
 
-MIN_SUBSET = frozenset(COLLECTORS) - {"processor", "memory", "uptime", "virtual", "network"}
+MIN_SUBSET = frozenset(
+    (
+        "date_time", "platform", "distribution", "env", "user", "python", "pkg_mgr",
+        "service_mgr", "selinux", "apparmor", "fips", "cmdline", "dns", "ssh_pub_keys",
+        "local", "lsb", "caps",
+    )
+)  # fmt: skip
 
+_HARDWARE = frozenset(("processor", "memory", "uptime", "mounts", "devices", "dmi", "lvm"))
+_USER = frozenset(("user",))
+_PLATFORM = frozenset(("platform",))
+_DISTRIBUTION = frozenset(("distribution",))
+_SSH = frozenset(("ssh_pub_keys",))
+
+#: Every name gather_subset accepts (the reference's list) and the collectors it means.
+#: The reference's hardware collector is one piece: naming any part of it gathers it all.
 SUBSETS: Dict[str, FrozenSet[str]] = {
     "all": frozenset(COLLECTORS),
     "min": MIN_SUBSET,
-    "hardware": frozenset(("processor", "memory", "uptime")),
+    "hardware": _HARDWARE,
+    "devices": _HARDWARE,
+    "mounts": _HARDWARE,
+    "processor": _HARDWARE,
+    "processor_cores": _HARDWARE,
+    "processor_count": _HARDWARE,
     "network": frozenset(("network",)),
+    "interfaces": frozenset(("network",)),
+    "all_ipv4_addresses": frozenset(("network",)),
+    "all_ipv6_addresses": frozenset(("network",)),
+    "default_ipv4": frozenset(("network",)),
+    "default_ipv6": frozenset(("network",)),
     "virtual": frozenset(("virtual",)),
+    "virtualization_role": frozenset(("virtual",)),
+    "virtualization_type": frozenset(("virtual",)),
+    "virtualization_tech_guest": frozenset(("virtual",)),
+    "virtualization_tech_host": frozenset(("virtual",)),
     "ohai": frozenset(),
     "facter": frozenset(),
+    "platform": _PLATFORM,
+    "architecture": _PLATFORM,
+    "kernel": _PLATFORM,
+    "kernel_version": _PLATFORM,
+    "machine": _PLATFORM,
+    "machine_id": _PLATFORM,
+    "python_version": _PLATFORM,
+    "system": _PLATFORM,
+    "distribution": _DISTRIBUTION,
+    "distribution_major_version": _DISTRIBUTION,
+    "distribution_release": _DISTRIBUTION,
+    "distribution_version": _DISTRIBUTION,
+    "os_family": _DISTRIBUTION,
+    "user": _USER,
+    "user_dir": _USER,
+    "user_gecos": _USER,
+    "user_gid": _USER,
+    "user_id": _USER,
+    "user_shell": _USER,
+    "user_uid": _USER,
+    "effective_group_ids": _USER,
+    "effective_user_id": _USER,
+    "real_user_id": _USER,
+    "ssh_pub_keys": _SSH,
+    "ssh_host_pub_keys": _SSH,
+    "ssh_host_key_dsa_public": _SSH,
+    "ssh_host_key_ecdsa_public": _SSH,
+    "ssh_host_key_ed25519_public": _SSH,
+    "ssh_host_key_rsa_public": _SSH,
+    "caps": frozenset(("caps",)),
+    "system_capabilities": frozenset(("caps",)),
+    "system_capabilities_enforced": frozenset(("caps",)),
+    "chroot": frozenset(("chroot",)),
+    "is_chroot": frozenset(("chroot",)),
+}
+for _name in (
+    "date_time", "env", "python", "pkg_mgr", "service_mgr", "selinux", "apparmor", "fips",
+    "cmdline", "dns", "local", "lsb", "loadavg", "fibre_channel_wwn", "iscsi", "nvme",
+    "systemd",
+):  # fmt: skip
+    SUBSETS[_name] = frozenset((_name,))
+
+#: Collectors that need another's facts, which are gathered too (even under !min).
+REQUIRES: Dict[str, FrozenSet[str]] = {
+    "processor": _PLATFORM,
+    "network": _PLATFORM | _DISTRIBUTION,
 }
 
 
 def _subset(name: str) -> FrozenSet[str]:
     if name in SUBSETS:
         return SUBSETS[name]
-    if name in COLLECTORS:
-        return frozenset((name,))
-    allowed = ", ".join(sorted(set(SUBSETS) | set(COLLECTORS)))
+    allowed = ", ".join(sorted(set(SUBSETS) - {"min"}))
     raise ModuleFailed(
         f"Bad subset '{name}' given to Ansible. gather_subset options allowed: {allowed}"
     )
 
 
 def select_collectors(subsets: List[str]) -> Set[str]:
-    """Which collectors run: included subsets (all when only exclusions), minus ``!`` ones.
+    """Which collectors run, as the reference chooses them.
 
-    The ``min`` facts are always gathered unless ``!min`` is given, as in Ansible.
+    Only the named subsets are added (``all`` for everything); exclusions
+    remove from those, so ``!hardware`` alone leaves just ``min``, and
+    ``!all`` removes nothing named beside it. ``min`` is always added unless
+    ``!min`` is given; a collector's prerequisites (platform facts for
+    hardware, platform and distribution for network) are always added.
+    Unknown exclusions are ignored, unknown inclusions fail.
     """
     included: Set[str] = set()
     excluded: Set[str] = set()
-    only_exclusions = True
+    no_min = False
     for raw in subsets or ["all"]:
         item = raw.strip()
-        if item.startswith("!"):
-            excluded |= _subset(item[1:])
+        if item == "!min":
+            no_min = True
+        elif item == "!all":
+            continue
+        elif item.startswith("!"):
+            excluded |= SUBSETS.get(item[1:], frozenset())
         else:
-            only_exclusions = False
             included |= _subset(item)
-    if only_exclusions:
-        included = set(SUBSETS["all"])
-    selected = (included - excluded) | (MIN_SUBSET - excluded if "!min" not in subsets else set())
-    if "!min" not in subsets and "!all" in subsets:
+    selected = included - excluded
+    if not no_min:
         selected |= MIN_SUBSET
+    else:
+        selected -= MIN_SUBSET
+    for name in list(selected):
+        selected |= REQUIRES.get(name, frozenset())
     return selected

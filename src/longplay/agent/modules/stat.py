@@ -32,7 +32,6 @@ OPTIONS = {
     ),
     "get_mime": Option(type="bool", default=True, aliases=("mime", "mime_type", "mime-type")),
     "get_attributes": Option(type="bool", default=True, aliases=("attr", "attributes")),
-    "get_md5": Option(type="bool", default=False),
 }
 
 
@@ -53,6 +52,7 @@ def describe(path: str, info: os.stat_result, args: Dict[str, Any]) -> Dict[str,
     """The full ``stat`` dict for an existing path."""
     result = fileops.stat_dict(path, info)
     result["exists"] = True
+    result["mode"] = format(stat.S_IMODE(info.st_mode), "04o")  # stat spells "1777", "0644"
     result["block_size"] = getattr(info, "st_blksize", None)
     result["blocks"] = getattr(info, "st_blocks", None)
     result["device_type"] = info.st_rdev
@@ -62,16 +62,18 @@ def describe(path: str, info: os.stat_result, args: Dict[str, Any]) -> Dict[str,
     if stat.S_ISLNK(info.st_mode):
         result["lnk_source"] = os.path.realpath(path)
         result["lnk_target"] = os.readlink(path)
-    if stat.S_ISREG(info.st_mode) and result["readable"]:
-        if args.get("get_checksum", True):
-            result["checksum"] = fileops.digest_file(path, args.get("checksum_algorithm", "sha1"))
-        if args.get("get_md5"):
-            result["md5"] = fileops.digest_file(path, "md5")
+    if stat.S_ISREG(info.st_mode) and result["readable"] and args.get("get_checksum", True):
+        result["checksum"] = fileops.digest_file(path, args.get("checksum_algorithm", "sha1"))
     if args.get("get_mime", True):
         result["mimetype"], result["charset"] = guess_mime(path, info.st_mode)
     if args.get("get_attributes", True):
+        # what ``lsattr -vd`` tells, as ansible-core asks it; when it cannot tell
+        # (not a file or directory, tmpfs, /proc...), the keys stay empty
+        result.update(version=None, attributes=[], attr_flags="")
         flags = file_flags(path, info.st_mode)
-        if flags is not None:
+        version = file_version(path, info.st_mode)
+        if flags is not None and version is not None:
+            result["version"] = version
             result["attr_flags"] = flags
             result["attributes"] = [ATTRIBUTE_NAMES[letter] for letter in flags]
     return result
@@ -109,6 +111,11 @@ def guess_mime(path: str, mode: int) -> Tuple[Optional[str], Optional[str]]:
     for test, name in _SPECIAL:
         if test(mode):
             return name, "binary"
+    try:
+        if stat.S_ISREG(mode) and os.stat(path).st_size == 0:
+            return "inode/x-empty", "binary"  # as file(1) says, /proc files too
+    except OSError:
+        pass
     try:
         with open(path, "rb") as handle:
             head = handle.read(8192)
@@ -167,6 +174,7 @@ def _charset(head: bytes) -> str:
 # --- ext2-style file attributes (lsattr) ---------------------------------------
 
 FS_IOC_GETFLAGS = 0x80086601
+FS_IOC_GETVERSION = 0x80087601
 
 #: lsattr's letters in its display order, the flag bit, and Ansible's name
 _FLAG_TABLE = (
@@ -194,6 +202,28 @@ _FLAG_TABLE = (
 )
 
 ATTRIBUTE_NAMES = {letter: name for letter, _, name in _FLAG_TABLE}
+
+
+def file_version(path: str, mode: int) -> Optional[str]:
+    """The file's generation number as ``lsattr -v`` prints it, or None where it cannot
+    be read (neither a file nor a directory, tmpfs...)."""
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return None
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX host
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        raw = fcntl.ioctl(fd, FS_IOC_GETVERSION, struct.pack("l", 0))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return str(struct.unpack("l", raw)[0] & 0xFFFFFFFF)
 
 
 def file_flags(path: str, mode: int) -> Optional[str]:

@@ -1,0 +1,54 @@
+"""vars_files named with host variables, and set_fact cacheable, as in ansible-core."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def test_vars_files_named_with_host_variables(longplay, write, tmp_path: Path) -> None:
+    """A vars_files name that needs a host's variables (inventory vars, facts) is rendered
+    for each host, first found of a list winning; at play start it is warned about."""
+    write("vars/alpha.yml", "flavour: from-alpha\n")
+    write("vars/default.yml", "flavour: default\n")
+    write(
+        "hosts.ini",
+        "[all]\nh1 ansible_connection=local kind=alpha\nh2 ansible_connection=local kind=beta\n",
+    )
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          vars_files:
+            - ["vars/{{ kind }}.yml", vars/default.yml]
+          tasks:
+            - {name: show, debug: {msg: "{{ flavour }}"}}
+        """,
+    )
+    run = longplay("run", "site.yml", "-i", "hosts.ini", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    msgs = {r["host"]: r["result"]["msg"] for r in run.results("show")}
+    assert msgs == {"h1": "from-alpha", "h2": "default"}
+    assert "skipping vars_files item due to an undefined variable" in run.output
+
+
+def test_cacheable_set_fact_is_a_fact_too(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - set_fact: {kept: yes-kept, cacheable: true}
+            - set_fact: {plain: x}
+            - {name: show, debug: {msg: "{{ ansible_facts.kept }} {{ ansible_facts.plain | default('no') }}"}}
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - {name: later, debug: {msg: "{{ kept }}"}}
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.results("show")[0]["result"]["msg"] == "yes-kept no"
+    assert run.results("later")[0]["result"]["msg"] == "yes-kept"
