@@ -501,3 +501,24 @@ def test_group_vars_that_do_not_parse_stop_before_any_task(longplay, write, tmp_
         "[ERROR]: YAML parsing failed: While parsing a flow node did not find expected node "
         f"content.\nOrigin: {tmp_path / 'group_vars' / 'web.yml'}:2:1\n"
     ), run.stderr
+
+
+def test_vars_holds_every_variable(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            a: 1
+            b: "{{ a + 1 }}"
+          tasks:
+            - debug:
+                msg: "{{ vars.b }} {{ vars['a'] }} {{ vars.nope | default('d') }} {{ 'b' in vars }}"
+            - debug: var=vars._raw_params
+        """,
+    )
+    run = longplay("run", "site.yml", "-e", "x=1 word", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert '"msg": "2 1 d True"' in run.stdout
+    assert '"vars._raw_params": "word"' in run.stdout
