@@ -516,9 +516,11 @@ def test_vars_holds_every_variable(longplay, write, tmp_path: Path) -> None:
             - debug:
                 msg: "{{ vars.b }} {{ vars['a'] }} {{ vars.nope | default('d') }} {{ 'b' in vars }}"
             - debug: var=vars._raw_params
+            - debug: var=_raw_params
         """,
     )
     run = longplay("run", "site.yml", "-e", "x=1 word", cwd=tmp_path)
     assert run.rc == 0, run.output
     assert '"msg": "2 1 d True"' in run.stdout
     assert '"vars._raw_params": "word"' in run.stdout
+    assert '"_raw_params": "word"\n' in run.stdout  # shown though it starts with _
