@@ -67,7 +67,9 @@ def find_config() -> str | None:
 
 
 def load_config() -> Config:
-    """Read the first ansible.cfg found (an unreadable or broken one is ignored)."""
+    """Read the first ansible.cfg found; one that does not parse (or a forks that is no
+    number) stops the run as a bad option, as with ansible-core: its settings are not
+    silently dropped."""
     path = find_config()
     config = Config(path=path)
     if os.environ.get("ANSIBLE_INVENTORY"):
@@ -80,8 +82,10 @@ def load_config() -> Config:
     parser = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(";", "#"))
     try:
         parser.read(path, encoding="utf-8")
-    except (OSError, configparser.Error):
-        return config
+    except (OSError, UnicodeDecodeError, configparser.Error) as exc:
+        from longplay.errors import OptionsError
+
+        raise OptionsError(f"Error reading config file ({path}): {exc}") from None
     base = os.path.dirname(os.path.abspath(path))
     inventory = parser.get("defaults", "inventory", fallback="")
     for part in inventory.split(","):
@@ -93,6 +97,13 @@ def load_config() -> Config:
     forks = parser.get("defaults", "forks", fallback="").strip()
     if forks.isdigit():
         config.forks = int(forks)
+    elif forks:
+        from longplay.errors import OptionsError
+
+        raise OptionsError(
+            f"Config 'DEFAULT_FORKS' from '{path}' has an invalid value: Invalid value provided "
+            f"for 'integer': '{forks}'"
+        )
     for (section, key), variable in _AS_ENVIRONMENT.items():
         value = parser.get(section, key, fallback="").strip()
         if value:

@@ -441,3 +441,86 @@ def test_missing_role_is_an_error_not_a_parse_error(longplay, write, tmp_path: P
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 1, run.output  # ansible-core's AnsibleError, not a parser error (4)
     assert run.stderr.startswith("[ERROR]: the role 'nope' was not found in ")
+
+
+def test_unsupported_parameters_name_the_module_as_written(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - {name: fqcn, ansible.builtin.stat: path=/tmp bogus=1, ignore_errors: true}
+            - {name: short, stat: path=/tmp bogus=1, ignore_errors: true}
+            - name: shell
+              shell: echo
+              args: {foo: 1}
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert (
+        "[ERROR]: Task failed: Module failed: Unsupported parameters for (ansible.builtin.stat)"
+        in (run.stdout)
+    )
+    assert '"msg": "Unsupported parameters for (ansible.builtin.stat) module: bogus.' in run.stdout
+    assert '"msg": "Unsupported parameters for (stat) module: bogus.' in run.stdout
+    assert '"msg": "Unsupported parameters for (ansible.legacy.command) module: foo.' in run.stdout
+
+
+def test_broken_ansible_cfg_stops_the_run(longplay, write, tmp_path: Path) -> None:
+    """Its settings (become, inventory...) are never silently dropped."""
+    marker = tmp_path / "ran"
+    write("site.yml", f"- hosts: localhost\n  tasks: [command: touch {marker}]\n")
+    write("ansible.cfg", "forks = 3\n[defaults\n")
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 5
+    assert run.stderr.startswith(
+        f"[ERROR]: Error reading config file ({tmp_path / 'ansible.cfg'}): File contains no "
+        "section headers.\n"
+    ), run.stderr
+    write("ansible.cfg", "[defaults]\nforks = many\n")
+    run = longplay("adhoc", "localhost", "-m", "ping", cwd=tmp_path)
+    assert run.rc == 5
+    assert run.stderr == (
+        f"[ERROR]: Config 'DEFAULT_FORKS' from '{tmp_path / 'ansible.cfg'}' has an invalid "
+        "value: Invalid value provided for 'integer': 'many'\n"
+    )
+    assert not marker.exists()
+
+
+def test_group_vars_that_do_not_parse_stop_before_any_task(longplay, write, tmp_path: Path) -> None:
+    write("hosts.ini", f"[web]\nh1 {LOCAL}\n")
+    write("group_vars/web.yml", "a: [\n")
+    write("site.yml", "- hosts: web\n  gather_facts: false\n  tasks: [debug: msg=hi]\n")
+    run = longplay("run", "site.yml", "-i", "hosts.ini", cwd=tmp_path)
+    assert run.rc == 4, run.output
+    assert "TASK [" not in run.stdout
+    assert run.stderr.startswith(
+        "[ERROR]: YAML parsing failed: While parsing a flow node did not find expected node "
+        f"content.\nOrigin: {tmp_path / 'group_vars' / 'web.yml'}:2:1\n"
+    ), run.stderr
+
+
+def test_vars_holds_every_variable(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            a: 1
+            b: "{{ a + 1 }}"
+          tasks:
+            - debug:
+                msg: "{{ vars.b }} {{ vars['a'] }} {{ vars.nope | default('d') }} {{ 'b' in vars }}"
+            - debug: var=vars._raw_params
+            - debug: var=_raw_params
+        """,
+    )
+    run = longplay("run", "site.yml", "-e", "x=1 word", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert '"msg": "2 1 d True"' in run.stdout
+    assert '"vars._raw_params": "word"' in run.stdout
+    assert '"_raw_params": "word"\n' in run.stdout  # shown though it starts with _

@@ -504,6 +504,10 @@ class PlayRunner:
             live = [h for h in batch if h.name not in self.ctx.dead_hosts]
             if not live:
                 continue  # a batch of hosts that failed before: its banner alone
+            for host in live:
+                # group_vars/host_vars that do not parse stop the run here, as in ansible-core,
+                # before any task starts
+                self.ctx.variables.inventory_vars(host)
             self.state.batch_size = len(batch)
             await self._run_batch(live, all_names)
             self.ctx.dead_hosts.update(h.name for h in live if self._failed(h))

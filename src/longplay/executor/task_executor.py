@@ -9,6 +9,7 @@ one host's trouble never hides another host's result.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -565,6 +566,7 @@ class TaskExecutor:
                 result = await run_custom_module(ctx, info)
             else:
                 result = await ctx.run_module(info.name, ctx.args)
+                self._name_module_as_written(info.name, result)
                 if info.name == "async_status":
                     from longplay.executor.async_jobs import reference_order
 
@@ -590,6 +592,23 @@ class TaskExecutor:
             res.add_lines(result)
         result.setdefault("failed", False)  # Ansible registers it for every run action (last)
         return result
+
+    def _name_module_as_written(self, name: str, result: dict[str, Any]) -> None:
+        """ansible-core names the module as the task wrote it in its argument errors (command
+        and shell run as ansible.legacy.command)."""
+        msg = result.get("msg")
+        prefix = f"Unsupported parameters for ({name}) module"
+        if not isinstance(msg, str) or not msg.startswith(prefix):
+            return
+        written = self.task.action_as_written or self.task.action
+        shown = "ansible.legacy.command" if name in ("command", "shell") else written
+        renamed = f"Unsupported parameters for ({shown}) module"
+        result["msg"] = renamed + msg[len(prefix) :]
+        if res.ERROR in result:  # the report already told: tell it with the new name
+            result[res.ERROR] = [
+                dataclasses.replace(cause, message=cause.message.replace(prefix, renamed, 1))
+                for cause in result[res.ERROR]
+            ]
 
     def _invalid_arguments(
         self, spec: ActionSpec, given: dict[str, Any], problems: list[str]

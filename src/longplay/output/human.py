@@ -56,7 +56,11 @@ def banner(title: str) -> str:
 
 def clean(task: Task, result: dict[str, Any], verbosity: int) -> dict[str, Any]:
     """What of a result is worth printing (Ansible hides debug's bookkeeping)."""
-    shown = {k: v for k, v in result.items() if not k.startswith("_") and k != "diff"}
+    # debug var=_name shows that variable, whose name looks like an internal key's
+    shown_var = str(task.args.get("var")) if task.action == "debug" else None
+    shown = {
+        k: v for k, v in result.items() if (not k.startswith("_") or k == shown_var) and k != "diff"
+    }
     if shown.get("failed") is False:
         del shown["failed"]  # Ansible only shows "failed" when it is true
     if task.action != "debug":

@@ -250,6 +250,8 @@ class Variables(Mapping[str, Any]):
             globals_ = environment().globals
             if name in globals_:
                 return globals_[name]
+            if name == "vars":  # every variable, as ansible-core's ``vars``
+                return self
             raise
         if name not in self.literal:
             if name in self._resolving:
@@ -263,7 +265,7 @@ class Variables(Mapping[str, Any]):
         return value
 
     def __contains__(self, name: object) -> bool:
-        return name in self.raw or name in environment().globals
+        return name in self.raw or name in environment().globals or name == "vars"
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.raw)
