@@ -887,6 +887,169 @@ def _route_facts(
     return route
 
 
+# --- mounts, DMI, chroot, lsb, cpu flags --------------------------------------------------
+
+
+def mount_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """``mounts`` as ansible-core lists them: device-backed filesystems from /proc/mounts
+    (in its order) with their sizes and inode counts."""
+    uuids: Dict[str, str] = {}
+    by_uuid = "/dev/disk/by-uuid"
+    try:
+        for name in os.listdir(by_uuid):
+            uuids[os.path.realpath(os.path.join(by_uuid, name))] = name
+    except OSError:
+        pass
+    mounts: List[Dict[str, Any]] = []
+    for line in (_read("/proc/mounts") or "").splitlines():
+        fields = [_unescape_octal(f) for f in line.split()]
+        if len(fields) < 6:
+            continue
+        device, mount, fstype, options = fields[:4]
+        if (not device.startswith(("/", "\\")) and ":/" not in device) or fstype == "none":
+            continue
+        info: Dict[str, Any] = {
+            "mount": mount,
+            "device": device,
+            "fstype": fstype,
+            "options": options,
+            "dump": int(fields[4]) if fields[4].isdigit() else 0,
+            "passno": int(fields[5]) if fields[5].isdigit() else 0,
+        }
+        try:
+            vfs = os.statvfs(mount)
+            info.update(
+                size_total=vfs.f_frsize * vfs.f_blocks,
+                size_available=vfs.f_frsize * vfs.f_bavail,
+                block_size=vfs.f_bsize,
+                block_total=vfs.f_blocks,
+                block_available=vfs.f_bavail,
+                block_used=vfs.f_blocks - vfs.f_bavail,
+                inode_total=vfs.f_files,
+                inode_available=vfs.f_favail,
+                inode_used=vfs.f_files - vfs.f_favail,
+            )
+        except OSError:
+            pass
+        info["uuid"] = uuids.get(os.path.realpath(device), "N/A")
+        mounts.append(info)
+    return {"mounts": mounts}
+
+
+def _unescape_octal(field: str) -> str:
+    """/proc/mounts writes spaces and tabs in paths as octal escapes (\\040)."""
+    if "\\" not in field:
+        return field
+    out, index = [], 0
+    while index < len(field):
+        chunk = field[index : index + 4]
+        if len(chunk) == 4 and chunk[0] == "\\" and chunk[1:].isdigit():
+            out.append(chr(int(chunk[1:], 8)))
+            index += 4
+        else:
+            out.append(field[index])
+            index += 1
+    return "".join(out)
+
+
+_DMI = (
+    ("bios_date", "bios_date"),
+    ("bios_vendor", "bios_vendor"),
+    ("bios_version", "bios_version"),
+    ("board_asset_tag", "board_asset_tag"),
+    ("board_name", "board_name"),
+    ("board_serial", "board_serial"),
+    ("board_vendor", "board_vendor"),
+    ("board_version", "board_version"),
+    ("chassis_asset_tag", "chassis_asset_tag"),
+    ("chassis_serial", "chassis_serial"),
+    ("chassis_vendor", "chassis_vendor"),
+    ("chassis_version", "chassis_version"),
+    ("product_name", "product_name"),
+    ("product_serial", "product_serial"),
+    ("product_uuid", "product_uuid"),
+    ("product_version", "product_version"),
+    ("system_vendor", "sys_vendor"),
+)
+
+#: SMBIOS chassis types, as ansible-core names them
+_FORM_FACTORS = (
+    "Unknown", "Other", "Unknown", "Desktop", "Low Profile Desktop", "Pizza Box",
+    "Mini Tower", "Tower", "Portable", "Laptop", "Notebook", "Hand Held", "Docking Station",
+    "All In One", "Sub Notebook", "Space-saving", "Lunch Box", "Main Server Chassis",
+    "Expansion Chassis", "Sub Chassis", "Bus Expansion Chassis", "Peripheral Chassis",
+    "RAID Chassis", "Rack Mount Chassis", "Sealed-case PC", "Multi-system",
+    "CompactPCI", "AdvancedTCA", "Blade", "Blade Enclosure", "Tablet", "Convertible",
+    "Detachable", "IoT Gateway", "Embedded PC", "Mini PC", "Stick PC",
+)  # fmt: skip
+
+
+def dmi_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """Firmware and product strings from /sys/devices/virtual/dmi/id ("NA" when unknown)."""
+    base = "/sys/devices/virtual/dmi/id"
+    found: Facts = {}
+    for key, name in _DMI:
+        value = _read_line(os.path.join(base, name))
+        found[key] = value if value else "NA"
+    chassis = _read_line(os.path.join(base, "chassis_type"))
+    form = "NA"
+    if chassis and chassis.isdigit():
+        number = int(chassis)
+        form = _FORM_FACTORS[number] if number < len(_FORM_FACTORS) else "unknown"
+    found["form_factor"] = form
+    return found
+
+
+def chroot_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """``is_chroot``: whether / is not init's root."""
+    try:
+        mine, init = os.stat("/"), os.stat("/proc/1/root/.")
+        return {"is_chroot": (mine.st_ino, mine.st_dev) != (init.st_ino, init.st_dev)}
+    except OSError:
+        return {"is_chroot": os.stat("/").st_ino != 2}
+
+
+def lsb_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """``lsb`` from /etc/lsb-release, or (where lsb_release is installed) what it reports
+    from /etc/os-release; empty without either."""
+    lsb: Dict[str, str] = {}
+    release_file = _key_values(_read("/etc/lsb-release") or "")
+    if release_file:
+        for key, name in (
+            ("DISTRIB_ID", "id"),
+            ("DISTRIB_RELEASE", "release"),
+            ("DISTRIB_DESCRIPTION", "description"),
+            ("DISTRIB_CODENAME", "codename"),
+        ):
+            if key in release_file:
+                lsb[name] = release_file[key]
+    elif any(
+        os.access(os.path.join(d, "lsb_release"), os.X_OK)
+        for d in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep)
+    ):
+        release = _key_values(_read("/etc/os-release") or "")
+        name = release.get("NAME", "")
+        if name:
+            lsb["id"] = name.split()[0]
+        for key, field in (("PRETTY_NAME", "description"), ("VERSION_ID", "release")):
+            if release.get(key):
+                lsb[field] = release[key]
+        if release.get("VERSION_CODENAME"):
+            lsb["codename"] = release["VERSION_CODENAME"]
+    if lsb.get("release"):
+        lsb["major_release"] = lsb["release"].split(".")[0]
+    return {"lsb": lsb}
+
+
+def cpu_flags_facts(facts: Facts, args: Dict[str, Any], ctx: Any) -> Facts:
+    """``flags``: the CPU feature flags of /proc/cpuinfo."""
+    for line in (_read("/proc/cpuinfo") or "").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            return {"flags": value.split()}
+    return {}
+
+
 # --- subsets ------------------------------------------------------------------------
 
 if TYPE_CHECKING:
@@ -913,17 +1076,31 @@ COLLECTORS: Dict[str, Collector] = {
     "uptime": uptime_facts,
     "virtual": virtual_facts,
     "network": network_facts,
+    "mounts": mount_facts,
+    "dmi": dmi_facts,
+    "chroot": chroot_facts,
+    "lsb": lsb_facts,
+    "cpu_flags": cpu_flags_facts,
 }
 
 #: distribution before pkg_mgr/service_mgr: they look at os_family.
 COLLECTOR_ORDER = list(COLLECTORS)
 
-MIN_SUBSET = frozenset(COLLECTORS) - {"processor", "memory", "uptime", "virtual", "network"}
+MIN_SUBSET = frozenset(COLLECTORS) - {
+    "processor",
+    "memory",
+    "uptime",
+    "virtual",
+    "network",
+    "mounts",
+    "dmi",
+    "cpu_flags",
+}
 
 SUBSETS: Dict[str, FrozenSet[str]] = {
     "all": frozenset(COLLECTORS),
     "min": MIN_SUBSET,
-    "hardware": frozenset(("processor", "memory", "uptime")),
+    "hardware": frozenset(("processor", "memory", "uptime", "mounts", "dmi", "cpu_flags")),
     "network": frozenset(("network",)),
     "virtual": frozenset(("virtual",)),
     "ohai": frozenset(),
