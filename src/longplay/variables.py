@@ -59,13 +59,18 @@ def fact_variables(
         for name, value in facts.items()
         if not name.startswith("ansible_")
     }
+    if "ansible_local" in facts:  # the one fact ansible-core keeps prefixed
+        injected["ansible_local"] = facts["ansible_local"]
     injected["ansible_facts"] = dict(facts)
     return injected
 
 
 def normalise_facts(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Module-returned facts use ``ansible_`` prefixes; ``ansible_facts`` holds them without."""
-    return {(k[8:] if k.startswith("ansible_") else k): v for k, v in raw.items()}
+    return {
+        (k[8:] if k.startswith("ansible_") and k != "ansible_local" else k): v
+        for k, v in raw.items()
+    }
 
 
 class VariableManager:

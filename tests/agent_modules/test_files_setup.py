@@ -180,3 +180,37 @@ def test_subset_selection() -> None:
     assert gather.select_collectors(["!all"]) == set(gather.MIN_SUBSET)
     network = gather.select_collectors(["network"])
     assert "network" in network and "processor" not in network and "date_time" in network
+
+
+def test_mounts_dmi_chroot_lsb_and_cpu_flags(facts: dict[str, Any]) -> None:
+    """Facts ansible-core gathers by default that playbooks test disk space and hardware
+    with: ansible_mounts (sizes from statvfs), DMI strings ("NA" when unknown), is_chroot,
+    lsb and the CPU flags."""
+    root = [m for m in facts["ansible_mounts"] if m["mount"] == "/"]
+    if root:
+        mount = root[0]
+        assert set(mount) >= {
+            "device",
+            "fstype",
+            "options",
+            "dump",
+            "passno",
+            "size_total",
+            "size_available",
+            "block_size",
+            "block_total",
+            "block_available",
+            "block_used",
+            "inode_total",
+            "inode_available",
+            "inode_used",
+            "uuid",
+        }
+        vfs = os.statvfs("/")
+        assert mount["size_total"] == vfs.f_frsize * vfs.f_blocks
+    for key in ("ansible_bios_vendor", "ansible_product_name", "ansible_system_vendor"):
+        assert isinstance(facts[key], str) and facts[key]
+    assert isinstance(facts["ansible_form_factor"], str)
+    assert isinstance(facts["ansible_is_chroot"], bool)
+    assert isinstance(facts["ansible_lsb"], dict)
+    assert isinstance(facts.get("ansible_flags", []), list)

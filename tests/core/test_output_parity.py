@@ -68,3 +68,23 @@ def test_fileglob_lists_files_in_directory_order(longplay, write, tmp_path: Path
     run = longplay("run", "site.yml", "--json", cwd=tmp_path)
     assert run.rc == 0, run.output
     assert run.results("glob")[0]["result"]["msg"] == listed
+
+
+def test_null_in_text_renders_empty_and_a_null_item_is_shown(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars: {nothing: null}
+          tasks:
+            - {name: joined, debug: {msg: "a{{ nothing }}b"}}
+            - {name: items, command: "echo x{{ item }}y", loop: [null]}
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert '    "msg": "ab"' in run.stdout
+    assert "changed: [localhost] => (item=None)" in run.stdout

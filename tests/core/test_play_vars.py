@@ -52,3 +52,23 @@ def test_cacheable_set_fact_is_a_fact_too(longplay, write, tmp_path: Path) -> No
     assert run.rc == 0, run.output
     assert run.results("show")[0]["result"]["msg"] == "yes-kept no"
     assert run.results("later")[0]["result"]["msg"] == "yes-kept"
+
+
+def test_local_facts_keep_their_prefix_in_ansible_facts(longplay, write, tmp_path: Path) -> None:
+    """ansible-core keeps ``ansible_local`` prefixed inside ansible_facts."""
+    write("facts.d/app.fact", '{"version": "1.2"}\n')
+    write(
+        "site.yml",
+        f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - setup: {{fact_path: "{tmp_path}/facts.d", gather_subset: ["!all"]}}
+            - name: show
+              debug:
+                msg: "{{{{ ansible_local.app.version }}}} {{{{ ansible_facts.ansible_local.app.version }}}} {{{{ ansible_facts.local | default('none') }}}}"
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.results("show")[0]["result"]["msg"] == "1.2 1.2 none"

@@ -72,3 +72,36 @@ def test_stat_has_no_get_md5(longplay, write, tmp_path: Path) -> None:
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 2, run.output
     assert "Unsupported parameters for (stat) module: get_md5." in run.stdout
+
+
+def test_ansible_failed_task_has_the_task_keywords(longplay, write, tmp_path: Path) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - block:
+                - {name: boom, command: /bin/false, tags: [t1], register: r, retries: 2}
+              tags: [outer]
+              rescue:
+                - name: seen
+                  debug:
+                    msg: "{{ [t.name, t.action, t._resolved_action, t.tags, t.register,
+                             t.retries, t.when, t.ignore_errors, t.delay] }}"
+                  vars: {t: "{{ ansible_failed_task }}"}
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", "--tags", "t1,outer", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.results("seen")[0]["result"]["msg"] == [
+        "boom",
+        "command",
+        "ansible.builtin.command",
+        ["t1", "outer"],
+        "r",
+        2,
+        [],
+        None,
+        5.0,
+    ]

@@ -189,3 +189,26 @@ def test_uri_content_compared_with_an_escaped_newline(
     )
     run = project.run()
     assert run.status("check") == "ok", run.output
+
+
+def test_uri_error_status_that_was_asked_for_keeps_the_body(
+    project: Project, http_server: LoopbackServer
+) -> None:
+    """As ansible-core: a 4xx/5xx listed in status_code keeps the error page as ``body``
+    (a JSON one goes to ``json`` instead)."""
+    project.play(
+        f"""
+        - name: expected error
+          uri: {{url: "{http_server.url}/no-such-page.html", status_code: 404}}
+        - name: json error
+          uri: {{url: "{http_server.url}/status/503", status_code: 503}}
+        - name: fine
+          uri: {{url: "{http_server.url}/api/echo"}}
+        """
+    )
+    run = project.run()
+    assert run.rc == 0, run.output
+    assert "404" in run.result("expected error")["body"]
+    assert "body" not in run.result("json error")
+    assert run.result("json error")["json"] == {"status": 503}
+    assert "body" not in run.result("fine")

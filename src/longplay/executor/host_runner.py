@@ -353,9 +353,53 @@ def _facts_are_variables(result: dict[str, Any]) -> bool:
 
 
 def _task_info(task: Task) -> dict[str, Any]:
+    """``ansible_failed_task``: the task's keywords, with ansible-core's defaults for the
+    ones not written (tags and when include the enclosing blocks')."""
+    from longplay.executor.task_executor import action_fqcn
+
+    written = task.keywords
+
+    def listed(name: str) -> list[Any]:
+        found: list[Any] = []
+        # tags: the task's own first, then its blocks' (innermost first); when: the
+        # blocks' first (ansible-core prepends them)
+        nodes: list[Node] = [task]
+        if name == "tags":
+            nodes = list(reversed(task.keyword_chain()))
+        elif name == "when":
+            nodes = task.keyword_chain()
+        for node in nodes:
+            value = node.keywords.get(name)
+            if value is not None:
+                for item in value if isinstance(value, list) else [value]:
+                    if item not in found or name == "when":
+                        found.append(item)
+        return found
+
     return {
-        "name": task.keywords.get("name", ""),
-        "action": task.action,
+        "_resolved_action": action_fqcn(task),
+        "action": task.action_as_written or task.action,
+        "any_errors_fatal": bool(task.get("any_errors_fatal") or False),
         "args": task.args,
-        "origin": str(task.origin) if task.origin else "",
+        "async": written.get("async", 0),
+        "async_val": written.get("async", 0),
+        "become": bool(task.get("become") or False),
+        "become_user": task.get("become_user"),
+        "changed_when": listed("changed_when"),
+        "delay": float(written.get("delay", 5)),
+        "delegate_to": task.get("delegate_to"),
+        "failed_when": listed("failed_when"),
+        "ignore_errors": task.get("ignore_errors"),
+        "loop": written.get("loop"),
+        "name": written.get("name", ""),
+        "no_log": bool(task.get("no_log") or False),
+        "notify": written.get("notify") or None,
+        "poll": written.get("poll", 15),
+        "register": written.get("register"),
+        "retries": written.get("retries"),
+        "run_once": task.get("run_once"),
+        "tags": listed("tags"),
+        "until": listed("until"),
+        "vars": dict(written.get("vars") or {}),
+        "when": listed("when"),
     }

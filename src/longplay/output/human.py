@@ -425,7 +425,8 @@ class HumanOutput(Output):
     def item_result(self, host: str, task: Task, result: dict[str, Any], label: Any) -> None:
         status = res.status_of(result)
         name = self._host(host, task, result)
-        self._status_line(status, name, task, result, label, False)
+        # an item that is null is still an item: "(item=None)"
+        self._status_line(status, name, task, result, "None" if label is None else label, False)
 
     def _status_line(
         self, status: str, name: str, task: Task, result: dict[str, Any], label: Any, ignored: bool

@@ -103,7 +103,8 @@ def _concat(values: Iterator[Any]) -> Any:
         return ""
     if len(head) == 1:
         return head[0]
-    return "".join(str(v) for v in head)
+    # None inside text renders as nothing ("a{{ none }}b" is "ab"), as in ansible-core
+    return "".join("" if v is None else str(v) for v in head)
 
 
 class LongplayEnvironment(jinja2.nativetypes.NativeEnvironment):

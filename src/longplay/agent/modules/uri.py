@@ -186,6 +186,9 @@ def _respond(args: Dict[str, Any], ctx: Any, response: http.Response) -> Dict[st
         content = response.read() if wants_body else None
     if content is not None:
         _add_content(result, content, content_type, args["return_content"])
+    elif response.error and status in args["status_code"]:
+        # an error status that was asked for: ansible-core keeps the error page as "body"
+        result["body"] = response.read().decode(_charset(content_type), "replace")
     return result
 
 
