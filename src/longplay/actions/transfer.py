@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from longplay.agent.fileops import current_umask
+from longplay.agent.registry import Option
 from longplay.executor.context import ActionContext
 from longplay.transport.client import AgentError
 
@@ -34,6 +35,23 @@ from longplay.transport.client import AgentError
 CHUNK_SIZE = 1 << 20
 
 DEFAULT_REMOTE_TMP = "~/.ansible/tmp"
+
+
+def host_side_options(options: dict[str, Option]) -> dict[str, Option]:
+    """A target module's options for the action in front of it: ``path`` options stay
+    text, because the host expands ``~``, not the controller."""
+    return {
+        name: Option(
+            type="str" if option.type == "path" else option.type,
+            required=option.required,
+            default=option.default,
+            choices=option.choices,
+            aliases=option.aliases,
+            elements=option.elements,
+            no_log=option.no_log,
+        )
+        for name, option in options.items()
+    }
 
 
 class TransferFailed(Exception):

@@ -19,18 +19,7 @@ from longplay.agent.modules.unarchive import OPTIONS as MODULE_OPTIONS
 from longplay.agent.registry import Option
 from longplay.executor.context import ActionContext
 
-# Host paths stay text: the host expands ``~``, not the controller.
-OPTIONS: dict[str, Option] = {
-    name: Option(
-        type="str" if option.type == "path" else option.type,
-        required=option.required,
-        default=option.default,
-        choices=option.choices,
-        aliases=option.aliases,
-        elements=option.elements,
-    )
-    for name, option in MODULE_OPTIONS.items()
-}
+OPTIONS: dict[str, Option] = transfer.host_side_options(MODULE_OPTIONS)
 OPTIONS["copy"] = Option(type="bool", default=True)  # Ansible's old spelling of "not remote_src"
 
 

@@ -13,36 +13,13 @@ from __future__ import annotations
 import os
 import threading
 
+from longplay.agent.modules.setup import _read, _read_line
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional, Tuple
 
     Facts = Dict[str, Any]
-
-
-def _read(path: str) -> Optional[str]:
-    """The file's text, or None. Plain os.read: a third of open()'s cost on sysfs."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        chunks = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
-def _read_line(path: str) -> Optional[str]:
-    text = _read(path)
-    return text.strip() if text is not None else None
 
 
 def _listdir(path: str) -> List[str]:
