@@ -204,11 +204,9 @@ _FLAG_TABLE = (
 ATTRIBUTE_NAMES = {letter: name for letter, _, name in _FLAG_TABLE}
 
 
-def file_version(path: str, mode: int) -> Optional[str]:
-    """The file's generation number as ``lsattr -v`` prints it, or None where it cannot
-    be read (neither a file nor a directory, tmpfs...)."""
-    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        return None
+def _read_inode_value(path: str, request: int) -> Optional[int]:
+    """The inode number an ``ioctl`` ``request`` returns for ``path`` (what lsattr reads),
+    or None where it cannot be read (not a POSIX host, tmpfs...)."""
     try:
         import fcntl
     except ImportError:  # not a POSIX host
@@ -218,31 +216,29 @@ def file_version(path: str, mode: int) -> Optional[str]:
     except OSError:
         return None
     try:
-        raw = fcntl.ioctl(fd, FS_IOC_GETVERSION, struct.pack("l", 0))
+        raw = fcntl.ioctl(fd, request, struct.pack("l", 0))
     except OSError:
         return None
     finally:
         os.close(fd)
-    return str(struct.unpack("l", raw)[0] & 0xFFFFFFFF)
+    value: int = struct.unpack("l", raw)[0]
+    return value
+
+
+def file_version(path: str, mode: int) -> Optional[str]:
+    """The file's generation number as ``lsattr -v`` prints it, or None where it cannot
+    be read (neither a file nor a directory, tmpfs...)."""
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        return None
+    value = _read_inode_value(path, FS_IOC_GETVERSION)
+    return None if value is None else str(value & 0xFFFFFFFF)
 
 
 def file_flags(path: str, mode: int) -> Optional[str]:
     """The lsattr letters set on a file or directory, or None where there are none to read."""
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
         return ""
-    try:
-        import fcntl
-    except ImportError:  # not a POSIX host
+    value = _read_inode_value(path, FS_IOC_GETFLAGS)
+    if value is None:
         return None
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        raw = fcntl.ioctl(fd, FS_IOC_GETFLAGS, struct.pack("l", 0))
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    value = struct.unpack("l", raw)[0]
     return "".join(letter for letter, bit, _ in _FLAG_TABLE if value & bit)
