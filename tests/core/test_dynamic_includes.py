@@ -87,3 +87,26 @@ def test_an_include_that_cannot_load_fails_the_host(longplay, write, tmp_path: P
     assert '"reason": "the role \'no_such_role\' was not found in ' in role.stdout
     assert f':/etc/ansible/roles:{tmp_path}"}}' in role.stdout
     assert "...ignoring" not in role.stdout
+
+
+def test_an_included_file_that_is_no_task_list(longplay, write, tmp_path: Path) -> None:
+    write("notlist.yml", "foo: bar\n")
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - include_tasks: notlist.yml
+              ignore_errors: true
+            - {name: after, debug: {msg: after}}
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    assert (
+        'fatal: [localhost]: FAILED! => {"changed": false, "include": "notlist.yml", '
+        '"reason": "included task files must contain a list of tasks"}'
+    ) in run.stdout
+    assert "[ERROR]: included task files must contain a list of tasks" in run.stderr
+    assert "TASK [after]" not in run.stdout

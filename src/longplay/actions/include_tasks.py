@@ -13,7 +13,7 @@ from typing import Any
 
 from longplay.actions.base import action
 from longplay.agent.registry import Option
-from longplay.errors import ErrorCause
+from longplay.errors import ErrorCause, ParseError
 from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 from longplay.playbook.model import Block, Node
@@ -82,7 +82,7 @@ def parse_context(ctx: ActionContext) -> Any:
 )
 async def include_tasks(ctx: ActionContext) -> dict[str, Any]:
     """Parse the task file and return its tasks for the executor to run."""
-    from longplay.playbook.parser import load_task_file, resolve_tasks_path
+    from longplay.playbook.parser import NOT_A_TASK_LIST, load_task_file, resolve_tasks_path
 
     target = ctx.args.get("file") or ctx.args.get("_raw_params")
     if not target:
@@ -97,19 +97,30 @@ async def include_tasks(ctx: ActionContext) -> dict[str, Any]:
             "module and expect the file to exist on the remote, see the remote_src option: "
             f"[Errno 2] No such file or directory: '{path}'"
         )
-        return {
-            "failed": True,
-            "changed": False,
-            "include": target,
-            "reason": reason,
-            INCLUDE_FAILED: True,
-            res.ERROR: [ErrorCause(reason)],  # told as it is: no task, no origin
-        }
+        return _include_failed(target, reason)
 
     def build() -> list[Node]:
         block = wrapper_block(ctx)
         block.block = load_task_file(path, block, parse_ctx, (*block.position, 0), ctx.task.origin)
         return [block]
 
-    nodes = shared_include(ctx, path, build)
+    try:
+        nodes = shared_include(ctx, path, build)
+    except ParseError as exc:
+        if exc.message != NOT_A_TASK_LIST:
+            raise
+        return _include_failed(target, exc.message)
     return {"changed": False, "include": path, "_longplay_include": nodes}
+
+
+def _include_failed(target: Any, reason: str) -> dict[str, Any]:
+    """A task file that cannot be included, as ansible-core reports it: a ``reason``, not
+    a ``msg``, and the host fails whatever ignore_errors says."""
+    return {
+        "failed": True,
+        "changed": False,
+        "include": target,
+        "reason": reason,
+        INCLUDE_FAILED: True,
+        res.ERROR: [ErrorCause(reason)],  # told as it is: no task, no origin
+    }

@@ -401,10 +401,14 @@ def parse_tasks(
     return nodes
 
 
+#: an included task file whose content is not a list
+NOT_A_TASK_LIST = "included task files must contain a list of tasks"
+
+
 def _not_a_task_list(items: Any, section: str | None) -> str:
     """ansible-core's words for a list of tasks that is not a list."""
     if section is None:
-        return "included task files must contain a list of tasks"
+        return NOT_A_TASK_LIST
     shown = _plain(items)
     if section in ("a block", "rescue", "always"):
         return (
