@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import linecache
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,6 +109,34 @@ def reserved_name_warnings(variables: Any, where: Origin | None = None) -> list[
             message = f"Found variable using reserved name {name!r}."
             found.append(LongplayError(message, origin).render().rstrip("\n") + "\n")
     return found
+
+
+#: what ansible-core accepts as a variable name (plus: not a constant's name)
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_CONSTANT_NAMES = frozenset(("True", "False", "None", "true", "false", "none"))
+VARIABLE_NAME_HELP = (
+    "Variable names must be strings starting with a letter or underscore character, "
+    "and contain only letters, numbers and underscores."
+)
+
+
+def check_variable_names(variables: Any) -> None:
+    """Stop at the first name ansible-core refuses as a variable name (``my-var``, ``none``,
+    a number), at the name, with its help text (exit code 1, before anything runs)."""
+    if not isinstance(variables, dict):
+        return
+    key_origins = getattr(variables, "key_origins", {})
+    for name in variables:
+        if isinstance(name, str) and _VARIABLE_NAME.match(name) and name not in _CONSTANT_NAMES:
+            continue
+        if not isinstance(name, str):
+            kind = type(name).__name__
+            raise LongplayError(
+                f"Invalid variable name {name!r} of type {kind!r}. {VARIABLE_NAME_HELP}"
+            )
+        raise LongplayError(
+            f"Invalid variable name {name!r}.", key_origins.get(name), example=VARIABLE_NAME_HELP
+        )
 
 
 class LongplayError(Exception):

@@ -72,3 +72,32 @@ def test_local_facts_keep_their_prefix_in_ansible_facts(longplay, write, tmp_pat
     run = longplay("run", "site.yml", "--json", cwd=tmp_path)
     assert run.rc == 0, run.output
     assert run.results("show")[0]["result"]["msg"] == "1.2 1.2 none"
+
+
+def test_invalid_variable_names_stop_the_run_before_it_starts(
+    longplay, write, tmp_path: Path
+) -> None:
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - debug: msg=first
+            - debug: msg=hi
+              vars:
+                ok_name: 1
+                my-var: 1
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 1, run.output
+    assert "PLAY [" not in run.stdout  # nothing ran
+    assert "[ERROR]: Invalid variable name 'my-var'." in run.stderr
+    assert f"Origin: {tmp_path / 'site.yml'}:8:9" in run.stderr
+    assert "Variable names must be strings starting with a letter" in run.stderr
+    for name in ("none", "True", "'1abc'"):
+        write("bad.yml", f"- hosts: localhost\n  vars:\n    {name}: 1\n  tasks: []\n")
+        run = longplay("run", "bad.yml", cwd=tmp_path)
+        assert run.rc == 1, run.output
+        assert "Invalid variable name" in run.stderr

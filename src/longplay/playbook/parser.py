@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from longplay import catalog
-from longplay.errors import Origin, ParseError, missing_file
+from longplay.errors import Origin, ParseError, check_variable_names, missing_file
 from longplay.playbook import keywords as kw
 from longplay.playbook.kvargs import UnbalancedArgs, parse_kv
 from longplay.playbook.model import Block, Node, Play, Playbook, Role, Task
@@ -140,10 +140,12 @@ def _to_vars(name: str, value: Any, origin: Origin | None) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, dict):
+        check_variable_names(value)
         return value
     if isinstance(value, list) and all(isinstance(item, dict) for item in value):
         merged: dict[str, Any] = {}
         for item in value:
+            check_variable_names(item)
             merged.update(item)
         return merged
     raise ParseError(
