@@ -676,6 +676,13 @@ def test_loop_results_echo_their_arguments_with_secrets_masked(
     )
     run = longplay("run", "site.yml", cwd=tmp_path)
     assert run.rc == 0, run.output
+    assert '"invocation"' not in run.stdout
+    # -vvv shows what each module was given, registered or not (as ansible-core)
+    verbose = longplay("run", "site.yml", "-vvv", cwd=tmp_path)
+    assert verbose.rc == 0, verbose.output
+    assert verbose.stdout.count('"invocation": {') == 3
+    assert '"_raw_params": "echo hi"' in verbose.stdout
+    assert '"content": "NOT_LOGGING_PARAMETER"' in verbose.stdout
 
 
 def test_condition_and_debug_var_errors_read_like_ansible(longplay, write, tmp_path: Path) -> None:

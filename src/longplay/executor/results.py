@@ -113,8 +113,12 @@ def _registered_exception(exception: Any) -> Any:
 
 
 def displayed(result: dict[str, Any]) -> dict[str, Any]:
-    """The result as handed to the output: display hints kept."""
-    return {k: v for k, v in result.items() if not k.startswith(INTERNAL_PREFIX)}
+    """The result as handed to the output: display hints kept, and the echoed arguments
+    (not registered, but shown with -vvv as ansible-core shows them)."""
+    shown = {k: v for k, v in result.items() if not k.startswith(INTERNAL_PREFIX)}
+    if INVOCATION in result:
+        shown["invocation"] = result[INVOCATION]
+    return shown
 
 
 def failed_result(msg: str, **extra: Any) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def clean(task: Task, result: dict[str, Any], verbosity: int) -> dict[str, Any]:
         del shown["failed"]  # Ansible only shows "failed" when it is true
     if task.action != "debug":
         shown.pop("warnings", None)  # printed as [WARNING] lines instead
-    if verbosity < 4:
+    if verbosity < 3:
         shown.pop("invocation", None)
     if verbosity < 3:
         shown.pop("exception", None)  # Ansible prints tracebacks only with -vvv

@@ -67,7 +67,8 @@ class JsonOutput(Output):
             host=host,
             status=res.status_of(result),
             ignored=ignored,
-            result=res.public(result),
+            # as registered: a task's echoed arguments are for -vvv's eyes only
+            result=res.public({k: v for k, v in result.items() if k != "invocation"}),
             **_error_fields(result),
             **task_fields(task),
         )
