@@ -166,7 +166,7 @@ class HostConnection:
                 return client
             if client is not None and self.kind != "local":
                 # The agent went away since the last task: start over on a new connection.
-                await self._reset()
+                await self.reset()
             transport = await self.transport()
             if key and become is not None:
                 transport = BecomeTransport(transport, become)
@@ -202,19 +202,16 @@ class HostConnection:
             except (AgentLost, ConnectionLost) as lost:
                 in_flight = isinstance(lost, AgentLost) and op not in REPEATABLE_OPS
                 if self.kind == "local" or attempt == 2 or in_flight:
-                    await self._reset()
+                    await self.reset()
                     raise Unreachable(f"lost the connection to {self.name}: {lost}")
                 if self._log is not None:
                     self._log(f"<{self.name}> connection lost ({lost}); reconnecting")
-                await self._reset()
+                await self.reset()
         raise AssertionError("unreachable")
 
     async def reset(self) -> None:
         """Close the connection and its agents; the next request connects again
-        (``reboot`` uses it while the host comes back)."""
-        await self._reset()
-
-    async def _reset(self) -> None:
+        (after a lost connection, and while ``reboot`` waits for the host)."""
         for client in self._agents.values():
             await _quietly(client.close())
         self._agents.clear()
@@ -245,7 +242,7 @@ class HostConnection:
             self._agents.clear()
             self._transport = None
             return
-        await self._reset()
+        await self.reset()
 
 
 def _describe(fields: dict[str, Any]) -> str:
