@@ -16,7 +16,11 @@ def test_become_user_without_a_usable_home(sshd: Sshd, longplay, write, tmp_path
     # nobody's home is /nonexistent: the agent's cache goes to the temporary directory.
     if os.geteuid() != 0 or shutil.which("sudo") is None:
         pytest.skip("becoming nobody without a password needs root and sudo")
-    sshd.write_inventory(tmp_path / "hosts.ini", count=2)
+    # The interpreter is discovered as the login user (as ansible-core does), whose
+    # PATH may lead to a Python that nobody cannot run: name one nobody can.
+    sshd.write_inventory(
+        tmp_path / "hosts.ini", count=2, ansible_python_interpreter="/usr/bin/python3"
+    )
     write(
         "site.yml",
         """

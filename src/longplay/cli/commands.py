@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from longplay.config import Config, apply_environment, load_config, setting_enabled
@@ -22,7 +22,9 @@ from longplay.executor.state import RunOptions
 from longplay.output.base import Output
 
 if TYPE_CHECKING:
+    from longplay.executor.runner import PlaybookRunner
     from longplay.inventory import Inventory
+    from longplay.playbook.model import Playbook
 
 DEFAULT_FORKS = 50
 
@@ -187,9 +189,7 @@ def announce_config(output: Output, config: Config) -> None:
 
 def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
     def body(output: Output) -> int:
-        from longplay.executor.runner import PlaybookRunner
         from longplay.inventory import load_inventory
-        from longplay.playbook.parser import load_playbook
 
         config = load_config()
         announce_config(output, config)
@@ -206,28 +206,101 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
         warn_about_inventory(inventory, output)
         warn_empty_inventory(inventory, output)
         check_limit(inventory, run, output)
-        playbooks = [load_playbook(path) for path in paths]
-        for playbook, given in zip(playbooks, paths, strict=True):
-            playbook.given_path = given
-        for playbook in playbooks:
-            for warning in playbook.warnings:
-                output.warning(warning)
-        if options.get("syntax_check") or any(
-            options.get(f"list_{what}") for what in ("tasks", "hosts", "tags")
-        ):
-            PlaybookRunner(playbooks, inventory, extra_vars, run, output).prepare_plays()
+        listing = any(options.get(f"list_{what}") for what in ("tasks", "hosts", "tags"))
+        if not (listing or options.get("syntax_check")):
+            return run_with_warm_up(paths, inventory, extra_vars, run, output)
+        from longplay.executor.runner import PlaybookRunner
+
+        playbooks = load_playbooks(paths)
+        warn_about_playbooks(playbooks, output)
+        PlaybookRunner(playbooks, inventory, extra_vars, run, output).prepare_plays()
         if options.get("syntax_check"):
             for path in paths:
                 print(f"\nplaybook: {path}")  # as given on the command line
             return ExitCode.OK
-        if options.get("list_tasks") or options.get("list_hosts") or options.get("list_tags"):
-            from longplay.cli.listing import list_playbooks
+        from longplay.cli.listing import list_playbooks
 
-            return list_playbooks(playbooks, paths, inventory, extra_vars, run, options)
-        runner = PlaybookRunner(playbooks, inventory, extra_vars, run, output)
-        return asyncio.run(runner.run())
+        return list_playbooks(playbooks, paths, inventory, extra_vars, run, options)
 
     return guarded(lambda: make_output(options), body)
+
+
+def run_to_end(main: Coroutine[Any, Any, int]) -> int:
+    """``asyncio.run(main)``, except that the idle threads of the default executor
+    are not waited for at the end.
+
+    Waiting for them starts one more thread, and right after the recap, when
+    every agent and sshd on a loopback fleet exits at once, that thread can wait
+    tens of milliseconds for a CPU. Pending tasks are still cancelled (an
+    interrupted run closes its connections) and async generators closed, as
+    ``asyncio.run`` does.
+    """
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            pending = asyncio.all_tasks(loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()  # shuts the executor down without waiting
+
+
+def load_playbooks(paths: list[str]) -> list[Playbook]:
+    """Every playbook parsed and validated (it prints nothing: it may run in a thread)."""
+    from longplay.playbook.parser import load_playbook
+
+    playbooks = [load_playbook(path) for path in paths]
+    for playbook, given in zip(playbooks, paths, strict=True):
+        playbook.given_path = given
+    return playbooks
+
+
+def warn_about_playbooks(playbooks: list[Playbook], output: Output) -> None:
+    for playbook in playbooks:
+        for warning in playbook.warnings:
+            output.warning(warning)
+
+
+def run_with_warm_up(
+    paths: list[str],
+    inventory: Inventory,
+    extra_vars: dict[str, Any],
+    run: RunOptions,
+    output: Output,
+) -> int:
+    """Parse the playbooks and run them, the first play's connections opening
+    meanwhile (see :mod:`longplay.executor.warmup`). At ``-vvv`` every
+    connection opens under the task that needs it, where its log belongs."""
+    from longplay.executor.connection import ConnectionPool
+    from longplay.executor.warmup import WarmUp, first_play_targets
+
+    def parse() -> tuple[list[Playbook], type[PlaybookRunner]]:
+        from longplay.executor.runner import PlaybookRunner  # imported off the event loop too
+
+        return load_playbooks(paths), PlaybookRunner
+
+    async def main() -> int:
+        pool = ConnectionPool(log=output.connection_log)
+        warm_up = WarmUp(pool)
+        if run.verbosity < 3:
+            warm_up.start(first_play_targets(paths[0], inventory, run, extra_vars))
+        try:
+            playbooks, runner_class = await warm_up.beside(parse)
+        except BaseException:
+            await pool.close(graceful=False)
+            raise
+        warn_about_playbooks(playbooks, output)
+        runner = runner_class(playbooks, inventory, extra_vars, run, output, connections=pool)
+        return await runner.run()
+
+    return run_to_end(main())
 
 
 EMPTY_INVENTORY = (
@@ -291,7 +364,7 @@ def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
             return ExitCode.OK
         playbook = adhoc_playbook(pattern, options)
         runner = PlaybookRunner([playbook], inventory, extra_vars, run, output)
-        return asyncio.run(runner.run())
+        return run_to_end(runner.run())
 
     return guarded(lambda: make_output(options, adhoc=True), body)
 

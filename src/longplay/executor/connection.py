@@ -9,6 +9,7 @@ transport once, starts the agent on first use (and a second agent for a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import json
 import os
@@ -19,7 +20,7 @@ from typing import Any
 from longplay.transport.base import ConnectionLost, RawResult, Transport, Unreachable
 from longplay.transport.become import BecomeSpec, BecomeTransport
 from longplay.transport.client import AgentClient, AgentLost, EventHandler
-from longplay.transport.discovery import AUTO_PYTHON, AUTO_VALUES
+from longplay.transport.discovery import AUTO_PYTHON, AUTO_VALUES, discover_python
 from longplay.transport.local import LocalTransport
 
 #: The variables that shape a host's connection and its agent: two tasks whose
@@ -123,6 +124,10 @@ class HostConnection:
         self._transport: Transport | None = None
         self._agents: dict[str, AgentClient] = {}
         self._lock = asyncio.Lock()
+        self._connect_lock = asyncio.Lock()
+        #: a warm-up's connect failure, kept for the first task to report
+        self._early_failure: Unreachable | None = None
+        self._warming = False
         self._log = log
         self.python: str | None = None
         #: the interpreter found by discovery (None when configured), and whether
@@ -132,11 +137,37 @@ class HostConnection:
         self._jobs_prepared = False
 
     async def transport(self) -> Transport:
-        if self._transport is None:
-            transport = make_transport(self.name, self.variables)
-            await transport.connect()
-            self._transport = transport
-        return self._transport
+        async with self._connect_lock:
+            if self._transport is None:
+                failure, self._early_failure = self._early_failure, None
+                if failure is not None:
+                    raise failure
+                transport = make_transport(self.name, self.variables)
+                try:
+                    await transport.connect()
+                except Unreachable as exc:
+                    if self._warming:
+                        self._early_failure = exc
+                    raise
+                self._transport = transport
+            return self._transport
+
+    async def warm_up(self) -> bool:
+        """Connect and start the agent before any task asks (best effort).
+
+        A connect failure is kept and raised to the first task that needs the
+        connection, as if that task had met it: the host's timeout is not
+        paid twice. Any other problem (an agent that does not start) is left
+        for that task to meet again and report.
+        """
+        self._warming = True
+        try:
+            await self.agent()
+            return True
+        except Exception:
+            return False
+        finally:
+            self._warming = False
 
     def _python(self) -> str:
         """The configured interpreter; locally the controller's; else found by the agent bootstrap."""
@@ -169,6 +200,10 @@ class HostConnection:
                 await self.reset()
             transport = await self.transport()
             if key and become is not None:
+                if self.python is None and self._python() in AUTO_VALUES:
+                    # As ansible-core: the interpreter is discovered once per host, as
+                    # the login user, whichever agent is needed first.
+                    self.python = self.discovered = await discover_python(transport)
                 transport = BecomeTransport(transport, become)
             client = await AgentClient.start(transport, self.python or self._python())
             if self.python is None and self._python() in AUTO_VALUES:
@@ -212,6 +247,7 @@ class HostConnection:
     async def reset(self) -> None:
         """Close the connection and its agents; the next request connects again
         (after a lost connection, and while ``reboot`` waits for the host)."""
+        self._early_failure = None
         for client in self._agents.values():
             await _quietly(client.close())
         self._agents.clear()
@@ -230,10 +266,13 @@ class HostConnection:
         return await transport.exec_raw(command, timeout=timeout)
 
     async def prepare_jobs(self) -> None:
-        """Warm the target's job launcher before the first async task needs it."""
+        """Warm the target's job launcher before the first async task needs it
+        (best effort: see :meth:`warm_up`)."""
         if not self._jobs_prepared:
             self._jobs_prepared = True
-            await self.request("job_prepare")
+            if await self.warm_up():
+                with contextlib.suppress(Exception):
+                    await self.request("job_prepare")
 
     async def close(self, graceful: bool = True) -> None:
         """Release the host; ``graceful=False`` drops an SSH connection without a

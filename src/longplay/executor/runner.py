@@ -30,7 +30,10 @@ class PlaybookRunner:
         extra_vars: dict[str, object],
         options: RunOptions,
         output: Output,
+        connections: ConnectionPool | None = None,
     ) -> None:
+        """``connections``: a pool already holding warm connections (see
+        :mod:`longplay.executor.warmup`); by default an empty one."""
         self.playbooks = playbooks
         playbook_dir = playbooks[0].basedir if playbooks else "."
         variables = VariableManager(
@@ -46,7 +49,9 @@ class PlaybookRunner:
             inventory=inventory,
             variables=variables,
             output=output,
-            connections=ConnectionPool(log=(lambda m: output.debug(3, m))),
+            connections=(
+                ConnectionPool(log=output.connection_log) if connections is None else connections
+            ),
         )
 
     async def run(self) -> int:

@@ -51,6 +51,10 @@ class Output:
     def debug(self, level: int, message: str) -> None:
         """Protocol-level detail shown at ``-vvv`` and above."""
 
+    def connection_log(self, message: str) -> None:
+        """What a host's connection says and is asked (shown at ``-vvv``)."""
+        self.debug(3, message)
+
     def recap(self, stats: Stats) -> None: ...
 
     def close(self) -> None: ...
