@@ -13,7 +13,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
-from longplay.actions.meta import PER_HOST, meta_name
 from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.errors import ErrorCause, joined_message
 from longplay.executor import results as res
@@ -221,6 +220,16 @@ def _yaml_dump(result: dict[str, Any]) -> str:
     return "\n" + textwrap.indent(body, "    ").rstrip("\n")
 
 
+def _per_host_meta(task: Task) -> bool:
+    """A meta task shown once per host (imported only for meta tasks: the
+    actions pull in the executor and Jinja2, which the output needs not)."""
+    if task.action != "meta":
+        return False
+    from longplay.actions.meta import PER_HOST, meta_name
+
+    return meta_name(task) in PER_HOST
+
+
 class Writer:
     """Plain lines, no colour: what a pipe or a file gets (and no rich import)."""
 
@@ -370,7 +379,7 @@ class HumanOutput(Output):
         self._task_hosts = list(hosts)
         if self.board is not None:
             self.board.start_task(id(task), hosts)
-        if task.action == "meta" and meta_name(task) in PER_HOST:
+        if _per_host_meta(task):
             return  # ansible-core announces these once per host, as each runs it
         self._banner(task)
 
@@ -390,7 +399,7 @@ class HumanOutput(Output):
 
     def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:
         if task.action == "meta" and not result.get("failed"):
-            if meta_name(task) in PER_HOST:
+            if _per_host_meta(task):
                 self._per_host_metas.append((host, task, result))  # shown in host order
             elif result.get("skipped"):
                 self._status_line(res.SKIPPED, host, task, result, None, False)
