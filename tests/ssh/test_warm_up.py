@@ -154,3 +154,33 @@ def test_a_playbook_that_does_not_parse_runs_nothing(
     assert "no_such_module_anywhere" in run.output
     assert "PLAY [" not in run.stdout
     assert not marker.exists()
+
+
+def test_a_become_play_warms_the_connection_not_a_login_agent(
+    sshd: Sshd, longplay, write, tmp_path: Path
+) -> None:
+    # The tasks run as another user: their agent is the become one, so the
+    # warm-up opens the connection only. One session per host: that agent.
+    sshd.write_inventory(
+        tmp_path / "hosts.ini", count=2, ansible_python_interpreter="/usr/bin/python3"
+    )
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          become: true
+          become_user: nobody
+          tasks:
+            - command: whoami
+              register: who
+            - assert:
+                that: who.stdout == 'nobody'
+        """,
+    )
+    log = sshd.log.read_text(errors="replace")
+    before = log.count("Starting session: command")
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    sessions = sshd.log.read_text(errors="replace").count("Starting session: command") - before
+    assert sessions == 2, sshd.recent_log()

@@ -279,7 +279,7 @@ def run_with_warm_up(
     meanwhile (see :mod:`longplay.executor.warmup`). At ``-vvv`` every
     connection opens under the task that needs it, where its log belongs."""
     from longplay.executor.connection import ConnectionPool
-    from longplay.executor.warmup import WarmUp, first_play_targets
+    from longplay.executor.warmup import WarmUp, plan_first_play
 
     def parse() -> tuple[list[Playbook], type[PlaybookRunner]]:
         from longplay.executor.runner import PlaybookRunner  # imported off the event loop too
@@ -290,7 +290,7 @@ def run_with_warm_up(
         pool = ConnectionPool(log=output.connection_log)
         warm_up = WarmUp(pool)
         if run.verbosity < 3:
-            warm_up.start(first_play_targets(paths[0], inventory, run, extra_vars))
+            warm_up.start(plan_first_play(paths[0], inventory, run, extra_vars))
         try:
             playbooks, runner_class = await warm_up.beside(parse)
         except BaseException:

@@ -152,8 +152,9 @@ class HostConnection:
                 self._transport = transport
             return self._transport
 
-    async def warm_up(self) -> bool:
-        """Connect and start the agent before any task asks (best effort).
+    async def warm_up(self, agent: bool = True) -> bool:
+        """Connect, and start the agent unless ``agent`` is false, before any
+        task asks (best effort).
 
         A connect failure is kept and raised to the first task that needs the
         connection, as if that task had met it: the host's timeout is not
@@ -162,7 +163,7 @@ class HostConnection:
         """
         self._warming = True
         try:
-            await self.agent()
+            await (self.agent() if agent else self.transport())
             return True
         except Exception:
             return False

@@ -26,7 +26,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from longplay.executor.connection import (
@@ -49,24 +50,45 @@ _UNPREDICTABLE = ("vars_prompt", "vars_files")
 _FIXED_ORDERS = ("inventory", "reverse_inventory", "sorted", "reverse_sorted")
 
 
-def first_play_targets(
+@dataclass
+class WarmPlan:
+    """The connections to open ahead: hosts with their connection settings,
+    and whether to start their agents too (not when the play runs its tasks
+    as another user: their agent is a ``become`` one, started by the task)."""
+
+    targets: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    agents: bool = True
+
+
+def plan_first_play(
     playbook_path: str,
     inventory: Inventory,
     options: RunOptions,
     extra_vars: Mapping[str, Any],
-) -> list[tuple[str, dict[str, Any]]]:
+) -> WarmPlan:
     """The hosts the first play's first tasks will reach, with their connection
     settings, in the order they will be reached (at most ``forks``, and the
-    first serial batch). Empty when that cannot be known without running."""
+    first serial batch). No hosts when that cannot be known without running."""
     from longplay.playbook.source import load_yaml
 
     try:
         data = load_yaml(playbook_path)
     except Exception:  # the parse that follows reports it
-        return []
+        return WarmPlan()
     if not isinstance(data, list) or not data or not isinstance(data[0], dict):
-        return []
+        return WarmPlan()
     play: dict[str, Any] = data[0]
+    become = options.become or play.get("become") not in (None, False)
+    return WarmPlan(_targets(play, playbook_path, inventory, options, extra_vars), not become)
+
+
+def _targets(
+    play: dict[str, Any],
+    playbook_path: str,
+    inventory: Inventory,
+    options: RunOptions,
+    extra_vars: Mapping[str, Any],
+) -> list[tuple[str, dict[str, Any]]]:
     if "hosts" not in play or any(play.get(key) for key in _UNPREDICTABLE):
         return []
     pattern = play["hosts"]
@@ -116,14 +138,14 @@ class WarmUp:
         self.pool = pool
         self._tasks: list[asyncio.Task[bool]] = []
 
-    def start(self, targets: Sequence[tuple[str, Mapping[str, Any]]]) -> None:
-        """Begin connecting to ``targets`` (host name, connection settings)."""
-        if any(connection_type(name, settings) != "local" for name, settings in targets):
+    def start(self, plan: WarmPlan) -> None:
+        """Begin opening the plan's connections."""
+        if any(connection_type(name, settings) != "local" for name, settings in plan.targets):
             # Imported now, before a worker thread competes for the interpreter.
             import longplay.transport.ssh  # noqa: F401
-        for name, settings in targets:
+        for name, settings in plan.targets:
             connection = self.pool.get(name, settings)
-            self._tasks.append(asyncio.ensure_future(connection.warm_up()))
+            self._tasks.append(asyncio.ensure_future(connection.warm_up(agent=plan.agents)))
 
     async def beside(self, work: Callable[[], T]) -> T:
         """``work()``, in a worker thread while connections open (else directly).
