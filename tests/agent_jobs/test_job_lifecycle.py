@@ -79,7 +79,9 @@ def test_supervisor_killed_then_job_killed_reports_died(harness: Harness) -> Non
     os.kill(runner, signal.SIGKILL)
     jobs.kill_group(pid, signal.SIGKILL)
     wait_until(lambda: not jobs.group_alive(pid))
-    final = harness.status(jid)
+    # The runner may still be a zombie for a moment (its parent reaps it on its
+    # next tick): until then it looks alive. The finding must come, and stay.
+    final = wait_until(lambda: (status := harness.status(jid))["finished"] and status)
     assert final["finished"] is True and final["failed"] is True
     assert "died without writing a result" in final["msg"]
     assert f"pid {runner}" in final["msg"]
