@@ -8,6 +8,7 @@ import socket
 import threading
 from pathlib import Path
 
+import pytest
 from loopback_sshd import Sshd
 
 
@@ -94,7 +95,8 @@ def test_templated_connection_settings_are_not_guessed(
     assert not knocked
 
 
-def test_a_connect_timeout_is_met_once(longplay, write, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["run", "adhoc"])
+def test_a_connect_timeout_is_met_once(command: str, longplay, write, tmp_path: Path) -> None:
     """A host that never answers costs one timeout, reported by its first task."""
     accepted: list[socket.socket] = []
     with socket.socket() as silent:
@@ -123,11 +125,15 @@ def test_a_connect_timeout_is_met_once(longplay, write, tmp_path: Path) -> None:
                 - ping:
             """,
         )
-        run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+        if command == "run":
+            run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+        else:
+            run = longplay("adhoc", "-i", "hosts.ini", "all", "-m", "ping", cwd=tmp_path)
     for connection in accepted:
         connection.close()
     assert run.rc == 4, run.output
-    assert "fatal: [quiet]: UNREACHABLE!" in run.stdout
+    shown = "fatal: [quiet]: UNREACHABLE!" if command == "run" else "quiet | UNREACHABLE!"
+    assert shown in run.stdout
     assert "Connection timed out during banner exchange" in run.stdout
     assert len(accepted) == 1
 

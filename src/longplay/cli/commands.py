@@ -23,6 +23,7 @@ from longplay.output.base import Output
 
 if TYPE_CHECKING:
     from longplay.executor.runner import PlaybookRunner
+    from longplay.executor.warmup import WarmPlan
     from longplay.inventory import Inventory
     from longplay.playbook.model import Playbook
 
@@ -189,6 +190,7 @@ def announce_config(output: Output, config: Config) -> None:
 
 def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
     def body(output: Output) -> int:
+        from longplay.executor.warmup import plan_first_play
         from longplay.inventory import load_inventory
 
         config = load_config()
@@ -208,7 +210,14 @@ def run_playbooks(paths: list[str], options: dict[str, Any]) -> int:
         check_limit(inventory, run, output)
         listing = any(options.get(f"list_{what}") for what in ("tasks", "hosts", "tags"))
         if not (listing or options.get("syntax_check")):
-            return run_with_warm_up(paths, inventory, extra_vars, run, output)
+            return run_with_warm_up(
+                lambda: load_playbooks(paths),
+                lambda: plan_first_play(paths[0], inventory, run, extra_vars),
+                inventory,
+                extra_vars,
+                run,
+                output,
+            )
         from longplay.executor.runner import PlaybookRunner
 
         playbooks = load_playbooks(paths)
@@ -269,28 +278,29 @@ def warn_about_playbooks(playbooks: list[Playbook], output: Output) -> None:
 
 
 def run_with_warm_up(
-    paths: list[str],
+    prepare: Callable[[], list[Playbook]],
+    plan: Callable[[], WarmPlan],
     inventory: Inventory,
     extra_vars: dict[str, Any],
     run: RunOptions,
     output: Output,
 ) -> int:
-    """Parse the playbooks and run them, the first play's connections opening
-    meanwhile (see :mod:`longplay.executor.warmup`). At ``-vvv`` every
+    """Run the playbooks ``prepare`` parses, the connections ``plan`` names
+    opening meanwhile (see :mod:`longplay.executor.warmup`). At ``-vvv`` every
     connection opens under the task that needs it, where its log belongs."""
     from longplay.executor.connection import ConnectionPool
-    from longplay.executor.warmup import WarmUp, plan_first_play
+    from longplay.executor.warmup import WarmUp
 
     def parse() -> tuple[list[Playbook], type[PlaybookRunner]]:
         from longplay.executor.runner import PlaybookRunner  # imported off the event loop too
 
-        return load_playbooks(paths), PlaybookRunner
+        return prepare(), PlaybookRunner
 
     async def main() -> int:
         pool = ConnectionPool(log=output.connection_log)
         warm_up = WarmUp(pool)
         if run.verbosity < 3:
-            warm_up.start(plan_first_play(paths[0], inventory, run, extra_vars))
+            warm_up.start(plan())
         try:
             playbooks, runner_class = await warm_up.beside(parse)
         except BaseException:
@@ -344,8 +354,7 @@ def check_limit(inventory: Inventory, run: RunOptions, output: Output) -> None:
 
 def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
     def body(output: Output) -> int:
-        from longplay.cli.adhoc import adhoc_playbook
-        from longplay.executor.runner import PlaybookRunner
+        from longplay.executor.warmup import plan_hosts
         from longplay.inventory import load_inventory
 
         config = load_config()
@@ -362,9 +371,20 @@ def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
             for host in hosts:
                 print(f"    {host.name}")
             return ExitCode.OK
-        playbook = adhoc_playbook(pattern, options)
-        runner = PlaybookRunner([playbook], inventory, extra_vars, run, output)
-        return run_to_end(runner.run())
+
+        def prepare() -> list[Playbook]:
+            from longplay.cli.adhoc import adhoc_playbook
+
+            return [adhoc_playbook(pattern, options)]
+
+        return run_with_warm_up(
+            prepare,
+            lambda: plan_hosts(hosts, inventory, os.getcwd(), run, extra_vars),
+            inventory,
+            extra_vars,
+            run,
+            output,
+        )
 
     return guarded(lambda: make_output(options, adhoc=True), body)
 

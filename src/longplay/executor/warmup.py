@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -38,7 +38,7 @@ from longplay.executor.connection import (
     connection_type,
 )
 from longplay.executor.state import RunOptions
-from longplay.inventory import Inventory, order_hosts
+from longplay.inventory import Host, Inventory, order_hosts
 
 T = TypeVar("T")
 
@@ -78,17 +78,26 @@ def plan_first_play(
     if not isinstance(data, list) or not data or not isinstance(data[0], dict):
         return WarmPlan()
     play: dict[str, Any] = data[0]
-    become = options.become or play.get("become") not in (None, False)
-    return WarmPlan(_targets(play, playbook_path, inventory, options, extra_vars), not become)
+    keywords = {k: play[k] for k in KEYWORD_VARS if play.get(k) is not None}
+    play_vars = play.get("vars") or {}
+    if not isinstance(play_vars, dict) or not all(map(_plain, keywords.values())):
+        return WarmPlan()
+    return plan_hosts(
+        _first_play_hosts(play, inventory, options),
+        inventory,
+        os.path.dirname(os.path.abspath(playbook_path)),
+        options,
+        extra_vars,
+        play_vars=play_vars,
+        keywords=keywords,
+        become=play.get("become") not in (None, False),
+    )
 
 
-def _targets(
-    play: dict[str, Any],
-    playbook_path: str,
-    inventory: Inventory,
-    options: RunOptions,
-    extra_vars: Mapping[str, Any],
-) -> list[tuple[str, dict[str, Any]]]:
+def _first_play_hosts(
+    play: dict[str, Any], inventory: Inventory, options: RunOptions
+) -> list[Host]:
+    """The play's hosts in order, its first serial batch; none when unsure."""
     if "hosts" not in play or any(play.get(key) for key in _UNPREDICTABLE):
         return []
     pattern = play["hosts"]
@@ -99,23 +108,34 @@ def _targets(
     serial = play.get("serial")
     if order not in _FIXED_ORDERS or not (serial is None or type(serial) is int):
         return []
-    keywords = {k: play[k] for k in KEYWORD_VARS if play.get(k) is not None}
-    play_vars = play.get("vars") or {}
-    if not isinstance(play_vars, dict) or not all(map(_plain, keywords.values())):
-        return []
     try:
         hosts = order_hosts(inventory.match(pattern, limit=options.limit).hosts, order)
     except Exception:
         return []
-    count = min(len(hosts), max(1, options.forks), serial if serial and serial > 0 else len(hosts))
-    basedir = os.path.dirname(os.path.abspath(playbook_path))
+    return hosts[:serial] if serial and serial > 0 else hosts
+
+
+def plan_hosts(
+    hosts: Sequence[Host],
+    inventory: Inventory,
+    basedir: str,
+    options: RunOptions,
+    extra_vars: Mapping[str, Any],
+    *,
+    play_vars: Mapping[str, Any] | None = None,
+    keywords: Mapping[str, Any] | None = None,
+    become: bool = False,
+) -> WarmPlan:
+    """The first ``forks`` of ``hosts`` with the connection settings a task of a
+    play with these ``play_vars`` and connection ``keywords`` would use there
+    (``basedir``: the playbook's, for its group_vars and host_vars)."""
     targets = []
-    for host in hosts[:count]:
+    for host in hosts[: max(1, options.forks)]:
         try:
             variables = {
                 **inventory.group_vars_for(host, basedir),
                 **inventory.host_vars_for(host, basedir),
-                **play_vars,
+                **(play_vars or {}),
                 **extra_vars,
             }
         except Exception:  # a group_vars file that does not parse: reported later
@@ -123,7 +143,7 @@ def _targets(
         settings = connection_settings(host.name, variables, keywords, options.connection_password)
         if all(_plain(settings.get(name)) for name in CONNECTION_VARS):
             targets.append((host.name, settings))
-    return targets
+    return WarmPlan(targets, agents=not (become or options.become))
 
 
 def _plain(value: object) -> bool:
