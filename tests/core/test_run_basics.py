@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 PLAY = """
 - hosts: localhost
@@ -743,3 +748,43 @@ def test_adhoc_one_line_output_is_ansible_oneline(longplay, tmp_path: Path) -> N
         "The error was: (traceback unavailable)\n"
         'localhost | FAILED! => {"changed": false,"msg": "boom"}\n'
     )
+
+
+@pytest.mark.parametrize("json_events", [False, True])
+def test_a_reader_that_goes_away_stops_the_output_not_the_run(
+    json_events: bool, write, tmp_path: Path
+) -> None:
+    # `longplay run site.yml | head`: the tasks after the pipe closed still run,
+    # and the exit code still tells (2: a task failed), as with ansible-playbook.
+    marker = tmp_path / "still-ran"
+    write(
+        "site.yml",
+        f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - debug:
+                msg: "{{{{ 'x' * 300000 }}}}"
+            - file:
+                path: {marker}
+                state: touch
+            - fail:
+                msg: the end
+        """,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "longplay", "run", *(["--json"] if json_events else []), "site.yml"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "ANSIBLE_LOCALHOST_WARNING": "false"},
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # the big message cannot all fit in the pipe: a write fails
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 2, errors
+    assert marker.exists()
+    assert "Output stopped, its reader is gone" in errors
+    assert "Traceback" not in errors

@@ -7,7 +7,11 @@ are two implementations.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from longplay.executor.state import Stats
@@ -66,3 +70,23 @@ def describe(event: dict[str, Any]) -> tuple[float, str]:
     tail = event.get("stdout_tail") or event.get("stderr_tail") or []
     last = str(tail[-1]) if tail else str(event.get("msg") or "")
     return elapsed, last
+
+
+@contextlib.contextmanager
+def closed_reader_tolerated(stream: TextIO) -> Iterator[None]:
+    """Write to ``stream`` knowing its reader may go away (``longplay run ... | head``).
+
+    The run goes on, as ansible-playbook's does: what is left to print goes to
+    /dev/null, stderr says why once, and the exit code still tells how the hosts
+    did. A closed pipe must not turn into a crash that stops the other hosts.
+    """
+    try:
+        yield
+    except BrokenPipeError as exc:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())
+            os.close(devnull)
+        if stream is not sys.stderr:
+            with contextlib.suppress(OSError, ValueError):
+                print(f"[WARNING]: Output stopped, its reader is gone: {exc}", file=sys.stderr)

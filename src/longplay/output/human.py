@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.errors import ErrorCause, joined_message
 from longplay.executor import results as res
-from longplay.output.base import Output, describe
+from longplay.output.base import Output, closed_reader_tolerated, describe
 
 if TYPE_CHECKING:
     from longplay.executor.state import Stats
@@ -239,10 +239,15 @@ class Writer:
         self.stream = stream
 
     def line(self, text: str, style: str | None = None) -> None:
+        with closed_reader_tolerated(self.stream):
+            self._write(text, style)
+
+    def _write(self, text: str, style: str | None) -> None:
         self.stream.write(text + "\n")
 
     def flush(self) -> None:
-        self.stream.flush()
+        with closed_reader_tolerated(self.stream):
+            self.stream.flush()
 
 
 class RichWriter(Writer):
@@ -262,7 +267,7 @@ class RichWriter(Writer):
         )
         self.is_terminal = self.console.is_terminal
 
-    def line(self, text: str, style: str | None = None) -> None:
+    def _write(self, text: str, style: str | None) -> None:
         from rich.text import Text
 
         self.console.print(Text(text, style=style or ""))

@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from longplay.executor import results as res
-from longplay.output.base import Output
+from longplay.output.base import Output, closed_reader_tolerated
 
 if TYPE_CHECKING:
     from longplay.executor.state import Stats
@@ -43,8 +43,9 @@ class JsonOutput(Output):
 
     def _emit(self, event: str, **fields: Any) -> None:
         record = {"event": event, "time": round(time.time(), 3), **fields}
-        self.stream.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
-        self.stream.flush()
+        with closed_reader_tolerated(self.stream):
+            self.stream.write(json.dumps(record, default=str, ensure_ascii=False) + "\n")
+            self.stream.flush()
 
     def playbook_start(self, path: str) -> None:
         self._emit("playbook_start", playbook=path)
