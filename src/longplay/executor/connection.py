@@ -127,7 +127,6 @@ class HostConnection:
         self._connect_lock = asyncio.Lock()
         #: a warm-up's connect failure, kept for the first task to report
         self._early_failure: Unreachable | None = None
-        self._warming = False
         self._log = log
         self.python: str | None = None
         #: the interpreter found by discovery (None when configured), and whether
@@ -136,17 +135,21 @@ class HostConnection:
         self.discovery_reported = False
         self._jobs_prepared = False
 
-    async def transport(self) -> Transport:
+    async def transport(self, *, background: bool = False) -> Transport:
+        """The open transport, connecting first if needed. A ``background``
+        connect failure is kept for the first task that asks (see :meth:`warm_up`)."""
         async with self._connect_lock:
             if self._transport is None:
-                failure, self._early_failure = self._early_failure, None
+                failure = self._early_failure
                 if failure is not None:
+                    if not background:  # reported by one task, once
+                        self._early_failure = None
                     raise failure
                 transport = make_transport(self.name, self.variables)
                 try:
                     await transport.connect()
                 except Unreachable as exc:
-                    if self._warming:
+                    if background:
                         self._early_failure = exc
                     raise
                 self._transport = transport
@@ -161,14 +164,14 @@ class HostConnection:
         paid twice. Any other problem (an agent that does not start) is left
         for that task to meet again and report.
         """
-        self._warming = True
         try:
-            await (self.agent() if agent else self.transport())
+            if agent:
+                await self.agent(background=True)
+            else:
+                await self.transport(background=True)
             return True
         except Exception:
             return False
-        finally:
-            self._warming = False
 
     def _python(self) -> str:
         """The configured interpreter; locally the controller's; else found by the agent bootstrap."""
@@ -189,8 +192,11 @@ class HostConnection:
             or current_user()
         )
 
-    async def agent(self, become: BecomeSpec | None = None) -> AgentClient:
-        """The agent for ``become`` (a second agent on the same connection), started once."""
+    async def agent(
+        self, become: BecomeSpec | None = None, *, background: bool = False
+    ) -> AgentClient:
+        """The agent for ``become`` (a second agent on the same connection), started once
+        (``background``: see :meth:`transport`)."""
         key = become.user if become is not None and self._needs_become(become) else ""
         async with self._lock:
             client = self._agents.get(key)
@@ -199,7 +205,7 @@ class HostConnection:
             if client is not None and self.kind != "local":
                 # The agent went away since the last task: start over on a new connection.
                 await self.reset()
-            transport = await self.transport()
+            transport = await self.transport(background=background)
             if key and become is not None:
                 if self.python is None and self._python() in AUTO_VALUES:
                     # As ansible-core: the interpreter is discovered once per host, as
