@@ -29,10 +29,12 @@ if TYPE_CHECKING:
 
 
 class TaskFailed(Exception):
-    def __init__(self, task: Task, result: dict[str, Any]) -> None:
+    def __init__(self, task: Task, result: dict[str, Any], include_failed: bool = False) -> None:
         super().__init__(task.name)
         self.task = task
         self.result = result
+        #: an include whose file could not load (counted apart when rescued)
+        self.include_failed = include_failed
 
 
 class FailedWithOthers(TaskFailed):
@@ -91,8 +93,12 @@ class HostRunner:
             if not block.rescue:
                 raise
             self.status.failed = False
-            if not isinstance(failure, FailedWithOthers):
+            if failure.include_failed:
+                # ansible-core: the recap keeps it as failed (not rescued), the exit code not
+                self.run.stats.forgive_failure(self.host.name)
+            elif not isinstance(failure, FailedWithOthers):
                 self.run.stats.rescued(self.host.name)
+            if not isinstance(failure, FailedWithOthers):
                 self.run.variables.set_runtime(
                     self.host.name,
                     {
@@ -215,7 +221,7 @@ class HostRunner:
                     self.play.abort()
             if res.INVOCATION in result:
                 raise TaskFailed(task, {**public, "invocation": result[res.INVOCATION]})
-            raise TaskFailed(task, public)
+            raise TaskFailed(task, public, bool(result.get("_ansible_include_failed")))
         for name in notified:
             if name not in self.status.notified:
                 self.status.notified.append(name)
