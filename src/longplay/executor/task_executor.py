@@ -322,6 +322,7 @@ class TaskExecutor:
         failed_when = self.task.keywords.get("failed_when")
         if (
             (changed_when is None and failed_when is None)
+            or result.pop(res.RAISED, False)
             or result.get("unreachable")
             or result.get("skipped")
         ):
