@@ -24,7 +24,7 @@ PLAY = """
           - health.status == 200
           - health.json.method == "GET"
     - name: wait for the server port
-      wait_for: {{port: {port}, timeout: 5, sleep: 0.1}}
+      wait_for: {{port: {port}, timeout: 5, sleep: 1}}
     - name: pack
       archive: {{path: "{work}/tree", dest: "{work}/tree.tgz"}}
     - name: unpack
@@ -91,7 +91,7 @@ def test_timeout_is_a_clear_failure(
           gather_facts: false
           tasks:
             - name: wait
-              wait_for: {{port: {port}, timeout: 1, sleep: 0.1}}
+              wait_for: {{port: {port}, timeout: 1, sleep: 1}}
         """,
     )
     run = longplay("run", "site.yml", "--json", cwd=tmp_path)

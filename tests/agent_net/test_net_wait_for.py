@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nettools import Run, free_port, later, listen
 
-FAST = {"sleep": 0.05, "connect_timeout": 1}
+FAST = {"sleep": 1, "connect_timeout": 1}
 
 
 def test_port_that_opens_after_a_delay(run: Run) -> None:
@@ -51,7 +51,7 @@ def test_port_banner_search_regex(run: Run) -> None:
         found = run(
             "wait_for", {"port": port, "search_regex": r"OpenSSH_(?P<version>[\d.]+)", **FAST}
         )
-        missing = run("wait_for", {"port": port, "search_regex": "nginx", "timeout": 0.3, **FAST})
+        missing = run("wait_for", {"port": port, "search_regex": "nginx", "timeout": 1, **FAST})
     finally:
         server.close()
     assert found["match_groupdict"] == {"version": "9.6"}
@@ -78,16 +78,16 @@ def test_file_search_regex_and_its_timeout(run: Run, tmp_path: Path) -> None:
         {"path": str(log), "search_regex": r"^listening on port (\d+)$", "timeout": 5, **FAST},
     )
     assert result["match_groups"] == ["8080"]
-    missing = run("wait_for", {"path": str(log), "search_regex": "crashed", "timeout": 0.2, **FAST})
+    missing = run("wait_for", {"path": str(log), "search_regex": "crashed", "timeout": 1, **FAST})
     assert missing["msg"] == f"Timeout when waiting for search string crashed in {log}"
-    nofile = run("wait_for", {"path": str(tmp_path / "nope"), "timeout": 0.2, **FAST})
+    nofile = run("wait_for", {"path": str(tmp_path / "nope"), "timeout": 1, **FAST})
     assert nofile["msg"] == f"Timeout when waiting for file {tmp_path / 'nope'}"
 
 
 def test_file_absent(run: Run, tmp_path: Path) -> None:
     lock = tmp_path / "lock"
     lock.write_text("")
-    stuck = run("wait_for", {"path": str(lock), "state": "absent", "timeout": 0.2, **FAST})
+    stuck = run("wait_for", {"path": str(lock), "state": "absent", "timeout": 1, **FAST})
     assert stuck["msg"] == f"Timeout when waiting for {lock} to be absent."
     later(0.3, lock.unlink)
     result = run("wait_for", {"path": str(lock), "state": "absent", "timeout": 5, **FAST})
@@ -99,7 +99,7 @@ def test_port_stopped(run: Run) -> None:
     port = free_port()
     server = listen(port)
     try:
-        stuck = run("wait_for", {"port": port, "state": "stopped", "timeout": 0.3, **FAST})
+        stuck = run("wait_for", {"port": port, "state": "stopped", "timeout": 1, **FAST})
         assert stuck["msg"] == f"Timeout when waiting for 127.0.0.1:{port} to stop."
         later(0.3, server.close)
         result = run("wait_for", {"port": port, "state": "stopped", "timeout": 5, **FAST})
@@ -117,7 +117,7 @@ def test_drained_counts_active_connections(run: Run) -> None:
         assert idle.get("failed") is not True, idle
         client = socket.create_connection(("127.0.0.1", port))
         conn, _ = server.accept()
-        busy = run("wait_for", {"port": port, "state": "drained", "timeout": 0.3, **FAST})
+        busy = run("wait_for", {"port": port, "state": "drained", "timeout": 1, **FAST})
         assert busy["msg"] == f"Timeout when waiting for 127.0.0.1:{port} to drain"
         excluded = run(
             "wait_for",
@@ -137,7 +137,7 @@ def test_drained_counts_active_connections(run: Run) -> None:
 
 
 def test_delay_and_plain_timeout_without_a_target(run: Run) -> None:
-    result = run("wait_for", {"timeout": 0.2, "delay": 0.1})
+    result = run("wait_for", {"timeout": 1, "delay": 1})
     assert result.get("failed") is not True
     assert result["port"] is None and result["path"] is None
 

@@ -420,6 +420,23 @@ def test_very_verbose_names_the_playbook(longplay, write, tmp_path: Path) -> Non
     assert "PLAYBOOK" not in adhoc.stdout and "plays in" not in adhoc.stdout
 
 
+def test_very_verbose_starts_with_the_version_block(longplay, write, tmp_path: Path) -> None:
+    """As ansible-playbook's at -vv: the tool and its version, then what it runs on
+    (longplay's values), before the config file line; -v has none of it."""
+    import sys
+
+    write("site.yml", "- hosts: localhost\n  gather_facts: false\n  tasks: [debug: msg=hi]\n")
+    write("ansible.cfg", "[defaults]\n")
+    lines = longplay("run", "site.yml", "-vv", cwd=tmp_path).stdout.splitlines()
+    assert lines[0].startswith("longplay 0.")
+    assert lines[1] == f"  config file = {tmp_path / 'ansible.cfg'}"
+    assert f"  python version = {sys.version.split()[0]}" in lines[4]
+    assert lines[7] == f"Using {tmp_path / 'ansible.cfg'} as config file"
+    adhoc = longplay("adhoc", "localhost", "-m", "ping", "-vv", cwd=tmp_path).stdout
+    assert adhoc.startswith("longplay 0.")
+    assert not longplay("run", "site.yml", "-v", cwd=tmp_path).stdout.startswith("longplay")
+
+
 def test_missing_imported_files_are_errors_naming_them(longplay, write, tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     for text in (

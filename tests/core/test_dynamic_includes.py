@@ -110,3 +110,30 @@ def test_an_included_file_that_is_no_task_list(longplay, write, tmp_path: Path) 
     ) in run.stdout
     assert "[ERROR]: included task files must contain a list of tasks" in run.stderr
     assert "TASK [after]" not in run.stdout
+
+
+def test_include_that_cannot_load_then_rescued(longplay, write, tmp_path: Path) -> None:
+    """As ansible-core: the rescue runs; a missing file stays "failed" in the recap
+    (not "rescued") yet the run exits 0; a name that does not render is rescued."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - block:
+                - include_tasks: missing.yml
+              rescue:
+                - {name: first rescue, debug: {msg: "{{ ansible_failed_result.include }}"}}
+            - block:
+                - include_tasks: "{{ undefined_name }}.yml"
+              rescue:
+                - {name: second rescue, debug: {msg: rescued}}
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.results("first rescue")[0]["result"]["msg"] == "missing.yml"
+    assert run.results("second rescue")[0]["result"]["msg"] == "rescued"
+    recap = run.recap()["localhost"]
+    assert (recap["ok"], recap["failed"], recap["rescued"]) == (2, 1, 1)

@@ -249,3 +249,39 @@ def test_copy_and_template_report_src_path_and_diff_as_ansible_core(project: Pro
     again = project.run().result("template")
     assert again["path"] == again["dest"] == str(project.path("t.txt"))
     assert "src" not in again and "md5sum" not in again
+
+
+def test_missing_controller_file_fails_whatever_failed_when_says(project: Project) -> None:
+    """ansible-core's copy/template/script/unarchive raise on a controller file found
+    nowhere: the task fails before failed_when is looked at (ignore_errors still
+    applies). A module failure stays under failed_when, keeping the source checksum."""
+    project.play(
+        """
+        - name: missing src
+          copy: {src: nosuch.txt, dest: $T/out.txt}
+          failed_when: false
+          ignore_errors: true
+        - name: missing template
+          template: {src: nosuch.j2, dest: $T/out.txt}
+          failed_when: false
+          ignore_errors: true
+        - name: no dest dir
+          copy: {content: x, dest: $T/nodir/f}
+          failed_when: false
+        - name: fetch missing
+          fetch: {src: $T/nosuch, dest: $T/fetched}
+          failed_when: false
+        """
+    )
+    run = project.run()
+    assert run.rc == 0, run.output
+    assert run.status("missing src") == "failed"
+    assert run.result("missing src")["msg"].startswith(
+        "Unexpected AnsibleActionFail error: Could not find or access 'nosuch.txt'"
+    )
+    assert run.status("missing template") == "failed"
+    assert run.recap()["ignored"] == 2
+    no_dir = run.result("no dest dir")
+    assert no_dir["checksum"] == hashlib.sha1(b"x").hexdigest()
+    assert no_dir["failed_when_suppressed_exception"] == "(traceback unavailable)"
+    assert "failed_when_suppressed_exception" in run.result("fetch missing")

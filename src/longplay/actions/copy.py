@@ -110,6 +110,7 @@ def not_found(ctx: ActionContext, kind: str, path: str) -> dict[str, Any]:
         "changed": False,
         "msg": msg,
         res.ERROR: [res.task_failed(ctx.task.origin), ErrorCause(msg, separate=True)],
+        res.RAISED: True,
     }
 
 
@@ -140,6 +141,7 @@ async def copy(ctx: ActionContext) -> dict[str, Any]:
             "changed": False,
             "msg": msg,
             res.ERROR: [res.task_failed(ctx.task.origin), ErrorCause(msg)],
+            res.RAISED: True,
         }
     try:
         if os.path.isdir(found):

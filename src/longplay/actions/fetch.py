@@ -68,14 +68,14 @@ def _unfetchable(src: str, info: dict[str, Any], fail_on_missing: bool) -> dict[
     """A result for a src that cannot be fetched (missing, a directory, unreadable), else None."""
     if not info.get("exists"):
         if fail_on_missing:
-            return {"failed": True, "changed": False, "msg": MISSING}
+            # raised by the module in ansible-core: failed_when keeps it aside as an exception
+            return {"failed": True, "changed": False, "msg": MISSING, res.MODULE_FAILED: True}
         return {"changed": False, "msg": MISSING, "file": src}
     if info.get("isdir"):
         return {
             "failed": True,
             "changed": False,
             "msg": "remote file is a directory, fetch cannot work on directories",
-            "file": src,
         }
     if not info.get("readable", True):
         return {"failed": True, "changed": False, "msg": f"file is not readable: {src}"}

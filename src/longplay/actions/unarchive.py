@@ -17,6 +17,7 @@ from longplay.actions import transfer
 from longplay.actions.base import action
 from longplay.agent.modules.unarchive import OPTIONS as MODULE_OPTIONS
 from longplay.agent.registry import Option
+from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 
 OPTIONS: dict[str, Option] = transfer.host_side_options(MODULE_OPTIONS)
@@ -40,7 +41,7 @@ async def unarchive(ctx: ActionContext) -> dict[str, Any]:
     if found is None or os.path.isdir(found):
         # unarchive words it "Task failed: ..." in the result as well
         msg = f"Task failed: {ctx.not_found('files', src)}"
-        return {"failed": True, "changed": False, "msg": msg}
+        return {"failed": True, "changed": False, "msg": msg, res.RAISED: True}
     try:
         if args["creates"] and (await transfer.remote_checksum(ctx, args["creates"])).get("exists"):
             return {

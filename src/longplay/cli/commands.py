@@ -180,8 +180,37 @@ def _human_type() -> type:
     return HumanOutput
 
 
+def version_lines(config: Config) -> list[str]:
+    """What longplay is and runs on, where ansible-playbook prints its version block
+    (at -vv): longplay's own values, and only the lines that mean something for it
+    (it has no configured module search path or collection location)."""
+    import jinja2
+    import yaml
+
+    import longplay
+
+    pyyaml = f"{yaml.__version__} (pure Python)"
+    if getattr(yaml, "__with_libyaml__", False):
+        from yaml import _yaml
+
+        pyyaml = f"{yaml.__version__} (with libyaml v{_yaml.get_version_string()})"
+    python = sys.version.replace("\n", " ")
+    return [
+        f"longplay {longplay.__version__}",
+        f"  config file = {config.path}",
+        f"  longplay python module location = {os.path.dirname(longplay.__file__)}",
+        f"  executable location = {sys.argv[0]}",
+        f"  python version = {python} ({sys.executable})",
+        f"  jinja version = {jinja2.__version__}",
+        f"  pyyaml version = {pyyaml}",
+    ]
+
+
 def announce_config(output: Output, config: Config) -> None:
-    """With -v, which ansible.cfg is in use, in ansible-core's words."""
+    """With -vv the version block, with -v which ansible.cfg is in use, in
+    ansible-core's words and places."""
+    for line in version_lines(config) if getattr(output, "verbosity", 0) >= 2 else []:
+        output.debug(2, line)
     if config.path:
         output.debug(1, f"Using {config.path} as config file")
     else:

@@ -21,6 +21,7 @@ from longplay.executor.scheduler import Strategy
 from longplay.executor.task_executor import TaskExecutor
 from longplay.playbook.model import Block, Node, Task
 from longplay.playbook.source import SourceDict
+from longplay.templating.templar import is_template
 
 if TYPE_CHECKING:
     from longplay.executor.play_runner import PlayState
@@ -28,10 +29,12 @@ if TYPE_CHECKING:
 
 
 class TaskFailed(Exception):
-    def __init__(self, task: Task, result: dict[str, Any]) -> None:
+    def __init__(self, task: Task, result: dict[str, Any], include_failed: bool = False) -> None:
         super().__init__(task.name)
         self.task = task
         self.result = result
+        #: an include whose file could not load (counted apart when rescued)
+        self.include_failed = include_failed
 
 
 class FailedWithOthers(TaskFailed):
@@ -90,8 +93,12 @@ class HostRunner:
             if not block.rescue:
                 raise
             self.status.failed = False
-            if not isinstance(failure, FailedWithOthers):
+            if failure.include_failed:
+                # ansible-core: the recap keeps it as failed (not rescued), the exit code not
+                self.run.stats.forgive_failure(self.host.name)
+            elif not isinstance(failure, FailedWithOthers):
                 self.run.stats.rescued(self.host.name)
+            if not isinstance(failure, FailedWithOthers):
                 self.run.variables.set_runtime(
                     self.host.name,
                     {
@@ -180,7 +187,7 @@ class HostRunner:
         await self._apply_instructions(task, result)
         public = res.public(result)
         shown = res.displayed(result)
-        if task.get("no_log"):
+        if _truthy(self._keyword(task, "no_log")):
             shown = {**res.censor(public), **{k: v for k, v in shown.items() if k == res.ERROR}}
         ignored = self._ignored(task, result)
         self._register(task, public)
@@ -214,7 +221,7 @@ class HostRunner:
                     self.play.abort()
             if res.INVOCATION in result:
                 raise TaskFailed(task, {**public, "invocation": result[res.INVOCATION]})
-            raise TaskFailed(task, public)
+            raise TaskFailed(task, public, bool(result.get("_ansible_include_failed")))
         for name in notified:
             if name not in self.status.notified:
                 self.status.notified.append(name)
@@ -249,7 +256,26 @@ class HostRunner:
             return bool(task.get("ignore_unreachable"))
         if result.get("_ansible_include_failed"):
             return False  # an include that cannot load is not ignored (as ansible-core)
-        return bool(result.get("failed")) and task.get("ignore_errors") in (True, "true", "yes")
+        return bool(result.get("failed")) and _truthy(self._keyword(task, "ignore_errors"))
+
+    def _keyword(self, task: Task, name: str) -> Any:
+        """A flag keyword as this host sees it: ``ignore_errors: "{{ flag }}"`` is
+        rendered with the host's variables, and one rendering to ``omit`` leaves
+        the enclosing block/play's value in force. The host's variables are only
+        gathered when a value is a template."""
+        templar: list[Any] = []
+
+        def render(value: Any) -> Any:
+            if not (isinstance(value, str) and is_template(value)):
+                return value
+            if not templar:
+                templar.append(self.run.variables.for_host(self.host, task).templar)
+            try:
+                return templar[0].template(value)
+            except LongplayError:
+                return value  # the task itself reported a broken template
+
+        return task.get(name, render=render)
 
     async def _apply_instructions(self, task: Task, result: dict[str, Any]) -> None:
         set_vars = result.get("_longplay_set_vars")
@@ -344,7 +370,7 @@ def _rescued_within(task: Task) -> bool:
 
 
 def _truthy(value: Any) -> bool:
-    return value is True or str(value).lower() in ("true", "yes", "1", "on")
+    return value is True or str(value).lower() in ("true", "yes", "1", "on", "y")
 
 
 def _facts_are_variables(result: dict[str, Any]) -> bool:

@@ -65,6 +65,10 @@ ACTION_FAILURE = INTERNAL_PREFIX + "action_failure"
 #: a module reported the failure (ansible-core's fail_json, which records an exception)
 MODULE_FAILED = INTERNAL_PREFIX + "module_failed"
 
+#: the action raised where ansible-core's raises (a controller file that is missing):
+#: the task fails before changed_when/failed_when are looked at
+RAISED = INTERNAL_PREFIX + "raised"
+
 #: what ansible-core registers as the ``exception`` of a failure that raised none
 NO_TRACEBACK = "(traceback unavailable)"
 

@@ -88,6 +88,12 @@ class Stats:
         stats.rescued += 1
         stats.failed = max(0, stats.failed - 1)
 
+    def forgive_failure(self, host: str) -> None:
+        """One failure the recap shows but the exit code ignores: an include that
+        could not load, then rescued (ansible-core counts it so)."""
+        failed, unreachable = self._forgiven.get(host, (0, 0))
+        self._forgiven[host] = (failed + 1, unreachable)
+
     def clear(self, host: str) -> None:
         """``meta: clear_host_errors``: the recap keeps the counts, the exit code forgets them."""
         stats = self.of(host)

@@ -322,6 +322,7 @@ class TaskExecutor:
         failed_when = self.task.keywords.get("failed_when")
         if (
             (changed_when is None and failed_when is None)
+            or result.pop(res.RAISED, False)
             or result.get("unreachable")
             or result.get("skipped")
         ):
@@ -447,10 +448,9 @@ class TaskExecutor:
         return rendered
 
     def _flag(self, name: str, variables: Variables, default: bool) -> bool:
-        value = self.task.get(name)
+        value = self.task.get(name, render=variables.templar.template)
         if value is None:
             return default
-        value = variables.templar.template(value)
         return (
             value if isinstance(value, bool) else str(value).lower() in ("yes", "true", "1", "on")
         )
@@ -487,19 +487,20 @@ class TaskExecutor:
         templar = variables.templar
         raw = variables.raw
         options = self.run.options
-        enabled = self.task.get("become")
+        render = templar.template
+        enabled = self.task.get("become", render=render)
         if enabled is None:
-            enabled = raw.get("ansible_become", options.become)
-        if not _as_bool(templar.template(enabled)):
+            enabled = templar.template(raw.get("ansible_become", options.become))
+        if not _as_bool(enabled):
             return None
         user = (
-            self.task.get("become_user")
+            self.task.get("become_user", render=render)
             or raw.get("ansible_become_user")
             or options.become_user
             or "root"
         )
         method = (
-            self.task.get("become_method")
+            self.task.get("become_method", render=render)
             or raw.get("ansible_become_method")
             or options.become_method
             or "sudo"
@@ -514,11 +515,17 @@ class TaskExecutor:
             method=str(templar.template(method)),
             flags=str(
                 templar.template(
-                    self.task.get("become_flags") or raw.get("ansible_become_flags") or ""
+                    self.task.get("become_flags", render=render)
+                    or raw.get("ansible_become_flags")
+                    or ""
                 )
             ),
             exe=str(
-                templar.template(self.task.get("become_exe") or raw.get("ansible_become_exe") or "")
+                templar.template(
+                    self.task.get("become_exe", render=render)
+                    or raw.get("ansible_become_exe")
+                    or ""
+                )
             ),
             password=str(templar.template(password)) if password else None,
         )
@@ -528,11 +535,10 @@ class TaskExecutor:
         (``connection``, ``remote_user``, ``port``) decide which; a delegated
         task uses the delegate's own variables."""
         templar = variables.templar
-        keywords = {
-            keyword: templar.template(self.task.get(keyword))
-            for keyword in KEYWORD_VARS
-            if self.task.get(keyword) is not None
+        written = {
+            keyword: self.task.get(keyword, render=templar.template) for keyword in KEYWORD_VARS
         }
+        keywords = {keyword: value for keyword, value in written.items() if value is not None}
         delegate = self.task.get("delegate_to")
         if delegate:
             try:

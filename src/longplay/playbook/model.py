@@ -8,11 +8,14 @@ runs them) plus a link to their parent, so inherited keywords (``become``,
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from longplay.errors import Origin
 from longplay.playbook.keywords import KEYWORDS
+from longplay.templating.templar import OMIT
 
 
 @dataclass(eq=False)
@@ -42,16 +45,30 @@ class Node:
     #: where each item of a list-valued condition keyword (``when: [a, b]``) is written
     item_origins: dict[str, list[Origin]] = field(default_factory=dict)
 
-    def get(self, name: str, default: Any = None) -> Any:
-        """A keyword's value here, or inherited from the enclosing block/play."""
+    def get(
+        self, name: str, default: Any = None, render: Callable[[Any], Any] | None = None
+    ) -> Any:
+        """A keyword's value here, or inherited from the enclosing block/play.
+
+        A value that is ``omit`` counts as not written, so the enclosing
+        block/play's value applies (``become_user: "{{ user | default(omit) }}"``).
+        Without ``render`` only the literal ``"{{ omit }}"`` is recognised; with it
+        (a templar's ``template``) each written value is rendered and the rendered
+        value is returned."""
         if name in self.keywords:
-            return self.keywords[name]
+            value = self.keywords[name]
+            if render is not None:
+                value = render(value)
+                if value != OMIT:
+                    return value
+            elif not _is_omit(value):
+                return value
         keyword = KEYWORDS.get(name)
         parent = self.parent
         if parent is not None and _dynamic_include(parent):
             parent = parent.parent  # an include's keywords stay with it (apply passes them)
         if keyword is not None and keyword.inherited and parent is not None:
-            return parent.get(name, default)
+            return parent.get(name, default, render)
         return default
 
     def chain(self) -> list[Node]:
@@ -209,6 +226,14 @@ def walk_tasks(nodes: list[Node]) -> list[Task]:
         elif isinstance(node, Block):
             found.extend(walk_tasks(node.block + node.rescue + node.always))
     return found
+
+
+_OMIT_TEMPLATE = re.compile(r"^\s*\{\{-?\s*omit\s*-?\}\}\s*$")
+
+
+def _is_omit(value: Any) -> bool:
+    """A keyword written as just ``"{{ omit }}"`` (recognisable without a templar)."""
+    return value == OMIT or (isinstance(value, str) and _OMIT_TEMPLATE.match(value) is not None)
 
 
 def _dynamic_include(node: Node) -> bool:

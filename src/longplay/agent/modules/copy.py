@@ -159,8 +159,10 @@ def _content_bytes(content: Any) -> bytes:
 # --- one file --------------------------------------------------------------------
 
 
-def _final_dest(args: Dict[str, Any], ctx: Any) -> str:
-    """Resolve ``dest``: into a directory when it names one, through a link with follow."""
+def _final_dest(args: Dict[str, Any], ctx: Any, source: Source) -> str:
+    """Resolve ``dest``: into a directory when it names one, through a link with follow.
+    A missing parent directory fails with the source's checksum, as ansible-core's
+    copy reports it."""
     dest = args["dest"]
     into_dir = dest.endswith(os.sep) or os.path.isdir(dest)
     if into_dir:
@@ -176,12 +178,13 @@ def _final_dest(args: Dict[str, Any], ctx: Any) -> str:
         dest = os.path.realpath(dest)
     parent = os.path.dirname(os.path.abspath(dest))
     if not os.path.isdir(parent) and not ctx.check_mode:
-        raise ModuleFailed(f"Destination directory {parent} does not exist", checksum=None)
+        checksum = args["checksum"] or source.checksum()
+        raise ModuleFailed(f"Destination directory {parent} does not exist", checksum=checksum)
     return dest
 
 
 def _copy_file(args: Dict[str, Any], ctx: Any, source: Source) -> Dict[str, Any]:
-    dest = _final_dest(args, ctx)
+    dest = _final_dest(args, ctx, source)
     if ctx.check_mode and not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
         # a file in a directory an earlier (checked) task would make: it would be written
         predicted: Dict[str, Any] = {"changed": True}

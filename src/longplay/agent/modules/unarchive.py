@@ -316,6 +316,13 @@ def unarchive(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
             os.unlink(cleanup)
 
 
+def _extract_results() -> Dict[str, Any]:
+    """ansible-core reports the tar/unzip run it made after an extraction; playbooks read
+    ``extract_results.rc``. longplay runs no command (it reads the archive itself), so
+    the keys are there with an empty command and a clean exit."""
+    return {"cmd": [], "rc": 0, "out": "", "err": ""}
+
+
 def _unpack(path: str, dest: str, args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     with open_archive(path) as reader:
         try:
@@ -331,6 +338,8 @@ def _unpack(path: str, dest: str, args: Dict[str, Any], ctx: Any) -> Dict[str, A
     changed = _apply_attributes(plans, dest, args, ctx) or changed
     result.update(file_attributes(dest))
     result.update(dest=dest, src=args["src"], changed=changed)
+    if changed and not ctx.check_mode:
+        result["extract_results"] = _extract_results()
     if args["list_files"]:
         result["files"] = [plan.member.raw_name for plan in plans]
     return result

@@ -47,10 +47,11 @@ OPTIONS: Dict[str, Option] = {
         default="started", choices=("absent", "drained", "present", "started", "stopped")
     ),
     "search_regex": Option(),
-    "delay": Option(type="float", default=0),
-    "timeout": Option(type="float", default=300),
-    "sleep": Option(type="float", default=1),
-    "connect_timeout": Option(type="float", default=5),
+    # whole seconds, as ansible-core's wait_for takes them (1.5 is refused, "2" is fine)
+    "timeout": Option(type="int", default=300),
+    "connect_timeout": Option(type="int", default=5),
+    "delay": Option(type="int", default=0),
+    "sleep": Option(type="int", default=1),
     "exclude_hosts": Option(type="list", elements="str"),
     "active_connection_states": Option(type="list", elements="str", default=ACTIVE_STATES),
     "msg": Option(),
