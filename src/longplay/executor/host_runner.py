@@ -283,8 +283,8 @@ class HostRunner:
         if action == "end_host":
             self.status.ended = True
             raise EndHost()
-        if action == "end_play":
-            self.play.end_play()
+        if action in ("end_play", "end_batch"):
+            self.play.end_play(batch_only=action == "end_batch")
             raise EndPlay()
         if action == "flush_handlers":
             await self.play.flush_handlers_for(self)

@@ -61,6 +61,8 @@ class PlayState:
         self._throttles: dict[int, asyncio.Semaphore] = {}
         #: meta: end_play stops this play only; other aborts stop the run
         self.ended_by_meta = False
+        #: meta: end_batch stopped this serial batch only: the next one still runs
+        self.batch_ended = False
         #: max_fail_percentage (not any_errors_fatal) stopped the play
         self.aborted_by_max_fail = False
         #: only any_errors_fatal on an unreachable host stopped the batch: ansible-core
@@ -206,9 +208,11 @@ class PlayState:
             if host.name != failed:
                 self.diverted.add(host.name)
 
-    def end_play(self) -> None:
+    def end_play(self, batch_only: bool = False) -> None:
+        """``meta: end_play`` or ``end_batch`` (which leaves later serial batches to run)."""
         self.aborted = True
         self.ended_by_meta = True
+        self.batch_ended = batch_only
 
     def check_fail_percentage(self) -> None:
         limit = self.play.keywords.get("max_fail_percentage")
@@ -530,6 +534,10 @@ class PlayRunner:
                 # Every host of the batch failed: Ansible stops the whole run here.
                 self.ctx.halted = True
                 break
+            if self.state.batch_ended:
+                # meta: end_batch: this batch's hosts stop (their handlers do not run)
+                self.state.aborted = self.state.ended_by_meta = self.state.batch_ended = False
+                continue
             if self.state.aborted:
                 break
 

@@ -1,0 +1,49 @@
+"""Fleet playbooks over the loopback sshd: serial, meta and async as ansible-core runs them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from loopback_sshd import Sshd
+
+
+def _recap(stdout: str) -> dict[str, str]:
+    """Each host's recap line, spaces squeezed."""
+    return {
+        m.group(1): " ".join(m.group(2).split())
+        for m in re.finditer(r"^(\S+)\s+: (ok=.*)$", stdout, re.MULTILINE)
+    }
+
+
+def test_end_batch_ends_the_serial_batch_only(sshd: Sshd, longplay, write, tmp_path: Path) -> None:
+    sshd.write_inventory(tmp_path / "hosts.ini", count=5)
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          serial: 2
+          tasks:
+            - command: echo {{ inventory_hostname }}
+              notify: h
+            # acts once for the batch, on its first host's condition
+            - meta: end_batch
+              when: inventory_hostname in ['host01', 'host04']
+            - debug: msg="batch {{ ansible_play_batch | join(',') }}"
+          handlers:
+            - name: h
+              debug: msg=handler
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert run.stdout.count("PLAY [all]") == 3
+    assert run.stdout.count("RUNNING HANDLER [h]") == 2  # not for the ended batch
+    assert '"msg": "batch host03,host04"' in run.stdout
+    assert "skipping: [host03]" in run.stdout and "skipping: [host05]" in run.stdout
+    recap = _recap(run.stdout)
+    for host in ("host01", "host02"):
+        assert recap[host].startswith("ok=1 changed=1 "), recap
+    for host in ("host03", "host04", "host05"):
+        assert recap[host].startswith("ok=3 changed=1 "), recap
