@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -47,3 +48,32 @@ def test_end_batch_ends_the_serial_batch_only(sshd: Sshd, longplay, write, tmp_p
         assert recap[host].startswith("ok=1 changed=1 "), recap
     for host in ("host03", "host04", "host05"):
         assert recap[host].startswith("ok=3 changed=1 "), recap
+
+
+def test_delegated_loop_items_register_no_display_hints(
+    sshd: Sshd, longplay, write, tmp_path: Path
+) -> None:
+    sshd.write_inventory(tmp_path / "hosts.ini", count=2)
+    write(
+        "site.yml",
+        """
+        - hosts: host01
+          gather_facts: false
+          tasks:
+            - command: echo {{ item }}
+              loop: [1, 2]
+              delegate_to: "{{ 'host02' if item == 1 else 'localhost' }}"
+              register: out
+            - copy:
+                content: "{{ out | to_json }}"
+                dest: "{{ playbook_dir }}/out.json"
+              delegate_to: localhost
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "changed: [host01 -> host02(127.0.0.1)] => (item=1)" in run.stdout
+    assert "changed: [host01 -> localhost] => (item=2)" in run.stdout
+    items = json.loads((tmp_path / "out.json").read_text())["results"]
+    assert [item["stdout"] for item in items] == ["1", "2"]
+    assert not [key for item in items for key in item if key.startswith("_ansible")], items
