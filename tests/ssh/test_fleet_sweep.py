@@ -77,3 +77,32 @@ def test_delegated_loop_items_register_no_display_hints(
     items = json.loads((tmp_path / "out.json").read_text())["results"]
     assert [item["stdout"] for item in items] == ["1", "2"]
     assert not [key for item in items for key in item if key.startswith("_ansible")], items
+
+
+def test_unreachable_delegate_is_named_without_its_address(
+    sshd: Sshd, longplay, write, tmp_path: Path
+) -> None:
+    inventory = sshd.inventory_text(count=2) + (
+        "dead01 ansible_host=127.0.0.1 ansible_port=1 ansible_user=root\n"
+    )
+    (tmp_path / "hosts.ini").write_text(inventory)
+    write(
+        "site.yml",
+        """
+        - hosts: host01,host02
+          gather_facts: false
+          tasks:
+            - ping:
+              delegate_to: dead01
+              ignore_unreachable: true
+            - ping:
+              delegate_to: dead01
+              run_once: true
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 4, run.output
+    for host in ("host01", "host02"):
+        assert f"fatal: [{host} -> dead01]: UNREACHABLE! =>" in run.stdout, run.stdout
+    assert run.stdout.count("-> dead01]: UNREACHABLE!") == 3, run.stdout
+    assert "...ignoring" in run.stdout
