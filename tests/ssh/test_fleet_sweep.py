@@ -106,3 +106,38 @@ def test_unreachable_delegate_is_named_without_its_address(
         assert f"fatal: [{host} -> dead01]: UNREACHABLE! =>" in run.stdout, run.stdout
     assert run.stdout.count("-> dead01]: UNREACHABLE!") == 3, run.stdout
     assert "...ignoring" in run.stdout
+
+
+def test_loop_with_an_unreachable_delegate_ignored(
+    sshd: Sshd, longplay, write, tmp_path: Path
+) -> None:
+    inventory = sshd.inventory_text(count=2) + (
+        "dead01 ansible_host=127.0.0.1 ansible_port=1 ansible_user=root\n"
+    )
+    (tmp_path / "hosts.ini").write_text(inventory)
+    write(
+        "site.yml",
+        """
+        - hosts: host01
+          gather_facts: false
+          tasks:
+            - command: echo {{ item }}
+              loop: [1, 2]
+              delegate_to: "{{ 'dead01' if item == 1 else 'host02' }}"
+              ignore_unreachable: true
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "failed: [host01 -> dead01] (item=1) =>" in run.stdout
+    assert "changed: [host01 -> host02(127.0.0.1)] => (item=2)" in run.stdout
+    # the loop's verdict names the delegate as written, its items without internal keys
+    summary = next(line for line in run.stdout.splitlines() if "All items completed" in line)
+    assert summary.startswith(
+        "fatal: [host01 -> {{ 'dead01' if item == 1 else 'host02' }}]: UNREACHABLE! => "
+    ), summary
+    assert "_ansible" not in summary and "ErrorCause" not in summary, summary
+    # ignored unreachable: ok and ignored, not changed (though one item changed)
+    assert _recap(run.stdout)["host01"].startswith("ok=1 changed=0 unreachable=0 failed=0 "), (
+        run.stdout
+    )
