@@ -141,3 +141,35 @@ def test_loop_with_an_unreachable_delegate_ignored(
     assert _recap(run.stdout)["host01"].startswith("ok=1 changed=0 unreachable=0 failed=0 "), (
         run.stdout
     )
+
+
+def test_any_errors_fatal_sends_hosts_done_with_the_block_to_its_rescue(
+    sshd: Sshd, longplay, write, tmp_path: Path
+) -> None:
+    sshd.write_inventory(tmp_path / "hosts.ini", count=4)
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          serial: 2
+          any_errors_fatal: true
+          tasks:
+            - block:
+                - command: echo hi
+                # host04 skips the block's last task as host03 fails it
+                - fail:
+                  when: inventory_hostname == 'host03'
+              rescue:
+                - debug: msg="rescued {{ inventory_hostname }}"
+            - command: echo after
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    for host in ("host03", "host04"):
+        assert f'"msg": "rescued {host}"' in run.stdout, run.stdout
+    assert run.stdout.count("changed: [host04]") == 2, run.stdout
+    recap = _recap(run.stdout)
+    assert recap["host03"].startswith("ok=3 changed=2 unreachable=0 failed=0 skipped=0 rescued=1")
+    assert recap["host04"].startswith("ok=3 changed=2 unreachable=0 failed=0 skipped=1 rescued=0")
