@@ -173,3 +173,27 @@ def test_any_errors_fatal_sends_hosts_done_with_the_block_to_its_rescue(
     recap = _recap(run.stdout)
     assert recap["host03"].startswith("ok=3 changed=2 unreachable=0 failed=0 skipped=0 rescued=1")
     assert recap["host04"].startswith("ok=3 changed=2 unreachable=0 failed=0 skipped=1 rescued=0")
+
+
+def test_hosts_ended_in_an_earlier_batch_count_in_play_hosts_again(
+    sshd: Sshd, longplay, write, tmp_path: Path
+) -> None:
+    sshd.write_inventory(tmp_path / "hosts.ini", count=4)
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          serial: 2
+          tasks:
+            - fail:
+              when: inventory_hostname == 'host01'
+            - meta: end_host
+              when: inventory_hostname == 'host02'
+            - debug: msg="left {{ ansible_play_hosts | join(',') }}"
+        """,
+    )
+    run = longplay("run", "-i", "hosts.ini", "site.yml", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    # host01 failed: out for good; host02 ended: out of its own batch only
+    assert '"msg": "left host02,host03,host04"' in run.stdout, run.stdout

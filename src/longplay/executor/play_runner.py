@@ -685,14 +685,21 @@ class PlayRunner:
 
     def _play_hosts_left(self) -> list[str]:
         """ansible_play_hosts: the play's hosts (every batch) that have not failed,
-        in this play or an earlier one."""
+        in this play or an earlier one; a host ended (meta: end_host) is out of its own
+        batch only, as in ansible-core."""
         dead = self.ctx.dead_hosts
+        batch = {h.name for h in self.state.batch}
         return [
             name
             for name in self.state.play_hosts
-            if name not in dead
-            and not (self.state.statuses.get(name) and PlayState._done(self.state.statuses[name]))
+            if name not in dead and not self._out_of_play(name, name in batch)
         ]
+
+    def _out_of_play(self, name: str, in_batch: bool) -> bool:
+        status = self.state.statuses.get(name)
+        if status is None:
+            return False
+        return status.failed or status.unreachable or (status.ended and in_batch)
 
     async def _flush_handlers(self, batch: list[Host]) -> None:
         force = self.ctx.options.force_handlers or self.play.keywords.get("force_handlers") is True
