@@ -71,6 +71,4 @@ async def meta(ctx: ActionContext) -> dict[str, Any]:
     if what == "clear_facts":  # run once, for every host of the batch
         for name in ctx.variables.raw.get("ansible_play_batch") or [ctx.host.name]:
             ctx.run.variables.host_state(str(name)).facts.clear()
-    if what == "end_batch":
-        what = "end_play"
     return {"changed": False, "_longplay_meta": what}

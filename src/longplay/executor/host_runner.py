@@ -19,7 +19,7 @@ from longplay.errors import LongplayError, reserved_name_warnings
 from longplay.executor import results as res
 from longplay.executor.scheduler import Strategy
 from longplay.executor.task_executor import TaskExecutor
-from longplay.playbook.model import Block, Node, Task
+from longplay.playbook.model import Block, Node, Task, walk_tasks
 from longplay.playbook.source import SourceDict
 from longplay.templating.templar import is_template
 
@@ -89,6 +89,9 @@ class HostRunner:
         unwinding = False
         try:
             await self.run_nodes(block.block)
+            last = walk_tasks(block.block)[-1:] if block.rescue else []
+            if last and await self._failed_with_others_at_end():
+                raise FailedWithOthers(last[0], {})
         except TaskFailed as failure:
             if not block.rescue:
                 raise
@@ -117,6 +120,16 @@ class HostRunner:
         finally:
             if not unwinding and block.always:
                 await self._run_always(block)
+
+    async def _failed_with_others_at_end(self) -> bool:
+        """The block's last task done, did another host of its round fail with
+        any_errors_fatal? As in ansible-core, this host is still in the block then,
+        and goes to its rescue too."""
+        await self.strategy.settle(self.host.name)
+        if self.host.name not in self.play.diverted:
+            return False
+        self.play.diverted.discard(self.host.name)
+        return True
 
     async def _run_always(self, block: Block) -> None:
         # A failure being propagated must survive a successful always section.
@@ -309,8 +322,8 @@ class HostRunner:
         if action == "end_host":
             self.status.ended = True
             raise EndHost()
-        if action == "end_play":
-            self.play.end_play()
+        if action in ("end_play", "end_batch"):
+            self.play.end_play(batch_only=action == "end_batch")
             raise EndPlay()
         if action == "flush_handlers":
             await self.play.flush_handlers_for(self)

@@ -61,6 +61,8 @@ class PlayState:
         self._throttles: dict[int, asyncio.Semaphore] = {}
         #: meta: end_play stops this play only; other aborts stop the run
         self.ended_by_meta = False
+        #: meta: end_batch stopped this serial batch only: the next one still runs
+        self.batch_ended = False
         #: max_fail_percentage (not any_errors_fatal) stopped the play
         self.aborted_by_max_fail = False
         #: only any_errors_fatal on an unreachable host stopped the batch: ansible-core
@@ -206,9 +208,11 @@ class PlayState:
             if host.name != failed:
                 self.diverted.add(host.name)
 
-    def end_play(self) -> None:
+    def end_play(self, batch_only: bool = False) -> None:
+        """``meta: end_play`` or ``end_batch`` (which leaves later serial batches to run)."""
         self.aborted = True
         self.ended_by_meta = True
+        self.batch_ended = batch_only
 
     def check_fail_percentage(self) -> None:
         limit = self.play.keywords.get("max_fail_percentage")
@@ -530,6 +534,10 @@ class PlayRunner:
                 # Every host of the batch failed: Ansible stops the whole run here.
                 self.ctx.halted = True
                 break
+            if self.state.batch_ended:
+                # meta: end_batch: this batch's hosts stop (their handlers do not run)
+                self.state.aborted = self.state.ended_by_meta = self.state.batch_ended = False
+                continue
             if self.state.aborted:
                 break
 
@@ -677,14 +685,21 @@ class PlayRunner:
 
     def _play_hosts_left(self) -> list[str]:
         """ansible_play_hosts: the play's hosts (every batch) that have not failed,
-        in this play or an earlier one."""
+        in this play or an earlier one; a host ended (meta: end_host) is out of its own
+        batch only, as in ansible-core."""
         dead = self.ctx.dead_hosts
+        batch = {h.name for h in self.state.batch}
         return [
             name
             for name in self.state.play_hosts
-            if name not in dead
-            and not (self.state.statuses.get(name) and PlayState._done(self.state.statuses[name]))
+            if name not in dead and not self._out_of_play(name, name in batch)
         ]
+
+    def _out_of_play(self, name: str, in_batch: bool) -> bool:
+        status = self.state.statuses.get(name)
+        if status is None:
+            return False
+        return status.failed or status.unreachable or (status.ended and in_batch)
 
     async def _flush_handlers(self, batch: list[Host]) -> None:
         force = self.ctx.options.force_handlers or self.play.keywords.get("force_handlers") is True

@@ -98,9 +98,18 @@ def public(result: dict[str, Any]) -> dict[str, Any]:
         for i in items
     ):
         cleaned["results"] = [_public_item(i) if isinstance(i, dict) else i for i in items]
+    elif isinstance(items, list):
+        cleaned["results"] = [_without_hints(i) for i in items]
     elif cleaned.get("failed") and not isinstance(items, list):
         cleaned["exception"] = _registered_exception(cleaned.get("exception"))
     return cleaned
+
+
+def _without_hints(item: Any) -> Any:
+    """A loop item without its display hints (a delegated item's ``host -> delegate``)."""
+    if not isinstance(item, dict) or not any(str(k).startswith("_ansible_") for k in item):
+        return item
+    return {k: v for k, v in item.items() if not str(k).startswith("_ansible_")}
 
 
 def _public_item(item: dict[str, Any]) -> dict[str, Any]:

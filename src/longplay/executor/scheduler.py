@@ -46,6 +46,9 @@ class Strategy:
             self._announce(task, [host])
         return True
 
+    async def settle(self, host: str) -> None:
+        """Wait until the hosts that ran ``host``'s last task with it are done with it."""
+
     def leave(self, host: str) -> None:
         """``host`` has no more tasks in this section (done, failed or unreachable)."""
 
@@ -71,9 +74,11 @@ class Lockstep(Strategy):
         self._group_first: str | None = None
         #: hosts back after clear_host_errors: they catch up once the others are done
         self._behind: set[str] = set()
+        #: set when no host runs a task any more (see settle)
+        self._idle: asyncio.Event | None = None
 
     async def turn(self, host: str, task: Task) -> bool:
-        self._running.discard(host)
+        self._done_running(host)
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting[host] = (task, future)
         self._release()
@@ -84,8 +89,21 @@ class Lockstep(Strategy):
             await asyncio.sleep(0)
         return proceed
 
-    def leave(self, host: str) -> None:
+    async def settle(self, host: str) -> None:
+        self._done_running(host)
+        if self._running:
+            if self._idle is None:
+                self._idle = asyncio.Event()
+            await self._idle.wait()
+
+    def _done_running(self, host: str) -> None:
         self._running.discard(host)
+        if not self._running and self._idle is not None:
+            self._idle.set()
+            self._idle = None
+
+    def leave(self, host: str) -> None:
+        self._done_running(host)
         self._active.discard(host)
         self._behind.discard(host)
         waiting = self._waiting.pop(host, None)

@@ -78,7 +78,9 @@ class Stats:
             stats.skipped += 1
         else:
             stats.ok += 1
-            if result.get("changed"):
+            # an ignored unreachable result counts as ok, never as changed (a loop's can say
+            # changed for its items that ran), as ansible-core counts it
+            if result.get("changed") and not (ignored and result.get("unreachable")):
                 stats.changed += 1
             if ignored:
                 stats.ignored += 1

@@ -250,7 +250,14 @@ class TaskExecutor:
             return result
         except LongplayError as exc:
             return templating_failure(self.task, exc)
-        result = await self._run_with_retries(ctx, variables)
+        try:
+            result = await self._run_with_retries(ctx, variables)
+        except Unreachable as exc:
+            result = res.explain_failure(self.task.origin, unreachable_result(exc))
+            if ctx.connection.name != self.host.name:
+                # ansible-core names an unreachable delegate without its address
+                result[res.DELEGATED_TO] = ctx.connection.name
+            return result
         if ctx.connection.name != self.host.name:
             # shown as "host -> delegate(address)" when the delegate's ansible_host differs
             name = ctx.connection.name

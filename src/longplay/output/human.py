@@ -77,6 +77,13 @@ def clean(task: Task, result: dict[str, Any], verbosity: int) -> dict[str, Any]:
     return shown
 
 
+def _without_hints(item: Any) -> Any:
+    """A loop item as shown inside its loop's result: no display hints or error causes."""
+    if not isinstance(item, dict):
+        return item
+    return {k: v for k, v in item.items() if not str(k).startswith("_")}
+
+
 def _diff_text(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True, indent=4) + "\n"
@@ -421,6 +428,10 @@ class HumanOutput(Output):
                 # ansible-core shows an unreachable loop whole, after its items
                 # (its "skipped": false appears only once registered)
                 whole = {k: v for k, v in result.items() if k != "skipped" or v}
+                whole["results"] = [_without_hints(item) for item in result["results"]]
+                delegate = task.keywords.get("delegate_to")
+                if delegate is not None and str(delegate) != host:
+                    name = f"{host} -> {delegate}"  # as written: each item had its own
                 self._status_line(status, name, task, whole, None, ignored)
             elif status == res.FAILED and ignored:
                 self._line("...ignoring", COLORS["ignored"])
