@@ -90,7 +90,9 @@ class HostRunner:
         try:
             await self.run_nodes(block.block)
             last = walk_tasks(block.block)[-1:] if block.rescue else []
-            if last and await self._failed_with_others_at_end():
+            # only a fatal last task can divert this host after it has run it
+            fatal = bool(last) and last[0].get("any_errors_fatal") is True
+            if fatal and await self._failed_with_others_at_end():
                 raise FailedWithOthers(last[0], {})
         except TaskFailed as failure:
             if not block.rescue:
