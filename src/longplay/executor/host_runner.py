@@ -18,7 +18,7 @@ from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.errors import LongplayError, reserved_name_warnings
 from longplay.executor import results as res
 from longplay.executor.scheduler import Strategy
-from longplay.executor.task_executor import TaskExecutor
+from longplay.executor.task_executor import TaskExecutor, keyword_bool
 from longplay.playbook.model import Block, Node, Task, walk_tasks
 from longplay.playbook.source import SourceDict
 from longplay.templating.templar import is_template
@@ -160,7 +160,7 @@ class HostRunner:
             finally:
                 future.set_result({})
             return
-        if _truthy(task.get("run_once")):
+        if keyword_bool(task.get("run_once")):
             shared = self.play.run_once_result(task)
             if shared is not None:
                 # Another host ran it for the batch: register the result, show nothing.
@@ -202,7 +202,7 @@ class HostRunner:
         await self._apply_instructions(task, result)
         public = res.public(result)
         shown = res.displayed(result)
-        if _truthy(self._keyword(task, "no_log")):
+        if keyword_bool(self._keyword(task, "no_log")):
             shown = {**res.censor(public), **{k: v for k, v in shown.items() if k == res.ERROR}}
         ignored = self._ignored(task, result)
         self._register(task, public)
@@ -271,7 +271,7 @@ class HostRunner:
             return bool(task.get("ignore_unreachable"))
         if result.get("_ansible_include_failed"):
             return False  # an include that cannot load is not ignored (as ansible-core)
-        return bool(result.get("failed")) and _truthy(self._keyword(task, "ignore_errors"))
+        return bool(result.get("failed")) and keyword_bool(self._keyword(task, "ignore_errors"))
 
     def _keyword(self, task: Task, name: str) -> Any:
         """A flag keyword as this host sees it: ``ignore_errors: "{{ flag }}"`` is
@@ -382,10 +382,6 @@ def _rescued_within(task: Task) -> bool:
             return True
         node = parent
     return False
-
-
-def _truthy(value: Any) -> bool:
-    return value is True or str(value).lower() in ("true", "yes", "1", "on", "y")
 
 
 def _facts_are_variables(result: dict[str, Any]) -> bool:

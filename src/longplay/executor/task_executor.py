@@ -456,11 +456,7 @@ class TaskExecutor:
 
     def _flag(self, name: str, variables: Variables, default: bool) -> bool:
         value = self.task.get(name, render=variables.templar.template)
-        if value is None:
-            return default
-        return (
-            value if isinstance(value, bool) else str(value).lower() in ("yes", "true", "1", "on")
-        )
+        return default if value is None else keyword_bool(value)
 
     def _environment(self, variables: Variables) -> dict[str, str]:
         merged: dict[str, str] = {}
@@ -498,7 +494,7 @@ class TaskExecutor:
         enabled = self.task.get("become", render=render)
         if enabled is None:
             enabled = templar.template(raw.get("ansible_become", options.become))
-        if not _as_bool(enabled):
+        if not keyword_bool(enabled):
             return None
         user = (
             self.task.get("become_user", render=render)
@@ -673,7 +669,9 @@ def _failing_value(templar: Templar, value: Any) -> Origin | None:
     return None
 
 
-def _as_bool(value: Any) -> bool:
+def keyword_bool(value: Any) -> bool:
+    """A boolean keyword's rendered value (``become``, ``no_log``, ``ignore_errors``...):
+    true for true, yes, y, on and 1 in any case, false for anything else."""
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in ("yes", "true", "1", "on", "y")
