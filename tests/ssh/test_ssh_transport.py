@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 from loopback_sshd import Sshd
 
-from longplay.transport.bootstrap import agent_bundle
+from longplay.transport.bootstrap import agent_digest
 from longplay.transport.client import AgentClient, AgentLost
 from longplay.transport.discovery import AUTO_PYTHON, discover_python
 from longplay.transport.ssh import SSHConnectionLost, SSHTransport
@@ -58,7 +58,7 @@ def test_agent_runs_a_command_over_ssh(sshd: Sshd) -> None:
 
 def test_bundle_is_sent_once_then_cached(sshd: Sshd, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    digest, _ = agent_bundle()
+    digest = agent_digest()
     bundle = cache / f"agent-{digest}" / "longplay" / "agent" / "main.py"
 
     async def start_twice() -> tuple[float, float, os.stat_result]:
@@ -83,6 +83,31 @@ def test_bundle_is_sent_once_then_cached(sshd: Sshd, tmp_path: Path) -> None:
     again = bundle.stat()
     assert (again.st_ino, again.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns), "bundle re-sent"
     print(f"connect+agent start: first {first_time:.3f}s, cached agent start {second_time:.3f}s")
+
+
+def test_a_bundle_damaged_on_its_way_is_refused(tmp_path: Path) -> None:
+    """The host checks the zip against the digest sent with it before unpacking."""
+    import subprocess
+
+    from longplay.agent.protocol import SEND_BUNDLE_MARKER
+    from longplay.transport.bootstrap import agent_bundle, bootstrap_command
+
+    zip_digest, bundle = agent_bundle()
+    damaged = bundle[:100] + bytes([bundle[100] ^ 0xFF]) + bundle[101:]
+    cache = tmp_path / "cache"
+    agent = subprocess.Popen(
+        bootstrap_command(PYTHON),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "LONGPLAY_AGENT_CACHE": str(cache)},
+    )
+    assert agent.stdout is not None and agent.stdin is not None
+    assert agent.stdout.readline() == SEND_BUNDLE_MARKER
+    _, err = agent.communicate(b"%d %s\n" % (len(damaged), zip_digest.encode()) + damaged)
+    assert agent.returncode == 97
+    assert b"agent bundle corrupted in transit" in err
+    assert not list(cache.glob("agent-*")), "a damaged bundle was unpacked"
 
 
 def test_exec_raw(sshd: Sshd) -> None:

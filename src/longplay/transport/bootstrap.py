@@ -1,11 +1,13 @@
 """Ship the agent to a host and start it.
 
 The agent's code (``longplay/agent/`` plus the package's tiny
-``__init__``) is packed into a deterministic zip whose SHA-256 names it. The
+``__init__``) is named by a SHA-256 of its files' names and contents. The
 bootstrap one-liner looks for that version in the host's cache
-(``~/.cache/longplay/agent-<digest>/``) and only asks for the bytes when it
-is missing; it unpacks them there once, so later starts import plain files
-whose compiled bytecode Python keeps beside them. Nothing is re-sent and
+(``~/.cache/longplay/agent-<digest>/``) and only asks for the code when it
+is missing; the controller then packs it into a zip (with that zip's own
+SHA-256, checked on arrival) that the host unpacks there once, so later
+starts import plain files whose compiled bytecode Python keeps beside them.
+Only a host without the cache makes the controller build the zip. Nothing is re-sent and
 nothing is recompiled on a second run. The unpacked code is readable by
 other users (it is no secret), so an agent started through sudo or su as
 another user can run from the same cache. A user whose home cannot hold the
@@ -15,8 +17,6 @@ cache (``nobody``: ``/nonexistent``) gets one in the temporary directory.
 from __future__ import annotations
 
 import hashlib
-import io
-import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -41,8 +41,8 @@ if not os.path.isdir(p):
 if not os.path.isdir(p):
     import hashlib,io,shutil,tempfile,zipfile
     sys.stdout.buffer.write(%(marker)r);sys.stdout.flush()
-    n=int(sys.stdin.buffer.readline());b=sys.stdin.buffer.read(n)
-    if hashlib.sha256(b).hexdigest()!=h:sys.stderr.write('longplay: agent bundle corrupted in transit\n');sys.exit(97)
+    n,z=sys.stdin.buffer.readline().split();b=sys.stdin.buffer.read(int(n))
+    if hashlib.sha256(b).hexdigest()!=z.decode():sys.stderr.write('longplay: agent bundle corrupted in transit\n');sys.exit(97)
     os.makedirs(d,mode=0o700,exist_ok=True);t=tempfile.mkdtemp(prefix='.agent-',dir=d)
     zipfile.ZipFile(io.BytesIO(b)).extractall(t);os.chmod(t,0o755)
     try:os.rename(t,p)
@@ -58,27 +58,48 @@ def _agent_files() -> list[Path]:
 
 
 @lru_cache(maxsize=1)
-def agent_bundle() -> tuple[str, bytes]:
-    """Return (sha256 hex digest, zip bytes) of the agent's code.
+def agent_digest() -> str:
+    """The SHA-256 that names this version of the agent's code in a host's cache.
 
-    Stored, not deflated: building it costs a couple of milliseconds on
-    every run, while it crosses the network only once per host and version.
+    Hashes each file's name, size and bytes, so every run can name the
+    version without building the zip that only a host lacking it needs.
     """
+    digest = hashlib.sha256()
+    for path in _agent_files():
+        data = path.read_bytes()
+        digest.update(b"%s\0%d\0" % (_bundle_name(path).encode(), len(data)))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def agent_bundle() -> tuple[str, bytes]:
+    """Return (sha256 hex digest of the zip, zip bytes) of the agent's code.
+
+    Stored, not deflated: it crosses the network once per host and version.
+    The digest lets the host check what arrived before unpacking it.
+    """
+    import io
+    import zipfile
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for path in _agent_files():
-            name = "longplay/" + path.relative_to(_PACKAGE_DIR).as_posix()
-            archive.writestr(zipfile.ZipInfo(name, date_time=_FIXED_TIME), path.read_bytes())
+            info = zipfile.ZipInfo(_bundle_name(path), date_time=_FIXED_TIME)
+            archive.writestr(info, path.read_bytes())
     data = buffer.getvalue()
     return hashlib.sha256(data).hexdigest(), data
+
+
+def _bundle_name(path: Path) -> str:
+    return "longplay/" + path.relative_to(_PACKAGE_DIR).as_posix()
 
 
 def bootstrap_command(python: str) -> list[str]:
     """The argv that starts the agent with ``python`` on the target."""
     from longplay.agent.protocol import SEND_BUNDLE_MARKER
 
-    digest, _ = agent_bundle()
     # -S: the agent needs nothing from site-packages, and skipping ``site``
     # saves a few milliseconds on every host at every start.
-    code = _BOOTSTRAP % {"digest": digest, "marker": SEND_BUNDLE_MARKER}
+    code = _BOOTSTRAP % {"digest": agent_digest(), "marker": SEND_BUNDLE_MARKER}
     return [python, "-S", "-c", code]

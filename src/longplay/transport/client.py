@@ -52,8 +52,8 @@ class AgentClient:
         stream = await transport.spawn(argv, env=env)
         line = await stream.readline()
         if line == protocol.SEND_BUNDLE_MARKER:
-            _, bundle = agent_bundle()
-            stream.write(b"%d\n" % len(bundle) + bundle)
+            zip_digest, bundle = agent_bundle()
+            stream.write(b"%d %s\n" % (len(bundle), zip_digest.encode()) + bundle)
             await stream.drain()
             line = await stream.readline()
         if not line:
