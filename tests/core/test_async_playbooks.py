@@ -581,3 +581,37 @@ def test_module_backed_action_refuses_async_at_run_time(longplay, write, tmp_pat
         run.results("copy")[0]["result"]["msg"]
         == "This action (copy) does not support async."  # the action as written
     )
+
+
+def test_status_retry_wakes_when_the_job_ends(longplay, write, tmp_path: Path) -> None:
+    """An async_status until-loop makes its next attempt when the job ends, not a whole
+    `delay` later; the attempts and retry lines are the ones ansible-core reports."""
+    write(
+        "site.yml",
+        _play(
+            """
+    - command: date +%s.%N
+      register: before
+    - command: sleep 1
+      async: 60
+      poll: 0
+      register: bg
+    - async_status:
+        jid: "{{ bg.ansible_job_id }}"
+      register: waited
+      until: waited.finished
+      retries: 3
+      delay: 30
+    - command: date +%s.%N
+      register: after
+    - assert:
+        that:
+          - waited.attempts == 2
+          - waited.rc == 0
+          - (after.stdout | float) - (before.stdout | float) < 20
+"""
+        ),
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path, timeout=60)
+    assert run.rc == 0, run.output
+    assert run.stdout.count("FAILED - RETRYING") == 1

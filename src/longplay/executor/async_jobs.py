@@ -9,6 +9,8 @@ lost connection is re-established and the same job watched again.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
@@ -81,6 +83,45 @@ async def run_async(
         res.explain_failure(ctx.task.origin, final, "Module")
     progress({"type": "finished", "jid": jid, "failed": bool(final.get("failed"))})
     return final
+
+
+async def pause_before_status_retry(
+    ctx: ActionContext, result: dict[str, Any], delay: float
+) -> None:
+    """Wait ``delay`` seconds before an ``async_status`` until-loop's next attempt.
+
+    When the attempt found the job still running, the agent watches the job
+    meanwhile and the wait ends as soon as the job does: the next attempt
+    then sees it finished. Attempts only ever happen at the times ansible-core
+    would make them or at the job's end, so the attempt count, the retry lines
+    and the result are the ones it would report; only the idle part of the
+    last ``delay`` is saved.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + delay
+    if delay > 0 and _still_running(ctx.args, result):
+        with contextlib.suppress(Exception):  # a failed watch only loses the shortcut
+            await ctx.connection.request(
+                "job_watch",
+                become=ctx.become,
+                jid=result["ansible_job_id"],
+                async_dir=ctx.args.get("_async_dir") or ctx.extra.get("async_dir"),
+                environment=ctx.environment,
+                timeout=delay,
+                tail_lines=0,
+            )
+            return
+    await asyncio.sleep(max(0.0, deadline - loop.time()))
+
+
+def _still_running(args: dict[str, Any], result: dict[str, Any]) -> bool:
+    return (
+        args.get("mode", "status") == "status"
+        and not result.get("finished")
+        and not result.get("failed")
+        and isinstance(result.get("ansible_job_id"), str)
+        and result.get("ansible_job_id") == args.get("jid")
+    )
 
 
 def timed_out(status: dict[str, Any], seconds: int) -> dict[str, Any]:

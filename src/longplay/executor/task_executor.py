@@ -304,7 +304,18 @@ class TaskExecutor:
                 result["attempts"] = max(1, retries)
                 return result
             self.output.retrying(self.host.name, self.task, retries - attempt + 1, result)
-            await asyncio.sleep(delay)
+            await self._pause_before_retry(ctx, result, delay)
+
+    async def _pause_before_retry(
+        self, ctx: ActionContext, result: dict[str, Any], delay: float
+    ) -> None:
+        info = catalog.resolve(self.task.action, self.task.library_dirs)
+        if info is None or info.name != "async_status":
+            await self._pause_before_retry(ctx, result, delay)
+            return
+        from longplay.executor.async_jobs import pause_before_status_retry
+
+        await pause_before_status_retry(ctx, result, delay)
 
     def _retry_settings(self, variables: Variables) -> tuple[int, float]:
         templar = variables.templar
