@@ -138,7 +138,7 @@ def resolve(name: str, library_dirs: tuple[str, ...] = ()) -> ModuleInfo | None:
     module = find_module(short)
     if module is not None:
         # async_status (and async_wait) are actions in ansible-core: no async for them
-        async_ok = short not in ("async_status", "async_wait")
+        async_ok = short not in ("async_status", "async_wait", "async_list")
         return ModuleInfo(
             short,
             "remote",

@@ -249,17 +249,25 @@ def test_async_wait_fails_naming_failed_unknown_and_running_jobs(async_dir: Path
     assert result["results"][0]["rc"] == 0 and result["results"][3]["finished"] is False
 
 
-def test_job_list_op(async_dir: Path) -> None:
-    async def scenario() -> dict[str, Any]:
+def test_async_list_module(async_dir: Path) -> None:
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
         async with agent() as client:
+            running = await launch(client, async_dir, "echo step 1 of 3; sleep 30")
             jid = await launch(client, async_dir, "echo listed")
             await client.request("job_watch", jid=jid, async_dir=str(async_dir))
-            return await client.request("job_list", async_dir=str(async_dir))
+            await asyncio.sleep(0.3)  # the running job's first line reaches its file
+            listing = await module(client, async_dir, "async_list")
+            await module(client, async_dir, "async_status", jid=running, mode="cleanup")
+            return listing, {"running": running, "done": jid}
 
-    listing = run(scenario())
-    assert listing["async_dir"] == str(async_dir)
-    [job] = listing["jobs"]
-    assert job["finished"] is True and job["rc"] == 0 and job["cmd"] == "echo listed"
+    listing, jids = run(scenario())
+    assert listing["async_dir"] == str(async_dir) and listing["changed"] is False
+    assert [job["ansible_job_id"] for job in listing["jobs"]] == [jids["running"], jids["done"]]
+    running, done = listing["jobs"]
+    assert running["finished"] is False and running["module"] == "shell"
+    assert running["last_output"] == "step 1 of 3" and running["pid"] > 0
+    assert done["finished"] is True and done["rc"] == 0 and done["cmd"] == "echo listed"
+    assert done["start"] >= running["start"] and done["delta"].startswith("0:00:00")
 
 
 def _rss_kb(pid: int) -> int:
@@ -313,7 +321,7 @@ def test_jobs_under_python_38(async_dir: Path) -> None:
             assert result["timed_out"] is True and result["signal"] == "SIGKILL"
             waited = await module(client, async_dir, "async_wait", jids=[jid, timed])
             assert waited["failed"] is True and len(waited["results"]) == 2
-            listing = await client.request("job_list", async_dir=str(async_dir))
+            listing = await module(client, async_dir, "async_list")
             assert len(listing["jobs"]) == 2
 
     run(scenario())

@@ -76,7 +76,7 @@ ACTION_FAILURE = "_longplay_action_failure"
 _UNLOGGED = ("_content_b64", "_src_path")
 #: modules that are actions in ansible-core: their results carry no invocation
 #: of their own arguments (async_status adds one where the reference does)
-_NOT_ECHOED = frozenset({"async_status", "async_wait"})
+_NOT_ECHOED = frozenset({"async_status", "async_wait", "async_list"})
 
 
 def _logged_args(spec: Any, args: Dict[str, Any], raw_args: Dict[str, Any]) -> Dict[str, Any]:

@@ -2,9 +2,10 @@
 
 Everything that touches an async job goes through this module: the agent
 (launching and watching jobs), the detached runner (``jobrunner``), the
-``async_status`` and ``async_wait`` modules and, later, the CLI. Keeping the
-format in one place is what lets a job started by one agent be read, waited
-on, terminated or cleaned up by another one, after the first was killed.
+``async_status``, ``async_wait`` and ``async_list`` modules, and through them
+the CLI (``longplay jobs``). Keeping the format in one place is what lets a
+job started by one agent be read, waited on, terminated or cleaned up by
+another one, after the first was killed.
 
 Layout of an async directory (``~/.ansible_async`` by default)::
 
@@ -784,23 +785,35 @@ def list_jobs(directory: str) -> List[Result]:
         except JobError:
             continue
         if os.path.isfile(paths.job_file):
-            summaries.append(_summary(paths))
-    summaries.sort(key=lambda item: (item.get("start_time") or 0, item["ansible_job_id"]))
+            with contextlib.suppress(JobGone):  # cleaned up while we looked
+                summaries.append(_summary(paths))
+    summaries.sort(key=lambda item: (item["start"] or item["updated"], item["ansible_job_id"]))
     return summaries
 
 
 def _summary(paths: JobPaths) -> Result:
-    data, _ = _read_job(paths)
+    """What a listing shows of a job. A running job's file has its start time and
+    module; a finished job's file is the module's result, which has ``start``
+    and ``delta`` when the module reports them (command, shell). ``updated``
+    is when the job file was last written (a finished job: when it ended)."""
+    data = _read_job(paths)[0] or {}
     state = status(paths.directory, paths.jid, 1)
+    start = data.get("start_time")
+    try:
+        updated = _format_time(os.stat(paths.job_file).st_mtime)
+    except FileNotFoundError:
+        raise JobGone(paths.jid) from None
     summary: Result = {
         "ansible_job_id": paths.jid,
         "finished": bool(state.get("finished")),
         "failed": bool(state.get("failed")),
-        "start_time": (data or {}).get("start_time"),
-        "module": (data or {}).get("module"),
-        "cmd": state.get("cmd", (data or {}).get("cmd")),
+        "start": _format_time(start) if isinstance(start, (int, float)) else state.get("start"),
+        "updated": updated,
+        "cmd": state.get("cmd", data.get("cmd")),
     }
-    for key in ("pid", "elapsed", "rc", "msg"):
+    if data.get("module"):
+        summary["module"] = data["module"]
+    for key in ("pid", "elapsed", "delta", "rc", "msg"):
         if state.get(key) is not None:
             summary[key] = state[key]
     if not summary["finished"]:
@@ -1398,9 +1411,3 @@ def op_job_watch(request: Dict[str, Any], emit: Emit) -> Result:
     if request.get("cleanup") and completed and result.get("msg") != NOT_FOUND_MSG:
         remove_job(paths)
     return result
-
-
-def op_job_list(request: Dict[str, Any], emit: Emit) -> Result:
-    """Agent op ``job_list``: a summary of every job in the async directory."""
-    directory = resolve_dir(request.get("async_dir"), request.get("environment"))
-    return {"async_dir": directory, "jobs": list_jobs(directory)}

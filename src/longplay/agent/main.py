@@ -108,7 +108,6 @@ OPS: Dict[str, Handler] = {
     "job_prepare": _job_op("op_job_prepare"),
     "job_start": _job_op("op_job_start"),
     "job_watch": _job_op("op_job_watch"),
-    "job_list": _job_op("op_job_list"),
 }
 
 

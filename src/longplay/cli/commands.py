@@ -67,18 +67,23 @@ def make_output(options: dict[str, Any], adhoc: bool = False) -> Output:
         from longplay.output.jsonl import JsonOutput
 
         return JsonOutput(verbosity=options.get("verbosity", 0))
-    force = os.environ.get("LONGPLAY_FORCE_COLOR") or os.environ.get("ANSIBLE_FORCE_COLOR")
     if adhoc:
         from longplay.cli.adhoc import AdhocOutput
 
         return AdhocOutput(
             verbosity=options.get("verbosity", 0),
-            force_color=True if force else None,
+            force_color=forced_color(),
             one_line=bool(options.get("one_line")),
         )
     from longplay.output.human import HumanOutput
 
-    return HumanOutput(verbosity=options.get("verbosity", 0), force_color=True if force else None)
+    return HumanOutput(verbosity=options.get("verbosity", 0), force_color=forced_color())
+
+
+def forced_color() -> bool | None:
+    """True when the environment asks for colour even off a terminal, else None (decide)."""
+    force = os.environ.get("LONGPLAY_FORCE_COLOR") or os.environ.get("ANSIBLE_FORCE_COLOR")
+    return True if force else None
 
 
 def _split_tags(values: tuple[str, ...]) -> list[str]:
@@ -381,7 +386,13 @@ def check_limit(inventory: Inventory, run: RunOptions, output: Output) -> None:
     raise LongplayError(NO_HOSTS_LEFT)
 
 
-def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
+def run_adhoc(
+    pattern: str,
+    options: dict[str, Any],
+    output_factory: Callable[[], Output] | None = None,
+) -> int:
+    """``longplay adhoc``; ``output_factory`` lets ``longplay jobs`` show it its own way."""
+
     def body(output: Output) -> int:
         from longplay.executor.warmup import plan_hosts
         from longplay.inventory import load_inventory
@@ -415,7 +426,7 @@ def run_adhoc(pattern: str, options: dict[str, Any]) -> int:
             output,
         )
 
-    return guarded(lambda: make_output(options, adhoc=True), body)
+    return guarded(output_factory or (lambda: make_output(options, adhoc=True)), body)
 
 
 def adhoc_hosts(inventory: Inventory, pattern: str, run: RunOptions, output: Output) -> list[Any]:

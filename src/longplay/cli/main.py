@@ -249,6 +249,22 @@ def adhoc(pattern: str, **options: Any) -> None:
     sys.exit(run_adhoc(pattern, options))
 
 
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("pattern", default="all")
+@_common_options
+@click.option("--running", is_flag=True, help="Only the jobs that are still running.")
+def jobs(pattern: str, **options: Any) -> None:
+    """List the async jobs on the hosts matching PATTERN (default: all).
+
+    One row per job: running (with its last output line), finished or
+    failed (with its rc and message). Read from each host's async
+    directory (ansible_async_dir), as async_status reads it.
+    """
+    from longplay.cli.jobs import run_jobs
+
+    sys.exit(run_jobs(pattern, options))
+
+
 def main() -> None:
     try:
         _main()

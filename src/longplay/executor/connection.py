@@ -109,7 +109,7 @@ def make_transport(host_name: str, variables: Mapping[str, Any]) -> Transport:
 
 
 #: Agent operations that may be sent again after a lost connection.
-REPEATABLE_OPS = frozenset({"job_watch", "job_prepare", "job_list", "get"})
+REPEATABLE_OPS = frozenset({"job_watch", "job_prepare", "get"})
 
 
 class HostConnection:
