@@ -311,7 +311,7 @@ class TaskExecutor:
     ) -> None:
         info = catalog.resolve(self.task.action, self.task.library_dirs)
         if info is None or info.name != "async_status":
-            await self._pause_before_retry(ctx, result, delay)
+            await asyncio.sleep(delay)
             return
         from longplay.executor.async_jobs import pause_before_status_retry
 
