@@ -645,6 +645,7 @@ class TaskExecutor:
 
     async def _run_controller_action(self, ctx: ActionContext, spec: ActionSpec) -> dict[str, Any]:
         """Apply the action's argument spec, then run it."""
+        ctx.sends_modules = not spec.transfers_files
         args, problems = spec.validate(ctx.args)
         if problems:
             return self._invalid_arguments(spec, ctx.args, problems)
