@@ -32,6 +32,9 @@ _AS_ENVIRONMENT = {
     ("privilege_escalation", "become_user"): "ANSIBLE_BECOME_USER",
     ("privilege_escalation", "become_method"): "ANSIBLE_BECOME_METHOD",
     ("defaults", "display_skipped_hosts"): "ANSIBLE_DISPLAY_SKIPPED_HOSTS",
+    ("defaults", "pipelining"): "ANSIBLE_PIPELINING",
+    ("connection", "pipelining"): "ANSIBLE_PIPELINING",
+    ("ssh_connection", "pipelining"): "ANSIBLE_PIPELINING",
     ("inventory", "inventory_unparsed_warning"): "ANSIBLE_INVENTORY_UNPARSED_WARNING",
     ("inventory", "unparsed_is_failed"): "ANSIBLE_INVENTORY_UNPARSED_FAILED",
 }
@@ -42,7 +45,11 @@ def setting_enabled(variable: str, default: bool) -> bool:
     value = os.environ.get(variable, "").strip().lower()
     if not value:
         return default
-    return value in ("1", "true", "yes", "on", "y", "t")
+    return value in TRUE_WORDS
+
+
+#: what ansible-core reads as true in a boolean setting
+TRUE_WORDS = frozenset(("1", "true", "yes", "on", "y", "t"))
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import linecache
 import os
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,19 +42,46 @@ class Origin:
             return self.path
         return f"{self.path}:{self.line}:{self.column}"
 
+    def excerpt(self) -> str | None:
+        """What an error shows under ``Origin:``: the source lines, or for a place that is not
+        a file its text, whitespace collapsed and cut to 120 characters (as ansible-core)."""
+        if self.line > 0:
+            return self.snippet()
+        if not self.text:
+            return self.text
+        return textwrap.shorten(self.text, SNIPPET_WIDTH)
+
     def snippet(self, context: int = 2) -> str:
-        """The offending line with a couple before it and a caret under the column."""
-        first = max(1, self.line - context)
-        numbers = range(first, self.line + 1)
-        width = len(str(self.line))
-        lines = []
-        for number in numbers:
-            text = linecache.getline(self.path, number).rstrip("\n").replace("\t", " ")
-            lines.append(f"{number:>{width}} {text}")
+        """The offending line with a couple before it and a caret under the column.
+
+        As in ansible-core, the excerpt is at most 120 characters wide: a longer line
+        ends in ``...``, and the caret is only drawn when the column is left of the
+        cut (its label goes before it when there is no room after)."""
         if not linecache.getline(self.path, self.line):
             return ""
-        lines.append(" " * (width + self.column) + f"^ column {self.column}")
+        width = len(str(self.line))
+        room = SNIPPET_WIDTH - width - 1
+        usable = room
+        lines = []
+        for number in range(max(1, self.line - context), self.line + 1):
+            text = linecache.getline(self.path, number).rstrip("\n").replace("\t", " ")
+            if len(text) > room:
+                text = text[: room - len(CUT)] + CUT
+                usable = room - len(CUT)
+            lines.append(f"{number:>{width}}{' ' if text else ''}{text}")
+        if 1 <= self.column <= usable:
+            label = f"column {self.column}"
+            if self.column + 1 + len(label) > room:
+                marker = " " * (self.column - 2 - len(label)) + f"{label} ^"
+            else:
+                marker = " " * (self.column - 1) + f"^ {label}"
+            lines.append(" " * (width + 1) + marker)
         return "\n".join(lines)
+
+
+#: how wide a source excerpt is, and what ends a line cut to fit
+SNIPPET_WIDTH = 120
+CUT = "..."
 
 
 @dataclass(frozen=True)
@@ -166,7 +194,7 @@ class LongplayError(Exception):
             parts[0] += f" {self.hint}"
         if self.origin is not None:
             parts.append(f"Origin: {self.origin}")
-            snippet = self.origin.snippet() if self.origin.line > 0 else self.origin.text
+            snippet = self.origin.excerpt()
             if snippet:
                 parts += ["", snippet, ""]  # ansible-core ends it with a blank line
             elif os.path.isfile(self.origin.path):

@@ -31,7 +31,7 @@ def assert_timed_out_like_the_reference(final: dict, pid: int) -> None:
     assert final["msg"] == "Timeout exceeded"
     assert final["child_pid"] == pid
     assert final["finished"] is True and final["started"] is True
-    assert "cmd" not in final and "invocation" not in final
+    assert "cmd" not in final and "invocation" not in final and "rc" not in final
 
 
 def test_deadline_is_enforced_within_half_a_second(harness: Harness) -> None:
@@ -44,7 +44,6 @@ def test_deadline_is_enforced_within_half_a_second(harness: Harness) -> None:
     assert final["timed_out"] is True
     assert final["signal"] == "SIGTERM"
     assert final["stdout"] == "before"
-    assert final["rc"] == -15
 
 
 def test_deadline_with_term_ignored_kills_after_grace(harness: Harness) -> None:
@@ -56,7 +55,6 @@ def test_deadline_with_term_ignored_kills_after_grace(harness: Harness) -> None:
     assert final["timed_out"] is True and final["signal"] == "SIGKILL"
     assert_timed_out_like_the_reference(final, pid)
     assert final["stdout"] == "stubborn"
-    assert final["rc"] == -9
     assert not jobs.group_alive(pid)  # the sleep went too, not just the shell
 
 

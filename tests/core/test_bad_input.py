@@ -31,6 +31,35 @@ def test_yaml_syntax_error(longplay, write, tmp_path: Path) -> None:
     assert not (tmp_path / "marker").exists()
 
 
+def test_long_source_lines_are_cut_as_ansible_core_cuts_them(
+    longplay, write, tmp_path: Path
+) -> None:
+    """An excerpt is at most 120 characters wide: a longer line (the one before too) ends
+    in ``...``; a column left of the cut gets its caret, labelled before it when there is
+    no room after; a column past the cut gets none."""
+    before = "    - name: " + "n" * 200 + "\n      debug: msg=hi\n"
+
+    def excerpt(column: int) -> str:
+        line = "    - debug: msg=" + "a" * (column - 18) + ": " + "b" * 60
+        write("site.yml", "- hosts: localhost\n  tasks:\n" + before + line + "\n")
+        run = longplay("run", "site.yml", cwd=tmp_path)
+        assert run.rc == 4, run.output
+        return run.stderr.split("\n\n")[1]
+
+    name_line = "3     - name: " + "n" * 103 + "..."
+    assert excerpt(30).splitlines() == [
+        name_line,
+        "4       debug: msg=hi",
+        "5     - debug: msg=" + "a" * 12 + ": " + "b" * 60,
+        "  " + " " * 29 + "^ column 30",
+    ]
+    assert excerpt(110).splitlines()[2:] == [
+        "5     - debug: msg=" + "a" * 92 + ": " + "b" * 4 + "...",
+        "  " + " " * 98 + "column 110 ^",
+    ]
+    assert excerpt(116).splitlines()[2:] == ["5     - debug: msg=" + "a" * 98 + "..."]
+
+
 def test_unknown_keyword_suggests_closest(longplay, write, tmp_path: Path) -> None:
     path = write(
         "site.yml",

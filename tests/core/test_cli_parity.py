@@ -379,6 +379,29 @@ def test_adhoc_default_module_and_bad_subscript(longplay, write, tmp_path: Path)
     )
 
 
+def test_adhoc_error_shows_its_arguments_shortened(longplay, write, tmp_path: Path) -> None:
+    """As ansible-core: what stands for source lines outside a file is cut to 120
+    characters (``[...]``), its runs of whitespace made one space."""
+    write("hosts.ini", f"h1 {LOCAL}\n")
+    words = "word   " * 30
+    run = longplay(
+        "adhoc",
+        "h1",
+        "-i",
+        "hosts.ini",
+        "-m",
+        "debug",
+        "-a",
+        f"msg='{{{{ nope }}}} {words}'",
+        cwd=tmp_path,
+    )
+    assert run.rc == 2
+    shown = "{'action': 'debug', 'args': {'msg': '{{ nope }} " + "word " * 13 + "[...]\n"
+    assert f"Origin: <adhoc 'debug' task>\n\n{shown}" in run.stdout, run.stdout
+    shown = "{{ nope }} " + "word " * 20 + "[...]\n"
+    assert f"Origin: <CLI option '-a'>\n\n{shown}" in run.stdout
+
+
 def test_become_from_ansible_cfg_and_environment(longplay, write, tmp_path: Path) -> None:
     """[privilege_escalation] become/become_user (or ANSIBLE_BECOME*) apply as -b does."""
     if os.geteuid() != 0 or not Path("/usr/bin/sudo").exists():

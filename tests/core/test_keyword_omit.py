@@ -90,3 +90,42 @@ def test_omitted_become_user_inherits(longplay, write, tmp_path: Path) -> None:
     assert run.rc == 0, run.output
     assert run.results("play")[0]["result"]["stdout"] == "nobody"
     assert run.results("block")[0]["result"]["stdout"] == "daemon"
+
+
+def test_conditions_that_come_to_omit_fail_as_in_ansible_core(
+    longplay, write, tmp_path: Path
+) -> None:
+    """A condition has no value to leave out: ``omit`` (bare or templated) in when,
+    changed_when or failed_when fails in ansible-core's words, with its help line."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: changed
+              command: "true"
+              changed_when: "{{ omit }}"
+              ignore_errors: true
+            - name: failed
+              command: "true"
+              failed_when: omit
+              ignore_errors: true
+            - name: when
+              debug: msg=never
+              when: "{{ omit }}"
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    refused = "A template was resolved to an Omit scalar."
+    assert f'"changed_when_result": "{refused}"' in run.stdout
+    assert f'"failed_when_result": "{refused}"' in run.stdout
+    assert f'fatal: [localhost]: FAILED! => {{"msg": "Task failed: {refused}"}}' in run.stdout
+    assert (
+        f"{refused}\nOrigin: {tmp_path / 'site.yml'}:14:13\n\n"
+        '12     - name: when\n13       debug: msg=never\n14       when: "{{ omit }}"\n'
+        "               ^ column 13\n\n"
+        "Callers must be prepared to handle this value. This is most likely a bug in the code "
+        "requesting templating.\n"
+    ) in run.stdout

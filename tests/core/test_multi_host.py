@@ -190,6 +190,66 @@ def test_any_errors_fatal_in_a_block_with_rescue_rescues_every_host(
     )
 
 
+def test_hosts_failed_along_stay_failed_though_rescued(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    """As ansible-core: the hosts any_errors_fatal failed along with another one run their
+    rescue, but leave ansible_play_hosts and ansible_play_batch, run no later play, and
+    make the exit code 2 once a later batch or play starts (the recap shows no failure)."""
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3,w4,w5
+          gather_facts: false
+          serial: 3
+          any_errors_fatal: true
+          tasks:
+            - block:
+                - command: /bin/false
+                  when: inventory_hostname == 'w1'
+              rescue:
+                - name: rescue
+                  debug: msg="{{ ansible_play_hosts }} {{ ansible_play_batch }}"
+        - hosts: w1,w2,w3,w4,w5
+          gather_facts: false
+          tasks:
+            - name: second play
+              debug: msg=second
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    rescue = {r["host"]: r["result"]["msg"] for r in run.results("rescue")}
+    assert rescue == dict.fromkeys(("w1", "w2", "w3"), "['w1', 'w4', 'w5'] ['w1']")
+    assert sorted(r["host"] for r in run.results("second play")) == ["w1", "w4", "w5"]
+    assert all(counts["failed"] == 0 for counts in run.recap().values())
+
+
+@pytest.mark.parametrize(("failing", "rc"), [("w1", 2), ("w5", 0)])
+def test_hosts_failed_along_in_the_last_batch_leave_the_exit_code(
+    longplay, write, inventory, tmp_path: Path, failing: str, rc: int
+) -> None:
+    """ansible-core's exit code is its last batch's result: failed along with another
+    host in the last batch (w5 alone: nobody else), the exit code says nothing."""
+    write(
+        "site.yml",
+        f"""
+        - hosts: w1,w2,w3,w4,w5
+          gather_facts: false
+          serial: 2
+          any_errors_fatal: true
+          tasks:
+            - block:
+                - command: /bin/false
+                  when: inventory_hostname == '{failing}'
+              rescue:
+                - debug: msg=rescued
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    assert run.rc == rc, run.output
+
+
 def test_free_strategy_lets_hosts_run_ahead(longplay, write, inventory, tmp_path: Path) -> None:
     write(
         "site.yml",

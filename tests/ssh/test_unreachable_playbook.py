@@ -294,3 +294,56 @@ def test_any_errors_fatal_lets_the_round_finish(
     assert "skipping: [host02]" in run.stdout and "skipping: [host03]" in run.stdout
     assert "skipped=1" in recap_of(run.stdout)["host03"]
     assert "never" not in run.stdout
+
+
+def test_pipelining_words_a_host_unreachable_as_a_module_is_sent(
+    longplay, write, tmp_path: Path
+) -> None:
+    """As ansible-core with pipelining on: a module sent down a connection that fails
+    "could not be sent"; an action that starts with a plain command (raw, copy: making its
+    temporary directory), and any host whose Python is still to be found, fail to connect."""
+    write(
+        "hosts.ini",
+        "dead ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh"
+        " ansible_python_interpreter=/usr/bin/python3\n"
+        "unknown ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh\n",
+    )
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          ignore_unreachable: true
+          tasks:
+            - name: module
+              ping:
+            - name: copy
+              copy: content=x dest=/tmp/x
+            - name: raw
+              raw: "true"
+            - name: not pipelined
+              ping:
+              vars:
+                ansible_ssh_pipelining: false
+        """,
+    )
+    run = longplay(
+        "run", "-i", "hosts.ini", "site.yml", "--json", cwd=tmp_path,
+        env={"ANSIBLE_PIPELINING": "True"},
+    )  # fmt: skip
+    said = "ssh: connect to host 127.0.0.1 port 1: Connection refused"
+    sent = (
+        'Data could not be sent to remote host "127.0.0.1". '
+        f"Make sure this host can be reached over ssh: {said}"
+    )
+    connect = f"Failed to connect to the host via ssh: {said}"
+    shown = {(r["task"], r["host"]): r["result"]["msg"] for r in run.results()}
+    assert shown == {
+        ("module", "dead"): f"Task failed: {sent}",
+        ("module", "unknown"): f"Task failed: {connect}",
+        **{
+            (task, host): f"Task failed: {connect}"
+            for task in ("copy", "raw", "not pipelined")
+            for host in ("dead", "unknown")
+        },
+    }

@@ -38,6 +38,9 @@ class ActionSpec:
     #: runs for the batch's first host only, as ansible-core runs add_host and pause: the
     #: other hosts neither show, count nor register it
     once: bool = False
+    #: copies files to the host: ansible-core's counterpart starts with a plain command
+    #: (making its temporary directory) rather than by sending a module
+    transfers_files: bool = False
 
     def validate(self, args: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         """Apply the declared argument spec (types, defaults, unknown names)."""
@@ -59,6 +62,7 @@ def action(
     async_ok: bool = False,
     aliases: tuple[str, ...] = (),
     once: bool = False,
+    transfers_files: bool = False,
 ) -> Callable[[ActionHandler], ActionHandler]:
     """Register a controller-side action under ``name`` (and ``aliases``)."""
 
@@ -72,6 +76,7 @@ def action(
             (handler.__doc__ or "").strip(),
             aliases,
             once,
+            transfers_files,
         )
         for key in (name, *aliases):
             ACTIONS[key] = spec

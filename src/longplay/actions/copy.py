@@ -114,7 +114,7 @@ def not_found(ctx: ActionContext, kind: str, path: str) -> dict[str, Any]:
     }
 
 
-@action("copy", options=OPTIONS)
+@action("copy", options=OPTIONS, transfers_files=True)
 async def copy(ctx: ActionContext) -> dict[str, Any]:
     """Send controller content to the host, then let the target copy module place it."""
     args = ctx.args

@@ -62,7 +62,8 @@ async def reboot(ctx: ActionContext) -> dict[str, Any]:
 async def _reboot(ctx: ActionContext) -> dict[str, Any]:
     args = ctx.args
     boot_time_command = str(args["boot_time_command"])
-    before = await _boot_time(ctx, boot_time_command)
+    with ctx.sending_module():  # ansible-core starts with a module (its distribution)
+        before = await _boot_time(ctx, boot_time_command)
     command = await _reboot_command(ctx)
     started = time.monotonic()
     start = datetime.now(timezone.utc).isoformat()

@@ -37,6 +37,7 @@ from longplay.executor.context import ActionContext
         "decrypt": Option(type="bool", default=True),
     },
     free_form="_raw_params",
+    transfers_files=True,
 )
 async def script(ctx: ActionContext) -> dict[str, Any]:
     """Upload the script, run it with its arguments, and report like command."""

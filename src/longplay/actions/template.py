@@ -80,7 +80,7 @@ class RenderFailed(Exception):
         self.path = path
 
 
-@action("template", options=OPTIONS)
+@action("template", options=OPTIONS, transfers_files=True)
 async def template(ctx: ActionContext) -> dict[str, Any]:
     """Render ``src`` with the task's variables and make ``dest`` hold the text."""
     args = ctx.args

@@ -29,7 +29,7 @@ def _module_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in args.items() if v not in (None, []) and k != "copy"}
 
 
-@action("unarchive", options=OPTIONS)
+@action("unarchive", options=OPTIONS, transfers_files=True)
 async def unarchive(ctx: ActionContext) -> dict[str, Any]:
     """Unpack a controller-side archive on the host (or hand host/URL sources to the module)."""
     args = ctx.args

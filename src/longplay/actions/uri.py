@@ -21,7 +21,7 @@ from longplay.executor.context import ActionContext
 OPTIONS: dict[str, Option] = transfer.host_side_options(MODULE_OPTIONS)
 
 
-@action("uri", options=OPTIONS, async_ok=True)
+@action("uri", options=OPTIONS, async_ok=True, transfers_files=True)
 async def uri(ctx: ActionContext) -> dict[str, Any]:
     """Send the request from the host; a controller ``src`` is uploaded first."""
     args = {k: v for k, v in ctx.args.items() if v is not None}

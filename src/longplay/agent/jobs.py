@@ -482,9 +482,9 @@ def timed_out_result(data: Dict[str, Any], produced: Dict[str, Any], signals: Li
 
     The keys the reference records for such a job (``msg: Timeout
     exceeded``, ``child_pid``, not changed), plus what longplay keeps: the
-    output written before the deadline, the return code, ``timed_out`` and
-    the signal that ended it. Whatever else the module managed to report
-    (cmd, start, end...) is left out: the job did not complete.
+    output written before the deadline, ``timed_out`` and the signal that ended
+    it. Whatever else the module managed to report (cmd, start, end, the return
+    code of the killed process...) is left out, as there: the job did not complete.
     """
     result: Result = {
         "failed": True,
@@ -494,7 +494,7 @@ def timed_out_result(data: Dict[str, Any], produced: Dict[str, Any], signals: Li
         "timed_out": True,
         "signal": signals[-1] if signals else None,
     }
-    kept = ["rc", "stdout", "stderr"]
+    kept = ["stdout", "stderr"]
     kept += [
         stream + suffix for stream in ("stdout", "stderr") for suffix in ("_truncated", "_file")
     ]

@@ -76,7 +76,7 @@ async def run_async(
     final.setdefault("stdout", "")
     final.setdefault("stderr", "")
     final.setdefault("ansible_job_id", jid)
-    if not final.get("finished") or final.get("timed_out"):
+    if not final.get("finished"):
         final = timed_out(final, ctx.async_seconds)  # the action's verdict
     else:
         final = reference_order(final)
@@ -125,9 +125,12 @@ def _still_running(args: dict[str, Any], result: dict[str, Any]) -> bool:
 
 
 def timed_out(status: dict[str, Any], seconds: int) -> dict[str, Any]:
-    """A polled task whose job outlived ``async``: failed, not changed, with
-    the job's last status under ``async_result``, as ansible-core reports it
-    (longplay's status also says how the job was stopped and what it printed)."""
+    """A polled task left waiting for a job with no final result: failed, not changed,
+    with the job's last status under ``async_result``, as ansible-core reports it.
+
+    A job stopped at its ``async`` deadline has a final result (``Timeout exceeded``)
+    as soon as it is stopped: that is the task's result, as when ansible-core's last
+    poll finds it (see docs/async.md)."""
     return {
         "failed": True,
         "changed": False,

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from longplay.config import TRUE_WORDS, setting_enabled
 from longplay.transport.base import ConnectionLost, RawResult, Transport, Unreachable
 from longplay.transport.become import BecomeSpec, BecomeTransport
 from longplay.transport.client import AgentClient, AgentLost, EventHandler
@@ -47,6 +48,8 @@ CONNECTION_VARS = (
     "ansible_timeout",
     "ansible_ssh_timeout",
     "ansible_python_interpreter",
+    "ansible_pipelining",
+    "ansible_ssh_pipelining",
 )
 
 #: Play/block/task keywords that stand in for a connection variable; as in
@@ -179,6 +182,22 @@ class HostConnection:
         if configured:
             return str(configured)
         return sys.executable if self.kind == "local" else AUTO_PYTHON
+
+    def sends_modules(self) -> bool:
+        """Whether ansible-core would send a module down its first ssh command (pipelining
+        on, the interpreter known: configured or discovered already), so that a host it
+        cannot reach then is one the module "could not be sent" to."""
+        if self.kind == "local":
+            return False
+        if self.python is None and self._python() in AUTO_VALUES:
+            return False
+        for name in ("ansible_ssh_pipelining", "ansible_pipelining"):
+            if name in self.variables:
+                return str(self.variables[name]).strip().lower() in TRUE_WORDS
+        for variable in ("ANSIBLE_SSH_PIPELINING", "ANSIBLE_PIPELINING"):
+            if os.environ.get(variable, "").strip():
+                return setting_enabled(variable, False)
+        return False
 
     def _needs_become(self, become: BecomeSpec | None) -> bool:
         return become is not None and become.user != self.login_user()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +12,7 @@ from longplay.errors import ErrorCause
 from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
 from longplay.templating.templar import Templar, Variables
+from longplay.transport.base import ConnectFailed
 from longplay.transport.become import BecomeSpec
 from longplay.transport.client import EventHandler
 from longplay.transport.discovery import SILENT_AUTO_VALUES
@@ -37,6 +40,9 @@ class ActionContext:
     poll: int = 15
     on_event: EventHandler | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the action reaches the host by sending it a module first, as ansible-core's
+    #: counterpart does (not an action that copies files: see ActionSpec.transfers_files)
+    sends_modules: bool = True
 
     @property
     def templar(self) -> Templar:
@@ -55,15 +61,16 @@ class ActionContext:
         self, name: str, args: dict[str, Any], check_mode: bool | None = None
     ) -> dict[str, Any]:
         """Run a target module through the host's agent and return its result."""
-        result = await self.request(
-            "run",
-            module=name,
-            args=args,
-            check=self.check_mode if check_mode is None else check_mode,
-            diff=self.diff,
-            environment=self.environment,
-            extra=self.extra,
-        )
+        with self.sending_module():
+            result = await self.request(
+                "run",
+                module=name,
+                args=args,
+                check=self.check_mode if check_mode is None else check_mode,
+                diff=self.diff,
+                environment=self.environment,
+                extra=self.extra,
+            )
         self.report_discovery(result)
         # a module's own failure, even when an action ran it (async_status's arguments are
         # checked by its action in ansible-core)
@@ -72,6 +79,18 @@ class ActionContext:
             result[res.ERROR] = [res.task_failed(self.task.origin), ErrorCause(message)]
             return result
         return res.explain_failure(self.task.origin, result, "Module")
+
+    @contextlib.contextmanager
+    def sending_module(self) -> Iterator[None]:
+        """A host that cannot be reached while ansible-core would be sending it a module
+        (pipelining on, see HostConnection.sends_modules) is worded so."""
+        sends = self.sends_modules and self.connection.sends_modules()
+        try:
+            yield
+        except ConnectFailed as exc:
+            if not sends:
+                raise
+            raise exc.while_sending() from None
 
     def report_discovery(self, result: dict[str, Any]) -> None:
         """The first module result of a host whose Python was discovered says which

@@ -63,6 +63,9 @@ class HostStatus:
     failed: bool = False
     unreachable: bool = False
     ended: bool = False
+    #: failed along with another host (any_errors_fatal) though rescued: ansible-core
+    #: keeps it failed for the rest of the run, and its recap does not say so
+    failed_along: bool = False
     notified: list[str] = field(default_factory=list)
 
 
@@ -98,6 +101,7 @@ class HostRunner:
             if not block.rescue:
                 raise
             self.status.failed = False
+            self.play.on_hosts_changed()  # back in ansible_play_hosts
             if failure.include_failed:
                 # ansible-core: the recap keeps it as failed (not rescued), the exit code not
                 self.run.stats.forgive_failure(self.host.name)

@@ -184,7 +184,7 @@ class PlayState:
             if status.failed:
                 status.failed = False
                 status.ended = True
-            status.unreachable = False
+            status.unreachable = status.failed_along = False
         section = self.section
         if section is not None:
             for name, future in list(section.parked.items()):
@@ -207,6 +207,11 @@ class PlayState:
         for host in self.active(self.batch):
             if host.name != failed:
                 self.diverted.add(host.name)
+                # it still runs its rescue and on, but is out of ansible_play_hosts and
+                # ansible_play_batch, later plays, and (see Stats) the exit code
+                self.host_status(host.name).failed_along = True
+                self.ctx.stats.failed_along.add(host.name)
+        self.on_hosts_changed()
 
     def end_play(self, batch_only: bool = False) -> None:
         """``meta: end_play`` or ``end_batch`` (which leaves later serial batches to run)."""
@@ -505,6 +510,7 @@ class PlayRunner:
         all_names = [h.name for h in hosts]
         for batch in self._batches(hosts):
             output.play_start(self.play, [h.name for h in batch])
+            self.ctx.stats.batch_started()
             live = [h for h in batch if h.name not in self.ctx.dead_hosts]
             if not live:
                 continue  # a batch of hosts that failed before: its banner alone
@@ -543,10 +549,10 @@ class PlayRunner:
 
     def _failed(self, host: Host) -> bool:
         status = self.state.host_status(host.name)
-        return status.failed or status.unreachable
+        return status.failed or status.unreachable or status.failed_along
 
     def _set_play_magic(self, batch: list[Host], all_names: list[str]) -> None:
-        active = [h.name for h in self.state.active(batch)]
+        active = self._play_batch(batch)
         self.ctx.variables.play_magic = {
             "ansible_play_hosts_all": all_names,
             "ansible_play_hosts": self._play_hosts_left(),
@@ -676,9 +682,15 @@ class PlayRunner:
             self.state.host_done(host.name)
             self._refresh_play_hosts()
 
+    def _play_batch(self, batch: list[Host]) -> list[str]:
+        """ansible_play_batch: the batch's hosts still in the play."""
+        return [
+            h.name for h in self.state.active(batch) if not self.state.statuses[h.name].failed_along
+        ]
+
     def _refresh_play_hosts(self) -> None:
         magic = self.ctx.variables.play_magic
-        active = [h.name for h in self.state.active(self.state.batch)]
+        active = self._play_batch(self.state.batch)
         for key in ("ansible_play_batch", "play_hosts"):
             magic[key] = active
         magic["ansible_play_hosts"] = self._play_hosts_left()
@@ -699,7 +711,12 @@ class PlayRunner:
         status = self.state.statuses.get(name)
         if status is None:
             return False
-        return status.failed or status.unreachable or (status.ended and in_batch)
+        return (
+            status.failed
+            or status.unreachable
+            or status.failed_along
+            or (status.ended and in_batch)
+        )
 
     async def _flush_handlers(self, batch: list[Host]) -> None:
         force = self.ctx.options.force_handlers or self.play.keywords.get("force_handlers") is True

@@ -61,6 +61,12 @@ class Stats:
         self._forgiven: dict[str, tuple[int, int]] = {}
         #: max_fail_percentage stopped the run (ansible-core then exits 2, whatever else)
         self.max_fail_stop = False
+        #: hosts failed along with another (any_errors_fatal), then rescued: not
+        #: counted in the recap, but ansible-core keeps them failed
+        self.failed_along: set[str] = set()
+        #: a serial batch started while some were: ansible-core's result for it, and
+        #: for every later one, is then "failed" (exit code 2)
+        self._failed_along_counts = False
 
     def of(self, host: str) -> HostStats:
         stats = self.hosts.get(host)
@@ -100,6 +106,13 @@ class Stats:
         """``meta: clear_host_errors``: the recap keeps the counts, the exit code forgets them."""
         stats = self.of(host)
         self._forgiven[host] = (stats.failed, stats.unreachable)
+        self.failed_along.discard(host)
+        self._failed_along_counts = self._failed_along_counts and bool(self.failed_along)
+
+    def batch_started(self) -> None:
+        """A serial batch of a play starts (ansible-core's exit code is its last batch's
+        result): hosts failed along with others before count as failed from now on."""
+        self._failed_along_counts = bool(self.failed_along)
 
     def exit_code(self) -> int:
         def since_cleared(host: str, stats: HostStats) -> tuple[int, int]:
@@ -112,7 +125,7 @@ class Stats:
             return 2
         if any(unreachable > 0 for _, unreachable in counts):
             return 4
-        if any(failed > 0 for failed, _ in counts):
+        if any(failed > 0 for failed, _ in counts) or self._failed_along_counts:
             return 2
         return 0
 

@@ -269,7 +269,8 @@ class TaskExecutor:
         """A when/until that could not be evaluated fails the task (this item)."""
         message = condition_failure(exc)
         result = res.failed_result(f"Task failed: {message}")
-        result[res.ERROR] = [res.task_failed(self.task.origin), ErrorCause(message, origin)]
+        cause = ErrorCause(message, origin, detail=exc.example)
+        result[res.ERROR] = [res.task_failed(self.task.origin), cause]
         return result
 
     async def _run_with_retries(self, ctx: ActionContext, variables: Variables) -> dict[str, Any]:
@@ -656,6 +657,7 @@ class TaskExecutor:
 
     async def _run_controller_action(self, ctx: ActionContext, spec: ActionSpec) -> dict[str, Any]:
         """Apply the action's argument spec, then run it."""
+        ctx.sends_modules = not spec.transfers_files
         args, problems = spec.validate(ctx.args)
         if problems:
             return self._invalid_arguments(spec, ctx.args, problems)

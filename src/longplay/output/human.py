@@ -145,7 +145,7 @@ def _where(cause: ErrorCause) -> list[str]:
     origin = cause.origin
     if origin is not None:
         lines.append(f"Origin: {origin}")
-        snippet = origin.snippet() if origin.line > 0 else origin.text
+        snippet = origin.excerpt()
         if snippet:
             lines += ["", snippet]
     if cause.detail:

@@ -32,6 +32,12 @@ _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
 #: The value of ``omit``: an argument that templates to this is dropped.
 OMIT = "__omit_place_holder__longplay"
+#: ansible-core's words for ``omit`` where a value is needed (a condition)
+OMIT_REFUSED = "A template was resolved to an Omit scalar."
+OMIT_REFUSED_HELP = (
+    "Callers must be prepared to handle this value. "
+    "This is most likely a bug in the code requesting templating."
+)
 
 
 class StrictUndefined(jinja2.ChainableUndefined, jinja2.StrictUndefined):
@@ -376,6 +382,7 @@ class Templar:
             return True
         if is_template(text):
             value = self._render(text)
+            _refuse_omit(value)
             if isinstance(value, str):
                 if not value.strip():
                     return False
@@ -383,6 +390,7 @@ class Templar:
                 value = self.evaluate(value)
         else:
             value = self.evaluate(text)
+        _refuse_omit(value)
         if not isinstance(value, bool):
             where = str(origin) if origin is not None else "<unknown>"
             raise TemplateError(
@@ -393,6 +401,12 @@ class Templar:
 
     def all_conditions(self, conditions: list[Any], origin: Any = None) -> bool:
         return all(self.condition(c, origin) for c in conditions)
+
+
+def _refuse_omit(value: Any) -> None:
+    """A condition that comes to ``omit`` has no value to test."""
+    if isinstance(value, str) and value == OMIT:
+        raise TemplateError(OMIT_REFUSED, example=OMIT_REFUSED_HELP)
 
 
 def template_value(

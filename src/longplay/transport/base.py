@@ -23,6 +23,27 @@ class Unreachable(Exception):
         self.reason = reason
 
 
+class ConnectFailed(Unreachable):
+    """ssh could not connect to ``host`` (its exit status 255); ``said`` is ssh's message.
+
+    ansible-core words it by what it was doing: ``Failed to connect to the host via
+    ssh: ...`` for a plain command, :meth:`while_sending` for a pipelined module."""
+
+    PREFIX = "Failed to connect to the host via ssh: "
+
+    def __init__(self, host: str, said: str) -> None:
+        super().__init__(self.PREFIX + said)
+        self.host = host
+        self.said = said
+
+    def while_sending(self) -> Unreachable:
+        """The failure met while sending a module down the connection (pipelining)."""
+        return Unreachable(
+            f'Data could not be sent to remote host "{self.host}". '
+            f"Make sure this host can be reached over ssh: {self.said}"
+        )
+
+
 class ConnectionLost(Unreachable):
     """An established connection dropped; the caller may reconnect once and retry."""
 

@@ -30,14 +30,21 @@ from pathlib import Path
 from typing import Any, cast
 
 from longplay.transport.asyncssh_import import asyncssh
-from longplay.transport.base import ByteStream, ConnectionLost, RawResult, Transport, Unreachable
+from longplay.transport.base import (
+    ByteStream,
+    ConnectFailed,
+    ConnectionLost,
+    RawResult,
+    Transport,
+    Unreachable,
+)
 from longplay.transport.become import PasswordHandshake, env_prefix
 from longplay.transport.discovery import expand_auto_python
 
 #: Agent replies can carry large command output on one line (as local.py).
 LINE_LIMIT = 1 << 30
 
-PREFIX = "Failed to connect to the host via ssh:"
+PREFIX = ConnectFailed.PREFIX.rstrip()
 
 _DEFAULT_KNOWN_HOSTS = ("~/.ssh/known_hosts", "~/.ssh/known_hosts2")
 _GLOBAL_KNOWN_HOSTS = ("/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2")
@@ -506,9 +513,12 @@ class SSHTransport(Transport):
                 timeout=settings.connect_timeout + 5,
             )
         except (asyncio.TimeoutError, TimeoutError):
-            raise Unreachable(self._timeout_reason())
+            raise self._connect_failed(self._timeout_reason())
         except Exception as exc:
-            raise Unreachable(await self._failure_reason(exc))
+            raise self._connect_failed(await self._failure_reason(exc))
+
+    def _connect_failed(self, reason: str) -> ConnectFailed:
+        return ConnectFailed(self.settings.host, reason.removeprefix(f"{PREFIX} "))
 
     def _options(self) -> dict[str, Any]:
         settings = self.settings
