@@ -41,3 +41,20 @@ def test_free_form_command_line_keeps_its_whitespace(longplay, write, tmp_path: 
         "option first": "echo q\n",
         "option last": "echo q",
     }
+
+
+def test_hosts_removing_the_same_file_do_not_fail(longplay, write, tmp_path: Path) -> None:
+    """file state=absent on a path shared by several hosts: a file removed between the
+    check and the unlink is not an error (ansible-core ignores ENOENT there)."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    write("hosts", "".join(f"h{n} ansible_connection=local\n" for n in range(6)))
+    # one task per file: all hosts start each removal together
+    tasks = "".join(f"    - file: {{path: {shared}/f{n}, state: absent}}\n" for n in range(40))
+    write("site.yml", f"- hosts: all\n  gather_facts: false\n  tasks:\n{tasks}")
+    for _ in range(2):
+        for n in range(40):
+            (shared / f"f{n}").touch()
+        run = longplay("run", "-i", "hosts", "-f", "6", "site.yml", cwd=tmp_path)
+        assert run.rc == 0, run.output
+        assert "failed=0" in run.stdout
