@@ -58,3 +58,43 @@ def test_hosts_removing_the_same_file_do_not_fail(longplay, write, tmp_path: Pat
         run = longplay("run", "-i", "hosts", "-f", "6", "site.yml", cwd=tmp_path)
         assert run.rc == 0, run.output
         assert "failed=0" in run.stdout
+
+
+def test_edits_of_a_missing_file(longplay, write, tmp_path: Path) -> None:
+    """blockinfile says 'File created' for a file it creates (an empty block too) and
+    'File X not present' for state=absent; in check mode a file that would be created has
+    only the content entry as its diff, as lineinfile/blockinfile return it."""
+    write(
+        "site.yml",
+        f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: block
+              blockinfile: {{path: {tmp_path}/b.txt, block: "x", create: true}}
+            - name: empty block
+              blockinfile: {{path: {tmp_path}/e.txt, block: "", create: true}}
+            - name: absent
+              blockinfile: {{path: {tmp_path}/n.txt, state: absent, create: true}}
+            - name: line
+              lineinfile: {{path: {tmp_path}/l.txt, line: x, create: true}}
+        """,
+    )
+    checked = longplay("run", "site.yml", "--json", "--check", cwd=tmp_path)
+    assert checked.rc == 0, checked.output
+    for name in ("block", "line"):
+        result = checked.results(name)[0]["result"]
+        assert result["changed"] is True
+        assert isinstance(result["diff"], dict), result
+        assert result["diff"]["before_header"].endswith(" (content)")
+    assert not list(tmp_path.glob("*.txt"))
+
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    msgs = {name: run.results(name)[0]["result"] for name in ("block", "empty block", "absent")}
+    assert [msgs["block"]["msg"], msgs["block"]["changed"]] == ["File created", True]
+    assert [msgs["empty block"]["msg"], msgs["empty block"]["changed"]] == ["File created", True]
+    assert (tmp_path / "e.txt").read_text() == ""
+    assert msgs["absent"]["msg"] == f"File {tmp_path}/n.txt not present"
+    assert msgs["absent"]["changed"] is False
+    assert isinstance(run.results("line")[0]["result"]["diff"], list)
