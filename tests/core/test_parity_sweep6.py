@@ -98,3 +98,51 @@ def test_edits_of_a_missing_file(longplay, write, tmp_path: Path) -> None:
     assert msgs["absent"]["msg"] == f"File {tmp_path}/n.txt not present"
     assert msgs["absent"]["changed"] is False
     assert isinstance(run.results("line")[0]["result"]["diff"], list)
+
+
+def test_async_timeout_read_after_the_deadline_is_the_jobs_result(
+    longplay, write, tmp_path: Path
+) -> None:
+    """A poll that comes after the job was stopped (poll longer than async, the default
+    poll of 15 s too) reads the job's own 'Timeout exceeded', finished, as ansible-core's
+    does, and cleans the job up; a poll that lands on the deadline still says the task
+    did not complete."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: late poll
+              command: sleep 5
+              async: 1
+              poll: 2
+              register: late
+              ignore_errors: true
+            - name: on time
+              command: sleep 5
+              async: 1
+              poll: 1
+              register: on_time
+              ignore_errors: true
+            - name: left
+              async_status:
+                jid: "{{ late.ansible_job_id }}"
+              register: left
+              ignore_errors: true
+            - assert:
+                that:
+                  - late is failed and late is not changed
+                  - late.msg == "Timeout exceeded"
+                  - late.finished and late.child_pid is number
+                  - late.async_result is not defined
+                  - left.msg == "could not find job"
+                  - on_time.msg == "async task did not complete within the requested time - 1s"
+                  # longplay's status after the deadline (ansible-core's: the last running one)
+                  - on_time.async_result.msg == "Timeout exceeded"
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "[ERROR]: Task failed: Module failed: Timeout exceeded" in run.output
+    assert "ignored=3" in run.stdout

@@ -1388,8 +1388,11 @@ def op_job_watch(request: Dict[str, Any], emit: Emit) -> Result:
     watch.done.wait()
     result = watch.result
     # ``cleanup`` removes a job that completed; one stopped at its deadline
-    # stays readable by async_status, as the reference leaves it.
-    completed = result.get("finished") and not result.get("timed_out")
+    # stays readable by async_status, as the reference leaves it, unless
+    # ``cleanup_timed_out`` says the task reports it as the job's own result.
+    completed = result.get("finished") and (
+        not result.get("timed_out") or request.get("cleanup_timed_out")
+    )
     if request.get("cleanup") and completed and result.get("msg") != NOT_FOUND_MSG:
         remove_job(paths)
     return result

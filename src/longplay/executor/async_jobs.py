@@ -9,6 +9,7 @@ lost connection is re-established and the same job watched again.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
@@ -53,6 +54,8 @@ async def run_async(
         return launch
     jid = launch["ansible_job_id"]
     output = executor.output
+    # the job's own 'Timeout exceeded' result when ansible-core's poller would read it
+    sees_timeout = poller_sees_timeout(ctx.async_seconds, ctx.poll)
 
     def progress(event: dict[str, Any]) -> None:
         output.async_progress(executor.host.name, executor.task, event)
@@ -67,6 +70,7 @@ async def run_async(
         interval=ctx.poll,
         tail_lines=1,
         cleanup=True,
+        cleanup_timed_out=sees_timeout,
     )
     final = dict(final)
     # Every status the reference polls with carries stdout/stderr, even for
@@ -74,13 +78,29 @@ async def run_async(
     final.setdefault("stdout", "")
     final.setdefault("stderr", "")
     final.setdefault("ansible_job_id", jid)
-    if not final.get("finished") or final.get("timed_out"):
+    if not final.get("finished") or (final.get("timed_out") and not sees_timeout):
         final = timed_out(final, ctx.async_seconds)  # the action's verdict
     else:
         final = reference_order(final)
         res.explain_failure(ctx.task.origin, final, "Module")
     progress({"type": "finished", "jid": jid, "failed": bool(final.get("failed"))})
     return final
+
+
+def poller_sees_timeout(async_seconds: int, poll: int) -> bool:
+    """Whether ansible-core reports a job stopped at its deadline with the job's own
+    result (``msg: Timeout exceeded``, finished) rather than the action's ``did not
+    complete`` with the status under ``async_result``.
+
+    Its poller checks every ``poll`` seconds until ``async`` seconds are counted; its
+    job wrapper stops the job after ``async`` seconds (checking in 5-second steps past
+    5 s) and records the result one second later. Only a last check at least that late
+    reads it: ``poll`` longer than ``async`` (the default poll of 15 s with a short
+    ``async``), or a ``poll`` that overshoots the deadline enough.
+    """
+    last_check = math.ceil(async_seconds / poll) * poll
+    stopped = async_seconds if async_seconds <= 5 else math.ceil(async_seconds / 5) * 5
+    return last_check >= stopped + 1
 
 
 def timed_out(status: dict[str, Any], seconds: int) -> dict[str, Any]:
