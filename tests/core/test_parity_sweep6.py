@@ -146,3 +146,34 @@ def test_async_timeout_read_after_the_deadline_is_the_jobs_result(
     assert run.rc == 0, run.output
     assert "[ERROR]: Task failed: Module failed: Timeout exceeded" in run.output
     assert "ignored=3" in run.stdout
+
+
+def test_extended_loop_info_is_in_each_items_result(longplay, write, tmp_path: Path) -> None:
+    """loop_control.extended: every item's result carries ansible_loop (shown by -v and
+    registered), as in ansible-core; extended_allitems: false leaves allitems out."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: launch
+              command: "echo {{ item }}"
+              async: 10
+              poll: 0
+              loop: [a, b]
+              loop_control:
+                extended: true
+                extended_allitems: false
+              register: r
+            - assert:
+                that:
+                  - r.results[1].ansible_loop.index == 2
+                  - r.results[1].ansible_loop.previtem == "a"
+                  - r.results[0].ansible_loop.allitems is not defined
+        """,
+    )
+    run = longplay("run", "site.yml", "-v", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert '(item=a) => {"ansible_job_id": ' in run.stdout
+    assert '"ansible_loop": {"first": true, "index": 1, "index0": 0, "last": false' in run.stdout
