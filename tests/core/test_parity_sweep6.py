@@ -177,3 +177,42 @@ def test_extended_loop_info_is_in_each_items_result(longplay, write, tmp_path: P
     assert run.rc == 0, run.output
     assert '(item=a) => {"ansible_job_id": ' in run.stdout
     assert '"ansible_loop": {"first": true, "index": 1, "index0": 0, "last": false' in run.stdout
+
+
+def test_async_jobs_run_in_diff_mode(longplay, write, tmp_path: Path) -> None:
+    """--diff reaches async jobs as in ansible-core: a polled lineinfile prints its diff,
+    and a fire-and-forget job's result read by async_status carries the texts."""
+    write(
+        "site.yml",
+        f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: polled
+              lineinfile: {{path: {tmp_path}/a.log, line: entry one, create: true}}
+              async: 10
+              poll: 1
+            - name: fired
+              lineinfile: {{path: {tmp_path}/a.log, line: entry two}}
+              async: 10
+              poll: 0
+              register: fired
+            - name: wait
+              async_status:
+                jid: "{{{{ fired.ansible_job_id }}}}"
+              register: waited
+              until: waited.finished
+              retries: 5
+              delay: 1
+            - assert:
+                that:
+                  - waited.diff[0].before == "entry one\\n"
+                  - waited.diff[0].after == "entry one\\nentry two\\n"
+        """,
+    )
+    run = longplay("run", "site.yml", "--diff", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "+++ after: " + str(tmp_path) + "/a.log (content)\n@@ -0,0 +1 @@\n+entry one\n" in (
+        run.stdout
+    )
+    assert "@@ -1 +1,2 @@\n entry one\n+entry two\n" in run.stdout

@@ -1022,6 +1022,7 @@ def start_job(
     extra: Optional[Dict[str, Any]] = None,
     jid: Optional[str] = None,
     grace: Any = DEFAULT_GRACE,
+    diff: bool = False,
 ) -> Result:
     """Launch a detached job; return the reference's ``poll: 0`` result.
 
@@ -1049,6 +1050,7 @@ def start_job(
         "args": args,
         "environment": {str(k): str(v) for k, v in (environment or {}).items()},
         "check": bool(check),
+        "diff": bool(diff),
         "extra": extra or {},
         "async": seconds,
         "grace": grace,
@@ -1359,6 +1361,7 @@ def op_job_start(request: Dict[str, Any], emit: Emit) -> Result:
         extra=request.get("extra") or {},
         jid=request.get("jid"),
         grace=request.get("grace"),
+        diff=bool(request.get("diff")),
     )
 
 
