@@ -216,3 +216,74 @@ def test_async_jobs_run_in_diff_mode(longplay, write, tmp_path: Path) -> None:
         run.stdout
     )
     assert "@@ -1 +1,2 @@\n entry one\n+entry two\n" in run.stdout
+
+
+def test_failed_run_once_task_fails_the_batch(longplay, write, tmp_path: Path) -> None:
+    """A run_once task that fails fails every host of the batch, as in ansible-core
+    (which makes the round any_errors_fatal, failing the others twice over): in the
+    task's block they skip the rescue but run the always, a lone always is skipped,
+    nothing is counted for them, and nothing runs after it; ignore_errors lets them on."""
+    write("hosts", "web1 ansible_connection=local\nweb2 ansible_connection=local\n")
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - command: "false"
+              run_once: true
+              ignore_errors: true
+            - debug: msg="went on {{ inventory_hostname }}"
+            - block:
+                - name: migrate
+                  shell: "exit 3"
+                  async: 10
+                  poll: 0
+                  run_once: true
+                  register: migration
+                - name: wait migration
+                  async_status:
+                    jid: "{{ migration.ansible_job_id }}"
+                  register: done
+                  until: done.finished
+                  retries: 5
+                  delay: 1
+                  run_once: true
+              rescue:
+                - debug: msg="rescued {{ inventory_hostname }}"
+              always:
+                - debug: msg="always {{ inventory_hostname }}"
+            - debug: msg="after the block {{ inventory_hostname }}"
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - debug: msg="second play {{ inventory_hostname }}"
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    # web1 was rescued; web2 ended failed with nothing in the recap: still exit code 2
+    assert run.rc == 2, run.output
+    assert '"went on web2"' in run.stdout
+    assert '"rescued web1"' in run.stdout and '"rescued web2"' not in run.stdout
+    assert '"always web1"' in run.stdout and '"always web2"' in run.stdout
+    assert '"after the block web1"' in run.stdout and "after the block web2" not in run.stdout
+    assert '"second play web1"' in run.stdout and "second play web2" not in run.stdout
+    assert "failed=1" not in run.stdout
+
+    write(
+        "lone.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - block:
+                - command: "false"
+                  run_once: true
+              always:
+                - debug: msg="always {{ inventory_hostname }}"
+        """,
+    )
+    lone = longplay("run", "-i", "hosts", "lone.yml", cwd=tmp_path)
+    assert lone.rc == 2, lone.output
+    assert '"always web1"' in lone.stdout and "always web2" not in lone.stdout
+    assert "web2 " not in lone.stdout.split("PLAY RECAP")[1]

@@ -61,6 +61,8 @@ class Stats:
         self._forgiven: dict[str, tuple[int, int]] = {}
         #: max_fail_percentage stopped the run (ansible-core then exits 2, whatever else)
         self.max_fail_stop = False
+        #: hosts that ended failed with nothing counted (another host's run_once failure)
+        self._failed_silently: set[str] = set()
 
     def of(self, host: str) -> HostStats:
         stats = self.hosts.get(host)
@@ -100,6 +102,12 @@ class Stats:
         """``meta: clear_host_errors``: the recap keeps the counts, the exit code forgets them."""
         stats = self.of(host)
         self._forgiven[host] = (stats.failed, stats.unreachable)
+        self._failed_silently.discard(host)
+
+    def failed_silently(self, host: str) -> None:
+        """A host that ends the play failed without a failure in the recap: the exit code
+        still says so."""
+        self._failed_silently.add(host)
 
     def exit_code(self) -> int:
         def since_cleared(host: str, stats: HostStats) -> tuple[int, int]:
@@ -112,7 +120,7 @@ class Stats:
             return 2
         if any(unreachable > 0 for _, unreachable in counts):
             return 4
-        if any(failed > 0 for failed, _ in counts):
+        if any(failed > 0 for failed, _ in counts) or self._failed_silently:
             return 2
         return 0
 
