@@ -562,6 +562,9 @@ def finish_edit(
         after if show else "",
         attributes if ctx.diff else {},
     )
+    if ctx.check_mode and not os.path.exists(path):
+        # a file check mode did not create has no attributes: the content entry alone
+        result["diff"] = result["diff"][0]
     return result
 
 

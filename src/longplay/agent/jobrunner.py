@@ -280,8 +280,9 @@ class JobContext(ModuleContext):
         check_mode: bool = False,
         environment: Optional[Dict[str, str]] = None,
         extra: Optional[Dict[str, Any]] = None,
+        diff: bool = False,
     ) -> None:
-        super().__init__(check_mode=check_mode, environment=environment, extra=extra)
+        super().__init__(check_mode=check_mode, diff=diff, environment=environment, extra=extra)
         self.paths = paths
         self.in_command = False
         self.pending_signal: Optional[int] = None
@@ -356,6 +357,7 @@ def run_module(paths: jobs.JobPaths, spec: Dict[str, Any]) -> Dict[str, Any]:
     ctx = JobContext(
         paths,
         check_mode=bool(spec.get("check")),
+        diff=bool(spec.get("diff")),
         environment=spec.get("environment") or {},
         extra=spec.get("extra") or {},
     )

@@ -1035,6 +1035,7 @@ def start_job(
     extra: Optional[Dict[str, Any]] = None,
     jid: Optional[str] = None,
     grace: Any = DEFAULT_GRACE,
+    diff: bool = False,
 ) -> Result:
     """Launch a detached job; return the reference's ``poll: 0`` result.
 
@@ -1062,6 +1063,7 @@ def start_job(
         "args": args,
         "environment": {str(k): str(v) for k, v in (environment or {}).items()},
         "check": bool(check),
+        "diff": bool(diff),
         "extra": extra or {},
         "async": seconds,
         "grace": grace,
@@ -1377,6 +1379,7 @@ def op_job_start(request: Dict[str, Any], emit: Emit) -> Result:
         extra=request.get("extra") or {},
         jid=request.get("jid"),
         grace=request.get("grace"),
+        diff=bool(request.get("diff")),
     )
 
 
@@ -1405,9 +1408,9 @@ def op_job_watch(request: Dict[str, Any], emit: Emit) -> Result:
     WATCHER.watch(watch)
     watch.done.wait()
     result = watch.result
-    # ``cleanup`` removes a job that completed; one stopped at its deadline
-    # stays readable by async_status, as the reference leaves it.
-    completed = result.get("finished") and not result.get("timed_out")
+    # ``cleanup`` (a polled task collecting its job) removes a job that ended, one
+    # stopped at its deadline too: the task reports that job's own final record.
+    completed = result.get("finished")
     if request.get("cleanup") and completed and result.get("msg") != NOT_FOUND_MSG:
         remove_job(paths)
     return result

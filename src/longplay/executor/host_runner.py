@@ -58,6 +58,17 @@ class EndBatch(Exception):
     """The play was aborted for every host (any_errors_fatal, max_fail_percentage)."""
 
 
+class FailedRunOnce(FailedWithOthers):
+    """A ``run_once`` task failed on the host that ran it for the batch. ansible-core
+    then fails the others twice over (run_once makes the round any_errors_fatal): in
+    the task's own block they pass the rescue and go to the always, or pass an always
+    that has no rescue before it; an enclosing block handles them as a failure."""
+
+    def __init__(self, task: Task) -> None:
+        super().__init__(task, {})
+        self.innermost = True
+
+
 @dataclass
 class HostStatus:
     failed: bool = False
@@ -98,6 +109,10 @@ class HostRunner:
             if fatal and await self._failed_with_others_at_end():
                 raise FailedWithOthers(last[0], {})
         except TaskFailed as failure:
+            if isinstance(failure, FailedRunOnce) and failure.innermost:
+                failure.innermost = False
+                unwinding = not block.rescue  # past the rescue, or past a lone always
+                raise
             if not block.rescue:
                 raise
             self.status.failed = False
@@ -168,7 +183,12 @@ class HostRunner:
             shared = self.play.run_once_result(task)
             if shared is not None:
                 # Another host ran it for the batch: register the result, show nothing.
-                self._register(task, res.public(await shared))
+                result = await shared
+                public = res.public(result)
+                self._register(task, public)
+                if result.get("failed") and not self._ignored(task, result):
+                    self.status.failed = True
+                    raise FailedRunOnce(task)
                 return
             future = self.play.claim_run_once(task)
             result = await self._execute_here(task)

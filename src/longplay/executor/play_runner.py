@@ -22,6 +22,7 @@ from longplay.executor.host_runner import (
     EndBatch,
     EndHost,
     EndPlay,
+    FailedRunOnce,
     FailedWithOthers,
     HostRunner,
     HostStatus,
@@ -665,8 +666,10 @@ class PlayRunner:
         runner = HostRunner(self.state, host, strategy)
         try:
             await runner.run_nodes(nodes)
-        except FailedWithOthers:
-            pass  # failed along with another host, outside any rescue: it just stops
+        except FailedWithOthers as failure:
+            # failed along with another host, outside any rescue: it just stops
+            if isinstance(failure, FailedRunOnce):
+                self.ctx.stats.failed_silently(host.name)
         except TaskFailed:
             runner.status.failed = True
             self.state.check_fail_percentage()

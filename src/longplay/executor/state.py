@@ -67,6 +67,8 @@ class Stats:
         #: a serial batch started while some were: ansible-core's result for it, and
         #: for every later one, is then "failed" (exit code 2)
         self._failed_along_counts = False
+        #: hosts that ended failed with nothing counted (another host's run_once failure)
+        self._failed_silently: set[str] = set()
 
     def of(self, host: str) -> HostStats:
         stats = self.hosts.get(host)
@@ -106,6 +108,7 @@ class Stats:
         """``meta: clear_host_errors``: the recap keeps the counts, the exit code forgets them."""
         stats = self.of(host)
         self._forgiven[host] = (stats.failed, stats.unreachable)
+        self._failed_silently.discard(host)
         self.failed_along.discard(host)
         self._failed_along_counts = self._failed_along_counts and bool(self.failed_along)
 
@@ -113,6 +116,11 @@ class Stats:
         """A serial batch of a play starts (ansible-core's exit code is its last batch's
         result): hosts failed along with others before count as failed from now on."""
         self._failed_along_counts = bool(self.failed_along)
+
+    def failed_silently(self, host: str) -> None:
+        """A host that ends the play failed without a failure in the recap: the exit code
+        still says so."""
+        self._failed_silently.add(host)
 
     def exit_code(self) -> int:
         def since_cleared(host: str, stats: HostStats) -> tuple[int, int]:
@@ -125,7 +133,11 @@ class Stats:
             return 2
         if any(unreachable > 0 for _, unreachable in counts):
             return 4
-        if any(failed > 0 for failed, _ in counts) or self._failed_along_counts:
+        if (
+            any(failed > 0 for failed, _ in counts)
+            or self._failed_along_counts
+            or self._failed_silently
+        ):
             return 2
         return 0
 

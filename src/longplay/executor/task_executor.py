@@ -199,6 +199,8 @@ class TaskExecutor:
             if index_var:
                 result[str(index_var)] = index
                 result["ansible_index_var"] = str(index_var)
+            if "ansible_loop" in extra:
+                result["ansible_loop"] = extra["ansible_loop"]  # each item's result has it too
             label = self._label(item_vars, item)
             shown = res.displayed(result)
             if self.task.get("no_log"):

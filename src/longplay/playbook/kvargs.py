@@ -101,15 +101,24 @@ def parse_kv(text: str, raw_options: frozenset[str] | None = None) -> dict[str, 
     args: dict[str, str] = {}
     kept: list[str] = []
     cursor = 0
-    for start, end in split_args(text):
+    spans = split_args(text)
+    for index, (start, end) in enumerate(spans):
         word = text[start:end]
         key = _key_of(word)
         if key is not None and (raw_options is None or key in raw_options):
             args[key] = decode_escapes(unquote(word[len(key) + 1 :]))
-            kept.append(text[cursor:start])
-            cursor = end
+            if index + 1 < len(spans):
+                # the option goes with the whitespace after it...
+                kept.append(text[cursor:start])
+                cursor = spans[index + 1][0]
+            else:
+                # ...or, when it ends the text, with the space that led to it
+                kept.append(text[cursor : start - 1 if text[start - 1 : start] == " " else start])
+                cursor = len(text)
     kept.append(text[cursor:])
-    raw = "".join(kept).strip()
-    if raw:
+    raw = "".join(kept)
+    if raw.strip():
+        # A command line keeps its whitespace, the trailing newline of a
+        # ``shell: |`` block too, as ansible-core's ``cmd`` shows it.
         args["_raw_params"] = raw if raw_options is not None else " ".join(raw.split())
     return args

@@ -7,7 +7,7 @@ matching the regex, or EOF/BOF), else at the end. An empty ``block`` or
 ``state=absent`` removes it. ``prepend_newline``/``append_newline`` keep a
 blank line between a new block and its neighbours.
 
-Results: ``changed``, ``msg`` ('Block inserted', 'Block removed', ''),
+Results: ``changed``, ``msg`` ('Block inserted', 'Block removed', 'File created', ''),
 ``backup_file`` when a backup was made, and ``diff`` (content, then file
 attributes).
 """
@@ -57,10 +57,12 @@ def blockinfile(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     edited = _place(lines, block, begin, end, args)
     # unchanged lines keep the file as it was (CRLF endings, a missing final newline)
     after = (before or "") if edited == lines else "".join(line + "\n" for line in edited)
-    if before is None and not after:
-        return {"changed": False, "msg": ""}  # no file, and no block to put in one
+    if before is None and args["state"] == "absent":
+        return {"changed": False, "msg": f"File {path} not present"}
     msg = ""
-    if after != (before or ""):
+    if before is None:
+        msg = "File created"  # even empty (block: ""), as ansible-core writes it
+    elif after != before:
         msg = "Block inserted" if present else "Block removed"
     return fileops.finish_edit(ctx, args, path, before, after, msg)
 

@@ -107,7 +107,10 @@ def _absent(args: Dict[str, Any], ctx: Any, path: str, previous: str, diff: Diff
     if previous == "directory":
         shutil.rmtree(path)
     else:
-        os.unlink(path)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass  # removed meanwhile (by another host's task on a shared path): still changed
     return {"path": path, "state": "absent", "changed": True}
 
 
