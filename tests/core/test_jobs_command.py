@@ -80,3 +80,21 @@ def test_jobs_reads_the_job_file_a_killed_runner_left(longplay, tmp_path: Path) 
     [row] = [line for line in listed.stdout.splitlines() if jid in line]
     assert row.split()[2] == "failed", listed.stdout
     assert "died without writing a result" in row
+
+
+def test_jobs_names_a_damaged_job_file_and_an_unusable_directory(longplay, tmp_path: Path) -> None:
+    directory = tmp_path / "async"
+    directory.mkdir()
+    (directory / "j123456789012.999").write_text('{"started": true, "finis')
+    listed = longplay("jobs", "localhost", cwd=tmp_path, env={"ANSIBLE_ASYNC_DIR": str(directory)})
+    assert listed.rc == 0, listed.output
+    [row] = [line for line in listed.stdout.splitlines() if "j123456789012.999" in line]
+    assert row.split()[2] == "failed"
+    assert f"could not parse job file {directory / 'j123456789012.999'}" in row
+
+    not_a_directory = tmp_path / "a-file"
+    not_a_directory.write_text("")
+    env = {"ANSIBLE_ASYNC_DIR": str(not_a_directory)}
+    refused = longplay("jobs", "localhost", cwd=tmp_path, env=env)
+    assert refused.rc == 2, refused.output
+    assert f"cannot read the async directory {not_a_directory}: Not a directory" in refused.stdout

@@ -778,6 +778,8 @@ def list_jobs(directory: str) -> List[Result]:
         names = os.listdir(directory)
     except FileNotFoundError:
         return []
+    except OSError as exc:
+        raise JobError(f"cannot read the async directory {directory}: {exc.strerror}") from None
     summaries = []
     for name in names:
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from longplay.agent import jobs
 from longplay.agent.modules.async_status import job_dir
-from longplay.agent.registry import Option, module
+from longplay.agent.registry import ModuleFailed, Option, module
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -27,4 +27,8 @@ OPTIONS = {
 def async_list(args: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
     """List the async jobs of this host (oldest first)."""
     directory = job_dir(args, ctx)
-    return {"changed": False, "async_dir": directory, "jobs": jobs.list_jobs(directory)}
+    try:
+        listed = jobs.list_jobs(directory)
+    except jobs.JobError as exc:
+        raise ModuleFailed(str(exc), async_dir=directory)
+    return {"changed": False, "async_dir": directory, "jobs": listed}
