@@ -36,6 +36,9 @@ def test_jobs_across_a_fleet_with_a_dead_host(sshd: Sshd, longplay, tmp_path: Pa
         }, listed.stdout
         for host, jid in jids.items():
             assert (sshd.directory / "async" / host / jid).is_file()
+        # hosts in the inventory's order, whichever answered first
+        hosts = [row[0] for row in rows]
+        assert hosts == sorted(hosts, key=["host01", "host02"].index), listed.stdout
     finally:
         for host, jid in jids.items():
             longplay(

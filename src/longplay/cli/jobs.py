@@ -40,6 +40,10 @@ class JobsOutput(AdhocOutput):
         super().__init__(verbosity=verbosity, force_color=force_color)
         self.running_only = running_only
         self._listed: dict[str, dict[str, Any]] = {}
+        self._order: list[str] = []  # the inventory's, whatever order hosts answer in
+
+    def task_start(self, task: Task, hosts: list[str]) -> None:
+        self._order = list(hosts)
 
     def host_result(self, host: str, task: Task, result: dict[str, Any], ignored: bool) -> None:
         if res.status_of(result) in (res.OK, res.CHANGED):
@@ -49,7 +53,8 @@ class JobsOutput(AdhocOutput):
 
     def recap(self, stats: Stats) -> None:
         rows: list[tuple[str, ...]] = [COLUMNS]
-        for host, listing in self._listed.items():
+        for host in sorted(self._listed, key=self._position):
+            listing = self._listed[host]
             jobs = listing.get("jobs") or []
             if self.running_only:
                 jobs = [job for job in jobs if not job.get("finished")]
@@ -59,6 +64,9 @@ class JobsOutput(AdhocOutput):
             rows.extend(job_row(host, job) for job in jobs)
         if len(rows) > 1:
             self._line(format_table(rows))
+
+    def _position(self, host: str) -> int:
+        return self._order.index(host) if host in self._order else len(self._order)
 
 
 def job_row(host: str, job: dict[str, Any]) -> tuple[str, ...]:
