@@ -32,6 +32,10 @@ _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
 #: The value of ``omit``: an argument that templates to this is dropped.
 OMIT = "__omit_place_holder__longplay"
+BROKEN_CONDITIONAL_HELP = (
+    "Broken conditionals can be temporarily allowed with the `ALLOW_BROKEN_CONDITIONALS` "
+    "configuration option."
+)
 #: ansible-core's words for ``omit`` where a value is needed (a condition)
 OMIT_REFUSED = "A template was resolved to an Omit scalar."
 OMIT_REFUSED_HELP = (
@@ -395,7 +399,8 @@ class Templar:
             where = str(origin) if origin is not None else "<unknown>"
             raise TemplateError(
                 f"Conditional result ({bool(value)}) was derived from value of type "
-                f"'{type(value).__name__}' at {where!r}. Conditionals must have a boolean result."
+                f"'{type(value).__name__}' at {where!r}. Conditionals must have a boolean result.",
+                example=BROKEN_CONDITIONAL_HELP,
             )
         return value
 
