@@ -412,6 +412,11 @@ def test_all_hosts_failing_stops_the_run_and_stray_words_fail_at_run_time(
         "Task failed: Action 'ansible.builtin.fail' does not support raw params."
     ] * 2
     assert not run.results("never")
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    # said once, as ansible-core says it
+    assert "[ERROR]: Task failed: Action 'ansible.builtin.fail' does not support raw params.\n" in (
+        run.stdout
+    )
 
 
 def test_add_host_and_group_by_feed_later_plays(longplay, write, inventory, tmp_path: Path) -> None:
