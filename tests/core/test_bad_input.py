@@ -60,6 +60,27 @@ def test_long_source_lines_are_cut_as_ansible_core_cuts_them(
     assert excerpt(116).splitlines()[2:] == ["5     - debug: msg=" + "a" * 98 + "..."]
 
 
+def test_yaml_slips_are_found_on_the_line_the_parser_stopped_at(
+    longplay, write, tmp_path: Path
+) -> None:
+    """As ansible-core: whatever the parser said, its line is looked at for a value that
+    starts with a quote and goes on after it (here: holding that quote again)."""
+    path = write(
+        "site.yml",
+        '- hosts: localhost\n  tasks:\n    - debug: msg=x\n      when: "a" in "b"\n',
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 4
+    assert run.stderr == (
+        "[ERROR]: YAML parsing failed: Values starting with a quote must end with the same "
+        f"quote, and not contain that quote.\nOrigin: {path}:4:13\n\n"
+        '2   tasks:\n3     - debug: msg=x\n4       when: "a" in "b"\n'
+        "              ^ column 13\n\n\n"
+        'For example:\n\n    raw: "foo" in "bar"\n\nShould be:\n\n'
+        '    raw: \'"foo" in "bar"\'\n\n'
+    ), run.stderr
+
+
 def test_unknown_keyword_suggests_closest(longplay, write, tmp_path: Path) -> None:
     path = write(
         "site.yml",

@@ -213,6 +213,89 @@ def test_conditions_must_have_a_boolean_result(longplay, write, tmp_path: Path) 
     assert "ok=5" in run.stdout and "ignored=2" in run.stdout
 
 
+def test_broken_conditions_are_reported_where_written_with_ansible_core_help(
+    longplay, write, tmp_path: Path
+) -> None:
+    """A condition that is not a boolean, in when or in assert's that (each item at its
+    own place), ends its report with ansible-core's help line."""
+    path = write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: when
+              debug: msg=x
+              when: "'x'"
+              ignore_errors: true
+            - name: assert
+              assert:
+                that:
+                  - true
+                  - nope
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    help_line = (
+        "Broken conditionals can be temporarily allowed with the `ALLOW_BROKEN_CONDITIONALS` "
+        "configuration option."
+    )
+    assert _error_report(run.stdout, "when").endswith(
+        f"Origin: {path}:6:13\n\n4     - name: when\n5       debug: msg=x\n"
+        f"6       when: \"'x'\"\n              ^ column 13\n\n{help_line}\n"
+    ), run.stdout
+    assert _error_report(run.stdout, "assert").endswith(
+        "<<< caused by >>>\n\nError while evaluating conditional: 'nope' is undefined\n"
+        f"Origin: {path}:12:13\n\n10         that:\n11           - true\n12           - nope\n"
+        "               ^ column 13\n"
+    ), run.stdout
+
+
+def test_expression_syntax_errors_read_as_ansible_core_says_them(
+    longplay, write, tmp_path: Path
+) -> None:
+    """A condition is parsed as an expression on its own (Jinja's words for that, not for
+    one inside braces); one that is not all template but holds template delimiters
+    cannot be one."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          vars:
+            y: 1
+          tasks:
+            - debug: msg=x
+              when: y ==
+              ignore_errors: true
+            - debug: msg=x
+              when: y = 1
+              ignore_errors: true
+            - debug: msg=x
+              when: "1 == {{ y }}"
+              ignore_errors: true
+            - debug: msg=x
+              when: "y == 1 {# c #}"
+              ignore_errors: true
+            - name: all template
+              debug: msg=x
+              when: " {{ y == 1 }} "
+        """,
+    )
+    run = longplay("run", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    delimiters = "Syntax error in expression. Template delimiters are not supported in expressions"
+    assert [r["result"]["msg"] for r in run.results("debug")] == [
+        "Task failed: Syntax error in expression: unexpected 'end of template'",
+        "Task failed: Syntax error in expression: chunk after expression",
+        f"Task failed: {delimiters}: expected token ':', got '}}'",
+        f"Task failed: {delimiters}: chunk after expression",
+    ]
+    assert run.results("all template")[0]["status"] == "ok"
+
+
 def _error_report(stdout: str, task: str) -> str:
     """The lines between a task's banner and its fatal/failed line."""
     section = stdout.split(f"TASK [{task}] ", 1)[1].split("\n", 1)[1]

@@ -225,6 +225,40 @@ def test_hosts_failed_along_stay_failed_though_rescued(
     assert all(counts["failed"] == 0 for counts in run.recap().values())
 
 
+def test_hosts_failing_the_same_fatal_task_each_run_their_rescue(
+    longplay, write, inventory, tmp_path: Path
+) -> None:
+    """ansible-core decides after the whole round: hosts that fail the fatal task
+    themselves (whichever first) are rescued as failed hosts, the others fail along."""
+    write(
+        "site.yml",
+        """
+        - hosts: w1,w2,w3,w4,w5
+          gather_facts: false
+          serial: 3
+          any_errors_fatal: true
+          tasks:
+            - block:
+                - shell: "sleep {{ 1 if inventory_hostname == 'w2' else 0 }}; exit {{ 1 if inventory_hostname in ['w1', 'w2'] else 0 }}"
+              rescue:
+                - name: rescue
+                  debug: msg="{{ ansible_play_batch }}"
+        - hosts: w1,w2,w3,w4,w5
+          gather_facts: false
+          tasks:
+            - name: second play
+              debug: msg=second
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "--json", cwd=tmp_path)
+    assert run.rc == 2, run.output
+    rescue = {r["host"]: r["result"]["msg"] for r in run.results("rescue")}
+    assert rescue == {host: ["w1", "w2"] for host in ("w1", "w2", "w3")}
+    assert sorted(r["host"] for r in run.results("second play")) == ["w1", "w2", "w4", "w5"]
+    recap = run.recap()
+    assert recap["w1"]["rescued"] == recap["w2"]["rescued"] == 1
+
+
 @pytest.mark.parametrize(("failing", "rc"), [("w1", 2), ("w5", 0)])
 def test_hosts_failed_along_in_the_last_batch_leave_the_exit_code(
     longplay, write, inventory, tmp_path: Path, failing: str, rc: int
@@ -412,6 +446,11 @@ def test_all_hosts_failing_stops_the_run_and_stray_words_fail_at_run_time(
         "Task failed: Action 'ansible.builtin.fail' does not support raw params."
     ] * 2
     assert not run.results("never")
+    run = longplay("run", "-i", "hosts", "site.yml", cwd=tmp_path)
+    # said once, as ansible-core says it
+    assert "[ERROR]: Task failed: Action 'ansible.builtin.fail' does not support raw params.\n" in (
+        run.stdout
+    )
 
 
 def test_add_host_and_group_by_feed_later_plays(longplay, write, inventory, tmp_path: Path) -> None:

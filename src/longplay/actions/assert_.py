@@ -6,7 +6,8 @@ from typing import Any
 
 from longplay.actions.base import action
 from longplay.agent.registry import Option
-from longplay.errors import LongplayError, condition_failure
+from longplay.errors import ErrorCause, LongplayError, condition_failure
+from longplay.executor import results as res
 from longplay.executor.context import ActionContext
 from longplay.executor.results import VERBOSE_ALWAYS
 
@@ -25,15 +26,23 @@ async def assert_(ctx: ActionContext) -> dict[str, Any]:
     # The conditions are bare expressions: evaluate them as written, not pre-templated.
     raw_that = ctx.task.args.get("that")
     args = ctx.args
-    conditions = raw_that if isinstance(raw_that, list) else [raw_that]
-    for condition in conditions:
+    if isinstance(raw_that, list):
+        conditions = list(raw_that)
+        origins = list(getattr(raw_that, "item_origins", []))
+    else:
+        conditions, origins = [raw_that], [ctx.task.arg_origins.get("that")]
+    origins += [None] * (len(conditions) - len(origins))
+    for condition, origin in zip(conditions, origins, strict=True):
         try:
-            holds = ctx.templar.condition(condition, ctx.task.origin)
+            holds = ctx.templar.condition(condition, origin or ctx.task.origin)
         except LongplayError as exc:
+            message = condition_failure(exc)
+            cause = ErrorCause(message, origin, detail=exc.example)
             return {
                 "failed": True,
                 "changed": False,
-                "msg": f"Task failed: {condition_failure(exc)}",
+                "msg": f"Task failed: {message}",
+                res.ERROR: [res.task_failed(ctx.task.origin), cause],
             }
         if not holds:
             return {

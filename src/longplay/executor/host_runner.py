@@ -255,7 +255,7 @@ class HostRunner:
             if task.get("any_errors_fatal") is True:
                 if _rescued_within(task):
                     # as ansible-core: every host goes to the rescue of its block
-                    self.play.fail_others(self.host.name)
+                    self.play.fail_others(self.host.name, task)
                 else:
                     self.play.abort()
             if res.INVOCATION in result:

@@ -57,6 +57,9 @@ class PlayState:
         self._run_once: dict[int, asyncio.Future[dict[str, Any]]] = {}
         #: hosts to fail into their block's rescue (see HostRunner.FailedWithOthers)
         self.diverted: set[str] = set()
+        #: the hosts that failed each any_errors_fatal task (by id): none of them is
+        #: failed along with another, as ansible-core checks after the whole round
+        self._fatal_failures: dict[int, set[str]] = {}
         #: where --start-at-task starts in this play (``()``: not in this play)
         self._start_position: tuple[int, ...] | None = None
         self._throttles: dict[int, asyncio.Semaphore] = {}
@@ -203,10 +206,16 @@ class PlayState:
         self.aborted = True
         self.aborted_by_max_fail = self.aborted_by_max_fail or max_fail
 
-    def fail_others(self, failed: str) -> None:
-        """any_errors_fatal in a block with rescue: the batch's other hosts fail too."""
+    def fail_others(self, failed: str, task: Task) -> None:
+        """any_errors_fatal in a block with rescue: the batch's other hosts fail too
+        (not those that fail the same task themselves, even after this one)."""
+        failures = self._fatal_failures.setdefault(id(task), set())
+        failures.add(failed)
+        self.diverted.discard(failed)
+        self.host_status(failed).failed_along = False
+        self.ctx.stats.failed_along.discard(failed)
         for host in self.active(self.batch):
-            if host.name != failed:
+            if host.name not in failures:
                 self.diverted.add(host.name)
                 # it still runs its rescue and on, but is out of ansible_play_hosts and
                 # ansible_play_batch, later plays, and (see Stats) the exit code
@@ -572,6 +581,7 @@ class PlayRunner:
     async def _run_batch(self, batch: list[Host], all_names: list[str]) -> None:
         self.state.batch = batch
         self.state._run_once.clear()
+        self.state._fatal_failures.clear()
         self._set_play_magic(batch, all_names)
         if self._uses_async():
             for host in batch:

@@ -654,7 +654,9 @@ class TaskExecutor:
         result = res.failed_result(message)
         if spec.name == "debug":
             del result["changed"]  # debug's results never say
-        result[res.ERROR] = [res.task_failed(self.task.origin), ErrorCause(message)]
+        # the raw params refusal says "Task failed: " itself
+        cause = ErrorCause(message.removeprefix("Task failed: "))
+        result[res.ERROR] = [res.task_failed(self.task.origin), cause]
         return result
 
     async def _run_controller_action(self, ctx: ActionContext, spec: ActionSpec) -> dict[str, Any]:

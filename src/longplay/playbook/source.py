@@ -10,6 +10,7 @@ has it.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import yaml
@@ -154,32 +155,76 @@ def _example(wrong: str, right: str) -> str:
     return f"\nFor example:\n\n    raw: {wrong}\n\nShould be:\n\n    raw: {right}"
 
 
+#: what a YAML line holds after its list dashes and key, for the slips ansible-core spots
+_AFTER_KEY = r"^\s*(?:-\s+)*(?:[\w\s]+:\s+)?"
+_UNQUOTED_TEMPLATE = re.compile(_AFTER_KEY + r"(?P<value>\{\{.*}})")
+_ANY_VALUE = re.compile(r"^\s*(?:-\s+)*(?:[\w\s\[\]{}]+:\s+)?(?P<value>.*)$")
+_QUOTE_FIRST = re.compile(_AFTER_KEY + r"(?P<value>[\"'].*?\s*)$")
+_WHOLLY_QUOTED = re.compile(r"""^\s*('[^']*'|"[^"]*")\s*$""")
+
+
 def _yaml_error(exc: yaml.MarkedYAMLError, text: str, path: str) -> ParseError:
-    """A YAML syntax error worded as ansible-core words it (with its help for common slips)."""
+    """A YAML syntax error worded as ansible-core words it.
+
+    Whatever the parser said, the line it stopped at is looked at first for the
+    slips ansible-core knows (a tab, an unquoted template, a colon and a space in an
+    unquoted value, a value that starts with a quote but goes on after it): each has
+    its own message, column and example."""
     mark = exc.problem_mark or exc.context_mark
-    origin = Origin(path, mark.line + 1, mark.column + 1) if mark else Origin(path, 1)
-    problem = exc.problem or "invalid YAML"
-    if "mapping values are not allowed" in problem:
-        return ParseError(
-            "YAML parsing failed: Colons in unquoted values must be followed by a non-space "
-            "character.",
-            origin,
-            example=_example("echo 'name: ansible'", "\"echo 'name: ansible'\""),
-        )
+    if mark is None:
+        return ParseError(f"YAML parsing failed: {_parser_words(exc)}", Origin(path, 1))
     lines = text.splitlines()
-    line = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
-    column = mark.column if mark is not None else 0
-    if "cannot start any token" in problem and line[column : column + 1] == "\t":
-        return ParseError("YAML parsing failed: Tabs are usually invalid in YAML.", origin)
-    if mark is not None and "did not find expected key" in problem:
-        _, sep, value = line.partition(": ")
-        value = value.strip()
-        if sep and value[:1] in ("'", '"') and not value.endswith(value[0]):
-            column = line.index(": ") + 3
+    # the line the excerpt shows (none when the file ends before it)
+    line = lines[mark.line] if mark.line < len(lines) else ""
+
+    def at(column: int) -> Origin:
+        return Origin(path, mark.line + 1, column)
+
+    if "\t" in line:
+        return ParseError(
+            "YAML parsing failed: Tabs are usually invalid in YAML.", at(line.index("\t") + 1)
+        )
+    found = _UNQUOTED_TEMPLATE.search(line)
+    if found:
+        return ParseError(
+            "YAML parsing failed: This may be an issue with missing quotes around a template block.",
+            at(found.start("value") + 1),
+            example=_example("{{ some_var }}", '"{{ some_var }}"'),
+        )
+    found = _ANY_VALUE.search(line)
+    if found and not line.lstrip().startswith(":"):
+        value = found.group("value")
+        fragment = _WHOLLY_QUOTED.sub(lambda m: "." * len(m.group(0)), value)
+        colon = re.search(r":($| )", fragment) if fragment else None
+        if colon:
+            return ParseError(
+                "YAML parsing failed: Colons in unquoted values must be followed by a non-space "
+                "character.",
+                at(found.start("value") + colon.start() + 1),
+                example=_example("echo 'name: ansible'", "\"echo 'name: ansible'\""),
+            )
+    found = _QUOTE_FIRST.search(line)
+    if found:
+        value = found.group("value")
+        first, last = value[0], value[-1]
+        if first != last:
             return ParseError(
                 "YAML parsing failed: Values starting with a quote must end with the same quote.",
-                Origin(path, mark.line + 1, column),
+                at(found.start("value") + 1),
                 example=_example('"foo" in bar', "'\"foo\" in bar'"),
             )
-    detail = f"{exc.context} {problem}" if exc.context else problem
-    return ParseError(f"YAML parsing failed: {detail[:1].upper()}{detail[1:]}.", origin)
+        if line.count(first) > 2:
+            return ParseError(
+                "YAML parsing failed: Values starting with a quote must end with the same "
+                "quote, and not contain that quote.",
+                at(found.start("value") + 1),
+                example=_example('"foo" in "bar"', '\'"foo" in "bar"\''),
+            )
+    return ParseError(f"YAML parsing failed: {_parser_words(exc)}", at(mark.column + 1))
+
+
+def _parser_words(exc: yaml.MarkedYAMLError) -> str:
+    """The parser's own message: its context, problem and note, as one sentence."""
+    words = " ".join(part for part in (exc.context, exc.problem, exc.note) if part).strip()
+    words = re.sub(r"\s+", " ", f"{words[:1].upper()}{words[1:]}")
+    return words if words.endswith(".") else f"{words}."

@@ -32,6 +32,10 @@ _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
 #: The value of ``omit``: an argument that templates to this is dropped.
 OMIT = "__omit_place_holder__longplay"
+BROKEN_CONDITIONAL_HELP = (
+    "Broken conditionals can be temporarily allowed with the `ALLOW_BROKEN_CONDITIONALS` "
+    "configuration option."
+)
 #: ansible-core's words for ``omit`` where a value is needed (a condition)
 OMIT_REFUSED = "A template was resolved to an Omit scalar."
 OMIT_REFUSED_HELP = (
@@ -197,8 +201,36 @@ def _compile(source: str, bare: bool = False) -> tuple[jinja2.Template, bool]:
         return env.from_string(tree), False
     except jinja2.TemplateSyntaxError as exc:
         # ansible-core's wording; a bare expression (a condition) is an "expression"
-        what = "expression" if bare else "template"
-        raise TemplateError(f"Syntax error in {what}: {exc.message}")
+        if bare:
+            raise _expression_syntax_error(source[3:-3], env) or TemplateError(
+                f"Syntax error in expression: {exc.message}"
+            )
+        raise TemplateError(f"Syntax error in template: {exc.message}")
+
+
+def _expression_syntax_error(
+    expression: str, env: jinja2.Environment | None = None
+) -> TemplateError | None:
+    """Why ``expression`` does not parse, as ansible-core says it: Jinja's words for the
+    expression compiled alone (not inside braces), and when it holds template
+    delimiters, that expressions do not take them. None when it parses."""
+    try:
+        (env or environment()).compile_expression(expression)
+    except jinja2.TemplateSyntaxError as exc:
+        if is_template(expression):
+            return TemplateError(
+                "Syntax error in expression. Template delimiters are not supported in "
+                f"expressions: {exc.message}"
+            )
+        return TemplateError(f"Syntax error in expression: {exc.message}")
+    return None
+
+
+def _all_template(text: str) -> bool:
+    """Whether a condition is written all as a template (it starts with ``{{``, ``{%`` or
+    ``{#`` and ends with ``}}``, ``%}`` or ``#}``): ansible-core renders it first; any
+    other condition is an expression."""
+    return text.startswith(("{{", "{%", "{#")) and text.endswith(("}}", "%}", "#}"))
 
 
 def _finalize(value: Any) -> Any:
@@ -381,6 +413,10 @@ class Templar:
         if not text:
             return True
         if is_template(text):
+            if not _all_template(text):
+                error = _expression_syntax_error(text)
+                if error is not None:
+                    raise error
             value = self._render(text)
             _refuse_omit(value)
             if isinstance(value, str):
@@ -395,7 +431,8 @@ class Templar:
             where = str(origin) if origin is not None else "<unknown>"
             raise TemplateError(
                 f"Conditional result ({bool(value)}) was derived from value of type "
-                f"'{type(value).__name__}' at {where!r}. Conditionals must have a boolean result."
+                f"'{type(value).__name__}' at {where!r}. Conditionals must have a boolean result.",
+                example=BROKEN_CONDITIONAL_HELP,
             )
         return value
 
