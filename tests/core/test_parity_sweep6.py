@@ -287,3 +287,29 @@ def test_failed_run_once_task_fails_the_batch(longplay, write, tmp_path: Path) -
     assert lone.rc == 2, lone.output
     assert '"always web1"' in lone.stdout and "always web2" not in lone.stdout
     assert "web2 " not in lone.stdout.split("PLAY RECAP")[1]
+
+
+def test_missing_attribute_of_vars_and_hostvars_named_as_ansible(
+    longplay, write, tmp_path: Path
+) -> None:
+    """The error for a missing attribute names ansible-core's types: vars is a 'dict',
+    hostvars[host] a 'HostVarsVars', and a missing host reads hostvars['name']."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - debug: msg="{{ vars.nope_x }}"
+              ignore_errors: true
+            - debug: msg="{{ hostvars['localhost'].nope_y }}"
+              ignore_errors: true
+            - debug: msg="{{ hostvars.nope_z }}"
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "'msg': object of type 'dict' has no attribute 'nope_x'\"}" in run.stdout
+    assert "'msg': object of type 'HostVarsVars' has no attribute 'nope_y'\"}" in run.stdout
+    assert "'msg': hostvars['nope_z']\"}" in run.stdout
