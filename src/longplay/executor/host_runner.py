@@ -219,6 +219,11 @@ class HostRunner:
         notified = []
         if result.get("changed") and task.keywords.get("notify") and not result.get("failed"):
             notified = self._notifications(task)  # an unknown handler stops the run first
+            if not task.is_handler:
+                # -vv, as ansible-core: once per notification, for each item of a loop
+                for _ in result.get("results") or [result] if task.loop_keyword else [result]:
+                    for name in notified:
+                        self.run.output.debug(2, f"Notification for handler {name} has been saved.")
         await self._apply_instructions(task, result)
         public = res.public(result)
         shown = res.displayed(result)
