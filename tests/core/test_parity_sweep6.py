@@ -362,3 +362,32 @@ def test_handler_notifications_at_vv_and_flush_in_lockstep(longplay, write, tmp_
     assert out.index("RUNNING HANDLER [h2]") < out.index("TASK [debug]")
     quiet = longplay("run", "-i", "hosts", "site.yml", "-v", cwd=tmp_path)
     assert "Notification for handler" not in quiet.stdout and "NOTIFIED" not in quiet.stdout
+
+
+def test_meta_tasks_say_what_they_did_at_vv(longplay, write, tmp_path: Path) -> None:
+    """-vv shows ansible-core's 'META: ...' line for each meta task, after the host's
+    banner and before its skipping line."""
+    write("hosts", "web1 ansible_connection=local\nweb2 ansible_connection=local\n")
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - meta: end_host
+              when: inventory_hostname == 'web2'
+            - meta: noop
+            - meta: end_play
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "-vv", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert (
+        "META: end_host conditional evaluated to False, continuing execution for web1\n"
+        "skipping: [web1] => {" in run.stdout
+    )
+    assert "META: ending play for web2\n" in run.stdout
+    assert "META: noop\n" in run.stdout
+    assert run.stdout.count("META: ending play\n") == 1
+    quiet = longplay("run", "-i", "hosts", "site.yml", "-v", cwd=tmp_path)
+    assert "META:" not in quiet.stdout

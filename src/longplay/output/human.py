@@ -354,10 +354,10 @@ class HumanOutput(Output):
         self._per_host_metas.sort(key=lambda entry: order.get(entry[0], len(order)))
         for host, task, result in self._per_host_metas:
             self._banner(task)
-            if result.get("skipped"):
-                self._status_line(res.SKIPPED, host, task, result, None, False)
             for note in self._meta_notes.pop(host, []):
                 self._line(note)
+            if result.get("skipped"):
+                self._status_line(res.SKIPPED, host, task, result, None, False)
         self._per_host_metas.clear()
         for (path, item), hosts in self._includes.items():
             hosts.sort(key=lambda host: order.get(host, len(order)))
