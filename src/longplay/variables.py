@@ -220,14 +220,24 @@ class VariableManager:
         return found
 
     def for_host(
-        self, host: Host, task: Task | None = None, extra: Mapping[str, Any] | None = None
+        self,
+        host: Host,
+        task: Task | None = None,
+        extra: Mapping[str, Any] | None = None,
+        view: type[Variables] = Variables,
     ) -> Variables:
         """A lazy, templating view of the host's variables for ``task``."""
         merged, literal = self.layers(host, task)
         if extra:
             merged.update(extra)
             literal.update(extra)
-        return Variables(merged, frozenset(literal))
+        return view(merged, frozenset(literal))
+
+
+class HostVarsVars(Variables):
+    """``hostvars[name]``: one host's variables, named as ansible-core names them."""
+
+    type_name = "HostVarsVars"
 
 
 class HostVars(Mapping[str, Any]):
@@ -240,7 +250,10 @@ class HostVars(Mapping[str, Any]):
         host = self._manager.inventory.get_host(name)
         if host is None:
             raise KeyError(name)
-        return self._manager.for_host(host)
+        return self._manager.for_host(host, view=HostVarsVars)
+
+    def describe_missing(self, name: str) -> str:
+        return f"hostvars['{name}']"
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._manager.inventory.hosts)

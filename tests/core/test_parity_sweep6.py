@@ -285,3 +285,107 @@ def test_failed_run_once_task_fails_the_batch(longplay, write, tmp_path: Path) -
     assert lone.rc == 2, lone.output
     assert '"always web1"' in lone.stdout and "always web2" not in lone.stdout
     assert "web2 " not in lone.stdout.split("PLAY RECAP")[1]
+
+
+def test_missing_attribute_of_vars_and_hostvars_named_as_ansible(
+    longplay, write, tmp_path: Path
+) -> None:
+    """The error for a missing attribute names ansible-core's types: vars is a 'dict',
+    hostvars[host] a 'HostVarsVars', and a missing host reads hostvars['name']."""
+    write(
+        "site.yml",
+        """
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - debug: msg="{{ vars.nope_x }}"
+              ignore_errors: true
+            - debug: msg="{{ hostvars['localhost'].nope_y }}"
+              ignore_errors: true
+            - debug: msg="{{ hostvars.nope_z }}"
+              ignore_errors: true
+        """,
+    )
+    run = longplay("run", "site.yml", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert "'msg': object of type 'dict' has no attribute 'nope_x'\"}" in run.stdout
+    assert "'msg': object of type 'HostVarsVars' has no attribute 'nope_y'\"}" in run.stdout
+    assert "'msg': hostvars['nope_z']\"}" in run.stdout
+
+
+def test_handler_notifications_at_vv_and_flush_in_lockstep(longplay, write, tmp_path: Path) -> None:
+    """-vv says each saved notification (per loop item), each handler a flush reaches
+    per host, and what meta: flush_handlers triggered, after that host's banner; a host
+    with nothing to flush waits for the others' handlers before its next task."""
+    write(
+        "hosts",
+        "".join(f"web{n} ansible_connection=local\n" for n in (1, 2, 3)),
+    )
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          handlers:
+            - name: h1
+              debug: msg=h1
+            - name: h2
+              debug: msg=h2
+              listen: topic
+          tasks:
+            - command: "echo {{ item }}"
+              loop: [a, b]
+              notify: [h1, topic]
+              changed_when: item == 'a'
+              when: inventory_hostname != 'web2'
+            - meta: flush_handlers
+            - debug: msg=after
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "-vv", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    out = run.stdout
+    saved = "Notification for handler h1 has been saved.\n"
+    saved += "Notification for handler topic has been saved.\n"
+    assert out.count(saved * 2) == 2  # two items, two hosts
+    meta = out.split("TASK [meta]")
+    assert len(meta) == 4  # announced once per host
+    assert meta[1].endswith(
+        "NOTIFIED HANDLER h1 for web1\nNOTIFIED HANDLER h2 for web1\n"
+        "META: triggered running handlers for web1\n\n"
+    )
+    assert meta[2].endswith("\nMETA: triggered running handlers for web2\n\n")
+    # every host runs the next task together, after the handlers
+    assert out.count("TASK [debug]") == 1
+    assert out.index("RUNNING HANDLER [h2]") < out.index("TASK [debug]")
+    quiet = longplay("run", "-i", "hosts", "site.yml", "-v", cwd=tmp_path)
+    assert "Notification for handler" not in quiet.stdout and "NOTIFIED" not in quiet.stdout
+
+
+def test_meta_tasks_say_what_they_did_at_vv(longplay, write, tmp_path: Path) -> None:
+    """-vv shows ansible-core's 'META: ...' line for each meta task, after the host's
+    banner and before its skipping line."""
+    write("hosts", "web1 ansible_connection=local\nweb2 ansible_connection=local\n")
+    write(
+        "site.yml",
+        """
+        - hosts: all
+          gather_facts: false
+          tasks:
+            - meta: end_host
+              when: inventory_hostname == 'web2'
+            - meta: noop
+            - meta: end_play
+        """,
+    )
+    run = longplay("run", "-i", "hosts", "site.yml", "-vv", cwd=tmp_path)
+    assert run.rc == 0, run.output
+    assert (
+        "META: end_host conditional evaluated to False, continuing execution for web1\n"
+        "skipping: [web1] => {" in run.stdout
+    )
+    assert "META: ending play for web2\n" in run.stdout
+    assert "META: noop\n" in run.stdout
+    assert run.stdout.count("META: ending play\n") == 1
+    quiet = longplay("run", "-i", "hosts", "site.yml", "-v", cwd=tmp_path)
+    assert "META:" not in quiet.stdout

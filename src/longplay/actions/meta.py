@@ -40,6 +40,28 @@ _SKIP_REASONS = {
 }
 
 
+#: what ansible-core says a meta task did (shown at -vv as ``META: ...``); role_complete
+#: is implicit and says nothing, flush_handlers is told by the handler run
+_DONE = {
+    "noop": "noop",
+    "end_play": "ending play",
+    "end_host": "ending play for {host}",
+    "end_batch": "ending batch",
+    "clear_host_errors": "cleared host errors",
+    "refresh_inventory": "inventory successfully refreshed",
+    "clear_facts": "facts cleared",
+    "reset_connection": "reset connection",
+}
+
+
+def header(task: Any, result: dict[str, Any], host: str) -> str | None:
+    """The ``META: ...`` line ansible-core shows at -vv for a meta task's result."""
+    if result.get("skipped"):
+        return f"META: {result.get('skip_reason')}"
+    done = _DONE.get(meta_name(task))
+    return f"META: {done.format(host=host)}" if done else None
+
+
 def meta_name(task: Any) -> str:
     return str(task.args.get("_raw_params", "")).strip()
 

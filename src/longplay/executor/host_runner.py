@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from longplay import catalog
 from longplay.actions.meta import PER_HOST, meta_name
+from longplay.actions.meta import header as meta_header
 from longplay.catalog import DYNAMIC_INCLUDES
 from longplay.errors import LongplayError, reserved_name_warnings
 from longplay.executor import results as res
@@ -223,6 +224,11 @@ class HostRunner:
         notified = []
         if result.get("changed") and task.keywords.get("notify") and not result.get("failed"):
             notified = self._notifications(task)  # an unknown handler stops the run first
+            if not task.is_handler:
+                # -vv, as ansible-core: once per notification, for each item of a loop
+                for _ in result.get("results") or [result] if task.loop_keyword else [result]:
+                    for name in notified:
+                        self.run.output.debug(2, f"Notification for handler {name} has been saved.")
         await self._apply_instructions(task, result)
         public = res.public(result)
         shown = res.displayed(result)
@@ -242,7 +248,16 @@ class HostRunner:
                 self.run.stats.record(self.host.name, item, ignored)
         else:
             self.run.stats.record(self.host.name, result, ignored)
+        note = None
+        if task.action == "meta" and not result.get("failed"):
+            note = meta_header(task, result, self.host.name)
+            if result.get("_longplay_meta") == "flush_handlers":
+                note = None  # said by the handler run, after the handlers it reaches
+        if note and meta_name(task) not in PER_HOST:
+            self.run.output.host_note(self.host.name, note)
         self.run.output.host_result(self.host.name, task, shown, ignored)
+        if note and meta_name(task) in PER_HOST:
+            self.run.output.host_note(self.host.name, note)  # after the host's banner
         if result.get("unreachable") and not ignored:
             self.status.unreachable = True
             if task.get("any_errors_fatal") is True:

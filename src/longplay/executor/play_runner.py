@@ -248,7 +248,7 @@ class PlayState:
 
     async def flush_handlers_for(self, runner: HostRunner) -> None:
         """``meta: flush_handlers`` reached by one host: run its notified handlers now."""
-        await run_handlers(self, runner)
+        await run_handlers(self, runner, flush=True)
 
 
 class Section:
@@ -308,8 +308,9 @@ def tags_selected(task_tags: set[str], only: list[str], skip: list[str]) -> bool
     return bool(task_tags & set(only))
 
 
-async def run_handlers(play_state: PlayState, runner: HostRunner) -> None:
-    """Run, in definition order, the handlers this host was notified of."""
+async def run_handlers(play_state: PlayState, runner: HostRunner, flush: bool = False) -> None:
+    """Run, in definition order, the handlers this host was notified of (``flush``:
+    for a ``meta: flush_handlers`` task)."""
     status = runner.status
     handlers = play_state.play.handlers
     answers = handler_answers(handlers)
@@ -317,6 +318,22 @@ async def run_handlers(play_state: PlayState, runner: HostRunner) -> None:
         play_state.ctx.options.force_handlers
         or play_state.play.keywords.get("force_handlers") is True
     )
+    output = play_state.ctx.output
+    if not status.failed or force:
+        # -vv, as ansible-core: each handler the saved notifications reach, in their order
+        announced: list[Task] = []
+        for name in status.notified:
+            for index, handler in enumerate(handlers):
+                if name in answers[index] and not any(h is handler for h in announced):
+                    announced.append(handler)
+                    output.host_note(
+                        runner.host.name,
+                        f"NOTIFIED HANDLER {handler.display_name()} for {runner.host.name}",
+                    )
+        if flush:
+            output.host_note(
+                runner.host.name, f"META: triggered running handlers for {runner.host.name}"
+            )
     for index, handler in enumerate(handlers):
         if not status.notified or (status.failed and not force):
             return

@@ -136,7 +136,8 @@ class Lockstep(Strategy):
         if not candidates:
             self._behind.clear()
             candidates = list(self._waiting.values())
-        first = min(candidates, key=lambda entry: entry[0].position)[0]
+        # handlers a flush_handlers triggered run before the hosts with none go on
+        first = min(candidates, key=lambda entry: (not entry[0].is_handler, entry[0].position))[0]
         group = sorted(
             (h for h, (t, _) in self._waiting.items() if t is first), key=self._order.__getitem__
         )

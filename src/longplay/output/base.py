@@ -55,6 +55,11 @@ class Output:
     def debug(self, level: int, message: str) -> None:
         """Protocol-level detail shown at ``-vvv`` and above."""
 
+    def host_note(self, host: str, message: str) -> None:
+        """A ``-vv`` line about a host's current task (what ``meta: flush_handlers``
+        triggers), shown after that host's announcement of the task."""
+        self.debug(2, message)
+
     def connection_log(self, message: str) -> None:
         """What a host's connection says and is asked (shown at ``-vvv``)."""
         self.debug(3, message)

@@ -302,6 +302,8 @@ class HumanOutput(Output):
         self._task_hosts: list[str] = []
         #: meta tasks each host runs, announced per host once all have (see task_start)
         self._per_host_metas: list[tuple[str, Task, dict[str, Any]]] = []
+        #: host_note lines waiting for their host's per-host meta banner
+        self._meta_notes: dict[str, list[str]] = {}
         #: errors and warnings already shown: ansible-core shows each text once per run
         self._said: set[str] = set()
         #: a task whose banner waits for its first shown result (display_ok_hosts or
@@ -352,6 +354,8 @@ class HumanOutput(Output):
         self._per_host_metas.sort(key=lambda entry: order.get(entry[0], len(order)))
         for host, task, result in self._per_host_metas:
             self._banner(task)
+            for note in self._meta_notes.pop(host, []):
+                self._line(note)
             if result.get("skipped"):
                 self._status_line(res.SKIPPED, host, task, result, None, False)
         self._per_host_metas.clear()
@@ -567,6 +571,14 @@ class HumanOutput(Output):
 
     def debug(self, level: int, message: str) -> None:
         if self.verbosity >= level:
+            self._line(message)
+
+    def host_note(self, host: str, message: str) -> None:
+        if self.verbosity < 2:
+            return
+        if any(entry[0] == host for entry in self._per_host_metas):
+            self._meta_notes.setdefault(host, []).append(message)
+        else:
             self._line(message)
 
     def recap(self, stats: Stats) -> None:

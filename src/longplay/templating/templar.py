@@ -59,6 +59,9 @@ class StrictUndefined(jinja2.ChainableUndefined, jinja2.StrictUndefined):
             return str(self._undefined_hint)
         if self._undefined_obj is jinja2.utils.missing:
             return f"'{self._undefined_name}' is undefined"
+        missing = getattr(self._undefined_obj, "describe_missing", None)
+        if callable(missing):
+            return str(missing(self._undefined_name))
         return (
             f"object of type '{type(self._undefined_obj).__name__}' has no attribute "
             f"'{self._undefined_name}'"
@@ -279,6 +282,12 @@ class Variables(Mapping[str, Any]):
         self._resolved: dict[str, Any] = {}
         self._resolving: set[str] = set()
         self.templar = Templar(self)
+
+    #: the type ansible-core names when an attribute is missing (``vars.nope``)
+    type_name = "dict"
+
+    def describe_missing(self, name: str) -> str:
+        return f"object of type '{self.type_name}' has no attribute '{name}'"
 
     def __getitem__(self, name: str) -> Any:
         if name in self._resolved:
