@@ -32,6 +32,7 @@ _AS_ENVIRONMENT = {
     ("privilege_escalation", "become_user"): "ANSIBLE_BECOME_USER",
     ("privilege_escalation", "become_method"): "ANSIBLE_BECOME_METHOD",
     ("defaults", "display_skipped_hosts"): "ANSIBLE_DISPLAY_SKIPPED_HOSTS",
+    ("defaults", "deprecation_warnings"): "ANSIBLE_DEPRECATION_WARNINGS",
     ("defaults", "pipelining"): "ANSIBLE_PIPELINING",
     ("connection", "pipelining"): "ANSIBLE_PIPELINING",
     ("ssh_connection", "pipelining"): "ANSIBLE_PIPELINING",

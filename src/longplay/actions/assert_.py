@@ -33,6 +33,7 @@ async def assert_(ctx: ActionContext) -> dict[str, Any]:
         conditions, origins = [raw_that], [ctx.task.arg_origins.get("that")]
     origins += [None] * (len(conditions) - len(origins))
     for condition, origin in zip(conditions, origins, strict=True):
+        ctx.note_condition(condition, origin or ctx.task.origin)
         try:
             holds = ctx.templar.condition(condition, origin or ctx.task.origin)
         except LongplayError as exc:

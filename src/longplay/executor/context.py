@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from longplay.errors import ErrorCause
+from longplay.errors import ErrorCause, Origin
 from longplay.executor import results as res
 from longplay.executor.connection import HostConnection
-from longplay.templating.templar import Templar, Variables
+from longplay.templating.templar import Templar, Variables, deprecated_condition
 from longplay.transport.base import ConnectFailed
 from longplay.transport.become import BecomeSpec
 from longplay.transport.client import EventHandler
@@ -20,6 +20,7 @@ from longplay.transport.discovery import SILENT_AUTO_VALUES
 if TYPE_CHECKING:
     from longplay.executor.state import RunContext
     from longplay.inventory import Host
+    from longplay.output.base import Output
     from longplay.playbook.model import Task
 
 
@@ -155,3 +156,13 @@ class ActionContext:
 
     def warn(self, message: str) -> None:
         self.run.output.warning(message)
+
+    def note_condition(self, condition: Any, origin: Origin | None) -> None:
+        note_condition(self.run.output, condition, origin)
+
+
+def note_condition(output: Output, condition: Any, origin: Origin | None) -> None:
+    """Report what ansible-core deprecates in how ``condition`` is written (it still works)."""
+    message = deprecated_condition(condition)
+    if message is not None:
+        output.deprecation(message, origin)

@@ -27,7 +27,7 @@ from longplay.errors import (
 )
 from longplay.executor import results as res
 from longplay.executor.connection import KEYWORD_VARS, HostConnection
-from longplay.executor.context import ActionContext
+from longplay.executor.context import ActionContext, note_condition
 from longplay.playbook.source import SourceDict
 from longplay.templating.lookups import run_lookup
 from longplay.templating.templar import OMIT, Templar, Variables, is_template
@@ -235,6 +235,7 @@ class TaskExecutor:
                 conditions = []
         try:
             for condition, origin in conditions:
+                note_condition(self.output, condition, origin)
                 if not variables.templar.condition(condition, origin):
                     if self.task.action == "meta":
                         return meta.skipped(meta.meta_name(self.task), self.host.name)
@@ -333,7 +334,14 @@ class TaskExecutor:
         self, until: list[Any], result: dict[str, Any], variables: Variables, register: Any
     ) -> bool:
         scope = variables.child({register: res.public(result)} if register else {})
-        return scope.templar.all_conditions(until, self.task.keyword_origins.get("until"))
+        return self._conditions_hold(scope.templar, until, "until")
+
+    def _conditions_hold(self, templar: Templar, conditions: Any, keyword: str) -> bool:
+        """All of a keyword's conditions hold (``until``, ``changed_when``, ``failed_when``)."""
+        origin = self.task.keyword_origins.get(keyword)
+        for condition in conditions if isinstance(conditions, list) else [conditions]:
+            note_condition(self.output, condition, origin)
+        return templar.all_conditions(conditions, origin)
 
     def _apply_result_conditions(
         self, result: dict[str, Any], variables: Variables, register: Any
@@ -353,18 +361,17 @@ class TaskExecutor:
         # module's result (and says why in *_when_result), as Ansible does.
         if changed_when is not None:
             try:
-                result["changed"] = scope.templar.all_conditions(
-                    changed_when, self.task.keyword_origins.get("changed_when")
+                result["changed"] = self._conditions_hold(
+                    scope.templar, changed_when, "changed_when"
                 )
             except LongplayError as exc:
                 result["changed_when_result"] = condition_failure(exc)
                 result["failed"] = True
         if failed_when is not None:
             try:
-                origin = self.task.keyword_origins.get("failed_when")
                 was_failed = bool(result.get("failed"))
                 # a list of conditions must all hold, as for when
-                failed = scope.templar.all_conditions(failed_when, origin)
+                failed = self._conditions_hold(scope.templar, failed_when, "failed_when")
                 result["failed_when_result"] = failed
                 result["failed"] = failed
                 module_failed = result.get(res.MODULE_FAILED) or "exception" in result

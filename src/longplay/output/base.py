@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
+    from longplay.errors import Origin
     from longplay.executor.state import Stats
     from longplay.playbook.model import Play, Task
 
@@ -46,6 +47,9 @@ class Output:
         """A polled async job is still running (elapsed, last output line)."""
 
     def warning(self, message: str) -> None: ...
+
+    def deprecation(self, message: str, origin: Origin | None = None) -> None:
+        """Something ansible-core deprecates was written at ``origin`` (it still works)."""
 
     def display(self, message: str) -> None:
         """A line an action prints as it runs (pause's "Pausing for 5 seconds")."""

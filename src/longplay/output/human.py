@@ -19,6 +19,7 @@ from longplay.executor import results as res
 from longplay.output.base import Output, closed_reader_tolerated, describe
 
 if TYPE_CHECKING:
+    from longplay.errors import Origin
     from longplay.executor.state import Stats
     from longplay.playbook.model import Play, Task
 
@@ -35,6 +36,12 @@ COLORS = {
     "retry": "dark_orange",
     "async": "blue",
 }
+
+#: said once, before the first deprecation warning of a run
+DEPRECATION_HINT = (
+    "[WARNING]: Deprecation warnings can be disabled by setting "
+    "`deprecation_warnings=False` in ansible.cfg."
+)
 
 _DEBUG_KEYS = ("msg", "exception", "warnings", "deprecations")
 _HIDDEN_FOR_DEBUG_VAR = (
@@ -561,6 +568,23 @@ class HumanOutput(Output):
     def warning(self, message: str) -> None:
         if self._first_time(f"[WARNING]: {message}"):
             self.errors.line(f"[WARNING]: {message}", COLORS["warning"])
+
+    def deprecation(self, message: str, origin: Origin | None = None) -> None:
+        """ansible-core's ``[DEPRECATION WARNING]`` with the place, once per place, after a
+        one-time hint; ansible.cfg's ``deprecation_warnings = False`` silences them."""
+        from longplay.config import setting_enabled
+
+        if not setting_enabled("ANSIBLE_DEPRECATION_WARNINGS", True):
+            return
+        lines = [f"[DEPRECATION WARNING]: {message}"]
+        if origin is not None:
+            lines += _where(ErrorCause(message, origin))  # ends in a blank line, as there
+        text = "\n".join(lines)
+        if not self._first_time(text):
+            return
+        if self._first_time(DEPRECATION_HINT):
+            self.errors.line(DEPRECATION_HINT, COLORS["warning"])
+        self.errors.line(text, "magenta")
 
     def display(self, message: str) -> None:
         self._line(message)

@@ -11,6 +11,7 @@ from longplay.executor import results as res
 from longplay.output.base import Output, closed_reader_tolerated
 
 if TYPE_CHECKING:
+    from longplay.errors import Origin
     from longplay.executor.state import Stats
     from longplay.playbook.model import Play, Task
 
@@ -103,6 +104,9 @@ class JsonOutput(Output):
 
     def warning(self, message: str) -> None:
         self._emit("warning", message=message)
+
+    def deprecation(self, message: str, origin: Origin | None = None) -> None:
+        self._emit("deprecation", message=message, origin=str(origin) if origin else None)
 
     def display(self, message: str) -> None:
         self._emit("display", message=message)

@@ -229,6 +229,21 @@ def _expression_syntax_error(
     return None
 
 
+#: ansible-core 2.19's words for a condition written as a whole template (it still works)
+TEMPLATED_CONDITION = (
+    "Conditionals should not be surrounded by templating delimiters such as {{ }} or {% %}. "
+    "This feature will be removed from ansible-core version 2.23."
+)
+
+
+def deprecated_condition(condition: Any) -> str | None:
+    """The deprecation ansible-core reports for ``condition``, if any: one written all
+    as a template (``when: "{{ x == 1 }}"``) is rendered, then evaluated, as it says."""
+    if isinstance(condition, str) and _all_template(condition.strip()):
+        return TEMPLATED_CONDITION
+    return None
+
+
 def _all_template(text: str) -> bool:
     """Whether a condition is written all as a template (it starts with ``{{``, ``{%`` or
     ``{#`` and ends with ``}}``, ``%}`` or ``#}``): ansible-core renders it first; any
